@@ -1,0 +1,85 @@
+# coldpack — one GNU Makefile. `make` builds build/coldpack; see README for targets.
+CC      ?= cc
+PKGS    := libcurl libarchive libcrypto libzstd libdeflate sqlite3 inih expat jansson zlib
+CSTD    := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+           -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wno-unused-parameter
+WERROR  ?=
+OPT     ?= -O2 -g
+CFLAGS_ALL = $(CSTD) $(WARN) $(WERROR) $(OPT) -pthread $(shell pkg-config --cflags $(PKGS)) -Isrc $(CFLAGS)
+LIBS    := $(shell pkg-config --libs $(PKGS)) -pthread
+
+B       := build
+SRCS    := $(sort $(wildcard src/*.c))
+LIBSRCS := $(filter-out src/main.c,$(SRCS))
+OBJS    := $(SRCS:src/%.c=$(B)/obj/%.o)
+LIBOBJS := $(LIBSRCS:src/%.c=$(B)/obj/%.o)
+SANOBJS := $(LIBSRCS:src/%.c=$(B)/san/%.o)
+UNIT    := $(sort $(wildcard tests/unit/test_*.c))
+UNITBIN := $(UNIT:tests/unit/%.c=$(B)/unit/%)
+UNITSAN := $(UNIT:tests/unit/%.c=$(B)/unit-san/%)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all deps demo test unit unit-san e2e fuzz bench format format-check clean
+all: $(B)/coldpack $(B)/loggen
+
+$(B)/coldpack: $(OBJS)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(B)/loggen: tools/loggen.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -lm
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(B)/san/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -O1 -MMD -MP -c -o $@ $<
+
+$(B)/unit/%: tests/unit/%.c $(LIBOBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+
+$(B)/unit-san/%: tests/unit/%.c $(SANOBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -O1 -o $@ $^ $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+
+-include $(OBJS:.o=.d) $(SANOBJS:.o=.d)
+
+deps:
+	@tools/deps.sh
+
+unit: $(UNITBIN)
+	@tools/run-unit.sh $(UNITBIN)
+
+unit-san: $(UNITSAN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tools/run-unit.sh $(UNITSAN)
+
+e2e: all
+	@tests/e2e/run.sh
+
+test:
+	$(MAKE) WERROR=-Werror all
+	$(MAKE) WERROR=-Werror format-check
+	$(MAKE) WERROR=-Werror unit
+	$(MAKE) WERROR=-Werror unit-san
+	$(MAKE) WERROR=-Werror e2e
+
+demo: deps
+	$(MAKE) all
+	@tools/demo.sh
+
+bench: all
+	@bench/run.sh
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tools/*.c
+
+format-check:
+	@out=$$(for f in src/*.c src/*.h tests/unit/*.c tools/*.c; do clang-format --dry-run -Werror $$f 2>&1 >/dev/null || echo $$f; done); \
+	if [ -n "$$out" ]; then echo "format-check: not clang-formatted:"; echo "$$out"; exit 1; fi; echo "format-check: ok"
+
+clean:
+	rm -rf $(B)

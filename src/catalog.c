@@ -1,0 +1,394 @@
+/*
+ * catalog.c — SQLite with WAL and a busy timeout, prepared statements per
+ * call (the catalog is far from the hot path: a few rows per volume).
+ * Schema version lives in PRAGMA user_version.
+ */
+#include "catalog.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct catalog {
+    sqlite3 *db;
+    char *path;
+    pthread_mutex_t mu;
+};
+
+static const char *const schema =
+    "CREATE TABLE IF NOT EXISTS runs ("
+    " run_id TEXT PRIMARY KEY, date TEXT NOT NULL, started INTEGER NOT NULL,"
+    " finished INTEGER, status TEXT NOT NULL, manifest_key TEXT, manifest_sha256 TEXT);"
+    "CREATE TABLE IF NOT EXISTS units ("
+    " date TEXT NOT NULL, source TEXT NOT NULL, tenant TEXT NOT NULL, status TEXT NOT NULL,"
+    " volumes INTEGER, files INTEGER, bytes_in INTEGER, run_id TEXT,"
+    " PRIMARY KEY (date, source, tenant));"
+    "CREATE TABLE IF NOT EXISTS objects ("
+    " key TEXT PRIMARY KEY, kind TEXT NOT NULL, date TEXT, source TEXT, tenant TEXT,"
+    " volume INTEGER, size INTEGER NOT NULL, sha256 TEXT NOT NULL, storage_class TEXT,"
+    " run_id TEXT);"
+    "CREATE INDEX IF NOT EXISTS objects_by_tenant ON objects (tenant, date, source, volume);"
+    "CREATE INDEX IF NOT EXISTS objects_by_run ON objects (run_id);"
+    "CREATE TABLE IF NOT EXISTS restore_requests ("
+    " key TEXT PRIMARY KEY, tier TEXT, days INTEGER, requested INTEGER NOT NULL,"
+    " status TEXT NOT NULL);"
+    "PRAGMA user_version = 1;";
+
+static int fail(catalog_t *c, const char *what)
+{
+    log_error("catalog %s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
+    return -1;
+}
+
+catalog_t *catalog_open(const char *path)
+{
+    catalog_t *c = calloc(1, sizeof *c);
+    char *dir = NULL, *slash;
+
+    if (!c)
+        return NULL;
+    c->path = strdup(path);
+    pthread_mutex_init(&c->mu, NULL);
+    dir = strdup(path);
+    if (dir && (slash = strrchr(dir, '/')) && slash != dir) {
+        *slash = 0;
+        util_mkdirs(dir, 0755);
+    }
+    free(dir);
+    if (sqlite3_open_v2(path, &c->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        log_error("catalog %s: cannot open: %s", path,
+                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(c->db, 30000);
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+        fail(c, "cannot create schema (is it a coldpack catalog?)");
+        goto fail;
+    }
+    return c;
+fail:
+    catalog_free(c);
+    return NULL;
+}
+
+void catalog_free(catalog_t *c)
+{
+    if (!c)
+        return;
+    sqlite3_close(c->db);
+    pthread_mutex_destroy(&c->mu);
+    free(c->path);
+    free(c);
+}
+
+/* Run sql with text parameters (NULL -> SQL NULL); "%i" style not needed. */
+static int exec_bind(catalog_t *c, const char *sql, int n, const char *const *vals)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(c, sql);
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        fail(c, sql);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int catalog_begin(catalog_t *c)
+{
+    return exec_bind(c, "BEGIN IMMEDIATE", 0, NULL);
+}
+
+int catalog_commit(catalog_t *c)
+{
+    return exec_bind(c, "COMMIT", 0, NULL);
+}
+
+int catalog_clear(catalog_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    int rc = sqlite3_exec(c->db,
+                          "DELETE FROM runs; DELETE FROM units; DELETE FROM objects;"
+                          "DELETE FROM restore_requests;",
+                          NULL, NULL, NULL) == SQLITE_OK
+                 ? 0
+                 : fail(c, "clear");
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int catalog_run_begin(catalog_t *c, const char *run_id, const char *date)
+{
+    char now[32];
+    const char *v[3] = {run_id, date, now};
+
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    return exec_bind(c,
+                     "INSERT OR REPLACE INTO runs (run_id, date, started, status)"
+                     " VALUES (?, ?, ?, 'running')",
+                     3, v);
+}
+
+int catalog_run_end(catalog_t *c, const char *run_id, const char *status,
+                    const char *manifest_key, const char *manifest_sha256)
+{
+    char now[32];
+    const char *v[5] = {now, status, manifest_key, manifest_sha256, run_id};
+
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    return exec_bind(c,
+                     "UPDATE runs SET finished = ?, status = ?, manifest_key = ?,"
+                     " manifest_sha256 = ? WHERE run_id = ?",
+                     5, v);
+}
+
+int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT status FROM units WHERE date = ? AND source = ? AND tenant = ?",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fail(c, "unit lookup");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, tenant, -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        rc = !strcmp((const char *)sqlite3_column_text(st, 0), "complete");
+        break;
+    case SQLITE_DONE:
+        rc = 0;
+        break;
+    default:
+        fail(c, "unit lookup");
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int catalog_unit_set(catalog_t *c, const char *date, const char *source, const char *tenant,
+                     const char *status, int volumes, int files, int64_t bytes_in,
+                     const char *run_id)
+{
+    char sv[16], sf[16], sb[32];
+    const char *v[8] = {date, source, tenant, status, sv, sf, sb, run_id};
+
+    snprintf(sv, sizeof sv, "%d", volumes);
+    snprintf(sf, sizeof sf, "%d", files);
+    snprintf(sb, sizeof sb, "%lld", (long long)bytes_in);
+    return exec_bind(c,
+                     "INSERT OR REPLACE INTO units (date, source, tenant, status, volumes, files,"
+                     " bytes_in, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     8, v);
+}
+
+int catalog_unit_forget(catalog_t *c, const char *date, const char *source, const char *tenant)
+{
+    const char *v[3] = {date, source, tenant};
+
+    if (exec_bind(c, "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ?", 3, v) <
+        0)
+        return -1;
+    return exec_bind(c, "DELETE FROM units WHERE date = ? AND source = ? AND tenant = ?", 3, v);
+}
+
+int catalog_object_add(catalog_t *c, const catalog_object_t *o)
+{
+    char vol[16], size[32];
+    const char *v[10] = {o->key,    o->kind, o->date,   o->source,        o->tenant,
+                         vol,       size,    o->sha256, o->storage_class, o->run_id};
+
+    snprintf(vol, sizeof vol, "%d", o->volume);
+    snprintf(size, sizeof size, "%lld", (long long)o->size);
+    return exec_bind(c,
+                     "INSERT OR REPLACE INTO objects (key, kind, date, source, tenant, volume,"
+                     " size, sha256, storage_class, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     10, v);
+}
+
+static int query_objects(catalog_t *c, const char *sql, int n, const char *const *vals,
+                         catalog_object_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(c, "object query");
+        pthread_mutex_unlock(&c->mu);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_TRANSIENT);
+    /* Collect rows first so the callback may call back into the catalog. */
+    struct row {
+        catalog_object_t o;
+        char *s[8];
+    } *rows = NULL;
+    size_t nrows = 0, cap = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (nrows == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct row *t = realloc(rows, cap * sizeof *rows);
+            if (!t)
+                break;
+            rows = t;
+        }
+        struct row *r = &rows[nrows++];
+        for (int i = 0; i < 8; i++) {
+            const unsigned char *txt = sqlite3_column_text(st, i < 5 ? i : i + 2);
+            r->s[i] = txt ? strdup((const char *)txt) : NULL;
+        }
+        r->o.key = r->s[0];
+        r->o.kind = r->s[1];
+        r->o.date = r->s[2];
+        r->o.source = r->s[3];
+        r->o.tenant = r->s[4];
+        r->o.sha256 = r->s[5];
+        r->o.storage_class = r->s[6];
+        r->o.run_id = r->s[7];
+        r->o.volume = sqlite3_column_int(st, 5);
+        r->o.size = sqlite3_column_int64(st, 6);
+    }
+    if (step != SQLITE_DONE)
+        fail(c, "object query");
+    else
+        rc = 0;
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i < nrows; i++) {
+        if (rc == 0 && fn(ctx, &rows[i].o) != 0)
+            rc = 1;
+        for (int k = 0; k < 8; k++)
+            free(rows[i].s[k]);
+    }
+    free(rows);
+    return rc < 0 ? -1 : 0;
+}
+
+#define OBJ_COLS "key, kind, date, source, tenant, volume, size, sha256, storage_class, run_id"
+
+int catalog_objects(catalog_t *c, const char *kind, const char *tenant, const char *from,
+                    const char *to, const char *source, catalog_object_fn fn, void *ctx)
+{
+    const char *v[5] = {kind, tenant, from, to, source};
+
+    return query_objects(c,
+                         "SELECT " OBJ_COLS " FROM objects WHERE"
+                         " (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR tenant = ?2)"
+                         " AND (?3 IS NULL OR date >= ?3) AND (?4 IS NULL OR date <= ?4)"
+                         " AND (?5 IS NULL OR source = ?5) AND kind != 'manifest'"
+                         " ORDER BY date, source, tenant, volume, kind",
+                         5, v, fn, ctx);
+}
+
+int catalog_objects_of_run(catalog_t *c, const char *run_id, catalog_object_fn fn, void *ctx)
+{
+    const char *v[1] = {run_id};
+
+    return query_objects(c,
+                         "SELECT " OBJ_COLS " FROM objects WHERE run_id = ? AND kind != "
+                         "'manifest' ORDER BY key",
+                         1, v, fn, ctx);
+}
+
+int catalog_restore_record(catalog_t *c, const char *key, const char *tier, int days,
+                           const char *status)
+{
+    char d[16], now[32];
+    const char *v[5] = {key, tier, d, now, status};
+
+    snprintf(d, sizeof d, "%d", days);
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    return exec_bind(c,
+                     "INSERT INTO restore_requests (key, tier, days, requested, status)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(key) DO UPDATE SET"
+                     " status = ?5, tier = ?2, days = ?3,"
+                     " requested = CASE WHEN ?5 = 'requested' THEN ?4 ELSE requested END",
+                     5, v);
+}
+
+int catalog_restore_status(catalog_t *c, const char *key, char *buf, size_t bufsz)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    buf[0] = 0;
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, "SELECT status FROM restore_requests WHERE key = ?", -1, &st,
+                           NULL) != SQLITE_OK) {
+        fail(c, "restore lookup");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(buf, bufsz, "%s", (const char *)sqlite3_column_text(st, 0));
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int catalog_print_status(catalog_t *c, int n)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(
+            c->db,
+            "SELECT r.run_id, r.date, r.status, datetime(r.started, 'unixepoch'),"
+            " (SELECT count(*) FROM objects o WHERE o.run_id = r.run_id AND o.kind = 'data'),"
+            " (SELECT coalesce(sum(size), 0) FROM objects o WHERE o.run_id = r.run_id),"
+            " (SELECT count(*) FROM units u WHERE u.date = r.date AND u.status = 'complete')"
+            " FROM runs r ORDER BY r.run_id DESC LIMIT ?",
+            -1, &st, NULL) != SQLITE_OK) {
+        fail(c, "status");
+        goto out;
+    }
+    sqlite3_bind_int(st, 1, n);
+    printf("%-28s %-10s %-9s %-19s %8s %12s %6s\n", "RUN", "DATE", "STATUS", "STARTED (UTC)",
+           "VOLUMES", "BYTES", "UNITS");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char sz[32];
+        printf("%-28s %-10s %-9s %-19s %8d %12s %6d\n", sqlite3_column_text(st, 0),
+               sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+               sqlite3_column_text(st, 3), sqlite3_column_int(st, 4),
+               util_fmt_size(sqlite3_column_int64(st, 5), sz, sizeof sz),
+               sqlite3_column_int(st, 6));
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * cmd_init.c — `coldpack init`: create the catalog, open the store (which
+ * creates a file:// store's directory, and checks an s3:// bucket is
+ * reachable), and write then delete a probe object to prove write access.
+ */
+#include "catalog.h"
+#include "cli.h"
+#include "job.h"
+#include "log.h"
+#include "store.h"
+
+#include <stdio.h>
+
+int cmd_init(int argc, char **argv, const char *config_path)
+{
+    config_t *cfg;
+    store_t *s = NULL;
+    catalog_t *c = NULL;
+    int code = EXIT_FAIL;
+    store_put_opts_t o = {"STANDARD", "text/plain", 0, 5};
+
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: coldpack init\n");
+        return EXIT_USAGE;
+    }
+    cfg = cli_load_config(config_path);
+    if (!cfg)
+        return EXIT_USAGE;
+    s = store_open(cfg);
+    if (!s)
+        goto out;
+    if (store_put_buf(s, "coldpack-probe", "probe", 5, &o) < 0 ||
+        store_del(s, "coldpack-probe") < 0) {
+        log_error("init: cannot write to the store %s", cfg->store.url);
+        goto out;
+    }
+    c = catalog_open(cfg->catalog.path);
+    if (!c)
+        goto out;
+    printf("initialised: store %s (writable), catalog %s\n", cfg->store.url, cfg->catalog.path);
+    code = EXIT_OK;
+out:
+    catalog_free(c);
+    store_free(s);
+    config_free(cfg);
+    return code;
+}

@@ -1,0 +1,622 @@
+/*
+ * config.c — load and validate the INI file with inih.
+ *
+ * inih hands us (section, key, value) triples; we feed it lines through our
+ * own reader so that we always know the current line number, and stop at the
+ * first problem with "file:line: message". Validation that needs the whole
+ * file (required keys, {date} in paths) runs after parsing and names the
+ * line of the section it concerns.
+ */
+#include "config.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct parse {
+    config_t *c;
+    const char *name;
+    const char *text; /* remaining input */
+    int line;
+    char err[512];
+    int err_line;
+    char cur_section[256];
+    /* keys seen in the current section, to refuse duplicates */
+    char seen[64][64];
+    int nseen;
+};
+
+static int fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct parse *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (p->err[0])
+        return 0;
+    va_start(ap, fmt);
+    vsnprintf(p->err, sizeof p->err, fmt, ap);
+    va_end(ap);
+    p->err_line = p->line;
+    return 0;
+}
+
+static int begin_section(struct parse *p, const char *section);
+
+/* Our reader sees section headers before inih does, so that empty sections
+ * are validated too and the handler knows which [source] it is in. */
+static void section_line(struct parse *p, const char *line)
+{
+    const char *s = line, *e;
+    char name[256];
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s != '[' || p->err[0])
+        return;
+    e = strrchr(s, ']');
+    if (!e || (size_t)(e - s - 1) >= sizeof name)
+        return; /* inih reports the syntax error with its line */
+    memcpy(name, s + 1, (size_t)(e - s - 1));
+    name[e - s - 1] = 0;
+    begin_section(p, name);
+}
+
+static char *reader(char *buf, int size, void *stream)
+{
+    struct parse *p = stream;
+    const char *nl;
+    size_t n;
+
+    if (!*p->text)
+        return NULL;
+    nl = strchr(p->text, '\n');
+    n = nl ? (size_t)(nl - p->text + 1) : strlen(p->text);
+    p->line++;
+    if (n >= (size_t)size) {
+        fail(p, "line longer than %d bytes", size - 1);
+        n = (size_t)size - 1;
+        /* skip the rest of the line so inih does not see it as a new line */
+        buf[0] = 0;
+        p->text += nl ? (size_t)(nl - p->text + 1) : strlen(p->text);
+        return buf;
+    }
+    memcpy(buf, p->text, n);
+    buf[n] = 0;
+    p->text += n;
+    section_line(p, buf);
+    return buf;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1") ||
+        !strcasecmp(v, "on")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") ||
+        !strcasecmp(v, "off")) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse_int(const char *v, long lo, long hi, int *out)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < lo || n > hi)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* "30", "30s", "5m", "2h", "1d" -> seconds */
+static int parse_duration(const char *v, int64_t *out)
+{
+    char *end;
+    long long n;
+
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (errno || end == v || n < 0)
+        return -1;
+    if (!*end || !strcmp(end, "s"))
+        *out = n;
+    else if (!strcmp(end, "m"))
+        *out = n * 60;
+    else if (!strcmp(end, "h"))
+        *out = n * 3600;
+    else if (!strcmp(end, "d"))
+        *out = n * 86400;
+    else
+        return -1;
+    return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = strdup(v);
+    return *dst ? 0 : -1;
+}
+
+static config_source_t *cur_source(struct parse *p)
+{
+    return &p->c->sources[p->c->nsources - 1];
+}
+
+static int valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 128 || !strcmp(s, ".") || !strcmp(s, ".."))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+            return 0;
+    return 1;
+}
+
+static int begin_section(struct parse *p, const char *section)
+{
+    static const char *const plain[] = {"store", "catalog", "pack", "retention", "run", "notify"};
+    char name[256];
+    size_t n;
+
+    p->nseen = 0;
+    if (strncmp(section, "source", 6) == 0 && isspace((unsigned char)section[6])) {
+        const char *q = section + 6;
+        config_source_t *s;
+        while (isspace((unsigned char)*q))
+            q++;
+        n = strlen(q);
+        if (n < 2 || q[0] != '"' || q[n - 1] != '"' || n - 2 >= sizeof name)
+            return fail(p, "section [%s]: expected [source \"NAME\"]", section);
+        memcpy(name, q + 1, n - 2);
+        name[n - 2] = 0;
+        if (!valid_name(name))
+            return fail(p,
+                        "source name \"%s\": use letters, digits, '-', '_' and '.' "
+                        "(it becomes part of object keys)",
+                        name);
+        for (int i = 0; i < p->c->nsources; i++)
+            if (!strcmp(p->c->sources[i].name, name))
+                return fail(p, "duplicate source \"%s\" (first defined at line %d)", name,
+                            p->c->sources[i].line);
+        s = realloc(p->c->sources, sizeof *s * (size_t)(p->c->nsources + 1));
+        if (!s)
+            return fail(p, "out of memory");
+        p->c->sources = s;
+        s = &s[p->c->nsources++];
+        memset(s, 0, sizeof *s);
+        s->name = strdup(name);
+        s->line = p->line;
+        s->remote_nice = 1;
+        s->tenant_rule = TENANT_DIR;
+        s->tenant_dir = 1;
+        snprintf(p->cur_section, sizeof p->cur_section, "source");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        if (!strcmp(section, plain[i])) {
+            snprintf(p->cur_section, sizeof p->cur_section, "%s", section);
+            return 1;
+        }
+    }
+    return fail(p,
+                "unknown section [%s]; expected [store], [catalog], [pack], [retention], "
+                "[run], [notify] or [source \"NAME\"]",
+                section);
+}
+
+#define BAD(what) return fail(p, "%s.%s = \"%s\": expected %s", sec, key, v, what)
+
+static int handle_store(struct parse *p, const char *sec, const char *key, const char *v)
+{
+    config_t *c = p->c;
+
+    if (!strcmp(key, "url")) {
+        if (strncmp(v, "file://", 7) && strncmp(v, "s3://", 5))
+            BAD("file:///absolute/dir or s3://bucket/prefix");
+        if (!strncmp(v, "file://", 7) && v[7] != '/')
+            BAD("an absolute path after file:// (file:///var/lib/coldpack/store)");
+        if (!strncmp(v, "s3://", 5) && !v[5])
+            BAD("a bucket name after s3://");
+        return !set_str(&c->store.url, v);
+    }
+    if (!strcmp(key, "storage_class")) {
+        static const char *const ok[] = {"STANDARD", "STANDARD_IA", "ONEZONE_IA",
+                                         "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER",
+                                         "DEEP_ARCHIVE"};
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+            if (!strcmp(v, ok[i]))
+                return !set_str(&c->store.storage_class, v);
+        BAD("STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER or "
+            "DEEP_ARCHIVE");
+    }
+    if (!strcmp(key, "thaw_delay")) {
+        if (parse_duration(v, &c->store.thaw_delay) < 0)
+            BAD("a duration such as 0, 30s, 5m, 2h");
+        return 1;
+    }
+    if (!strcmp(key, "region"))
+        return !set_str(&c->store.region, v);
+    if (!strcmp(key, "endpoint")) {
+        if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+            BAD("an http:// or https:// URL");
+        return !set_str(&c->store.endpoint, v);
+    }
+    if (!strcmp(key, "path_style")) {
+        if (parse_bool(v, &c->store.path_style) < 0)
+            BAD("true or false");
+        return 1;
+    }
+    if (!strcmp(key, "part_size")) {
+        if (!strcmp(v, "auto")) {
+            c->store.part_size = 0;
+            return 1;
+        }
+        if (util_parse_size(v, &c->store.part_size) < 0 || c->store.part_size < 5 << 20 ||
+            c->store.part_size > (int64_t)5 << 30)
+            BAD("auto or a size from 5MiB to 5GiB");
+        return 1;
+    }
+    if (!strcmp(key, "concurrency")) {
+        if (parse_int(v, 1, 256, &c->store.concurrency) < 0)
+            BAD("a number from 1 to 256");
+        return 1;
+    }
+    if (!strcmp(key, "sse")) {
+        if (strcmp(v, "none") && strcmp(v, "AES256") && strcmp(v, "aws:kms"))
+            BAD("none, AES256 or aws:kms");
+        return !set_str(&c->store.sse, v);
+    }
+    if (!strcmp(key, "kms_key_id"))
+        return !set_str(&c->store.kms_key_id, v);
+    if (!strcmp(key, "object_lock")) {
+        if (strcmp(v, "none") && strcmp(v, "governance") && strcmp(v, "compliance"))
+            BAD("none, governance or compliance");
+        return !set_str(&c->store.object_lock, v);
+    }
+    if (!strcmp(key, "credentials_profile"))
+        return !set_str(&c->store.credentials_profile, v);
+    return fail(p,
+                "unknown key \"%s\" in [store]; expected url, storage_class, thaw_delay, region, "
+                "endpoint, path_style, part_size, concurrency, sse, kms_key_id, object_lock, "
+                "credentials_profile",
+                key);
+}
+
+static int handle_pack(struct parse *p, const char *sec, const char *key, const char *v)
+{
+    config_t *c = p->c;
+
+    if (!strcmp(key, "compression")) {
+        if (strcmp(v, "gzip") && strcmp(v, "zstd"))
+            BAD("gzip or zstd");
+        return !set_str(&c->pack.compression, v);
+    }
+    if (!strcmp(key, "level")) {
+        if (parse_int(v, 1, 19, &c->pack.level) < 0)
+            BAD("a number from 1 to 19 (gzip: 1-12)");
+        return 1;
+    }
+    if (!strcmp(key, "volume_size")) {
+        if (util_parse_size(v, &c->pack.volume_size) < 0 || c->pack.volume_size < 1)
+            BAD("a size such as 4GiB, 512MiB");
+        return 1;
+    }
+    if (!strcmp(key, "block_size")) {
+        if (util_parse_size(v, &c->pack.block_size) < 0 || c->pack.block_size < 64 * 1024 ||
+            c->pack.block_size > 64 << 20)
+            BAD("a size from 64KiB to 64MiB");
+        return 1;
+    }
+    if (!strcmp(key, "threads")) {
+        if (parse_int(v, 0, 1024, &c->pack.threads) < 0)
+            BAD("0 (all cores) or a number of threads");
+        return 1;
+    }
+    return fail(p,
+                "unknown key \"%s\" in [pack]; expected compression, level, volume_size, "
+                "block_size, threads",
+                key);
+}
+
+static int handle_source(struct parse *p, const char *sec, const char *key, const char *v)
+{
+    config_source_t *s = cur_source(p);
+
+    sec = "source";
+    if (!strcmp(key, "path")) {
+        if (!strstr(v, "{date}"))
+            BAD("a path containing {date} (e.g. /var/siem/export/{date})");
+        return !set_str(&s->path, v);
+    }
+    if (!strcmp(key, "tenant")) {
+        if (!strncmp(v, "dir:", 4)) {
+            if (parse_int(v + 4, 1, 32, &s->tenant_dir) < 0)
+                BAD("dir:N (N from 1) or fixed:NAME");
+            s->tenant_rule = TENANT_DIR;
+            return 1;
+        }
+        if (!strncmp(v, "fixed:", 6)) {
+            if (!valid_name(v + 6))
+                BAD("fixed:NAME with letters, digits, '-', '_', '.'");
+            s->tenant_rule = TENANT_FIXED;
+            return !set_str(&s->tenant_fixed, v + 6);
+        }
+        BAD("dir:N (N from 1) or fixed:NAME");
+    }
+    if (!strcmp(key, "host"))
+        return !set_str(&s->host, v);
+    if (!strcmp(key, "user"))
+        return !set_str(&s->user, v);
+    if (!strcmp(key, "port")) {
+        if (parse_int(v, 1, 65535, &s->port) < 0)
+            BAD("a port from 1 to 65535");
+        return 1;
+    }
+    if (!strcmp(key, "identity"))
+        return !set_str(&s->identity, v);
+    if (!strcmp(key, "ssh_command"))
+        return !set_str(&s->ssh_command, v);
+    if (!strcmp(key, "remote_nice")) {
+        if (parse_bool(v, &s->remote_nice) < 0)
+            BAD("true or false");
+        return 1;
+    }
+    if (!strcmp(key, "bandwidth")) {
+        if (util_parse_rate(v, &s->bandwidth) < 0)
+            BAD("a rate such as 50MB/s");
+        return 1;
+    }
+    return fail(p,
+                "unknown key \"%s\" in [source \"%s\"]; expected path, tenant, host, user, port, "
+                "identity, remote_nice, bandwidth, ssh_command",
+                key, s->name);
+}
+
+static int handler(void *user, const char *section, const char *key, const char *v)
+{
+    struct parse *p = user;
+    config_t *c = p->c;
+    const char *sec = p->cur_section;
+
+    (void)section;
+    if (p->err[0])
+        return 0;
+    if (!sec[0])
+        return fail(p, "key \"%s\" outside any section", key);
+    for (int i = 0; i < p->nseen; i++)
+        if (!strcmp(p->seen[i], key))
+            return fail(p, "key \"%s\" given twice in the same section", key);
+    if (p->nseen < 64)
+        snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", key);
+    if (!*v)
+        return fail(p, "key \"%s\" has an empty value", key);
+
+    if (!strcmp(sec, "store"))
+        return handle_store(p, sec, key, v);
+    if (!strcmp(sec, "pack"))
+        return handle_pack(p, sec, key, v);
+    if (!strcmp(sec, "source"))
+        return handle_source(p, sec, key, v);
+    if (!strcmp(sec, "catalog")) {
+        if (!strcmp(key, "path"))
+            return !set_str(&c->catalog.path, v);
+        return fail(p, "unknown key \"%s\" in [catalog]; expected path", key);
+    }
+    if (!strcmp(sec, "retention")) {
+        if (!strcmp(key, "days")) {
+            if (parse_int(v, 1, 36500, &c->retention.days) < 0)
+                BAD("a number of days from 1 to 36500");
+            return 1;
+        }
+        return fail(p, "unknown key \"%s\" in [retention]; expected days", key);
+    }
+    if (!strcmp(sec, "run")) {
+        if (!strcmp(key, "parallel_sources")) {
+            if (parse_int(v, 1, 256, &c->run.parallel_sources) < 0)
+                BAD("a number from 1 to 256");
+            return 1;
+        }
+        if (!strcmp(key, "bandwidth")) {
+            if (util_parse_rate(v, &c->run.bandwidth) < 0)
+                BAD("a rate such as 200MB/s");
+            return 1;
+        }
+        if (!strcmp(key, "deadline")) {
+            if ((c->run.deadline_min = util_parse_hhmm(v)) < 0)
+                BAD("a local time HH:MM");
+            return 1;
+        }
+        return fail(p,
+                    "unknown key \"%s\" in [run]; expected parallel_sources, bandwidth, "
+                    "deadline",
+                    key);
+    }
+    if (!strcmp(sec, "notify")) {
+        if (!strcmp(key, "command"))
+            return !set_str(&c->notify.command, v);
+        if (!strcmp(key, "webhook")) {
+            if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+                BAD("an http:// or https:// URL");
+            return !set_str(&c->notify.webhook, v);
+        }
+        if (!strcmp(key, "on")) {
+            if (strcmp(v, "failure") && strcmp(v, "always"))
+                BAD("failure or always");
+            c->notify.always = !strcmp(v, "always");
+            return 1;
+        }
+        return fail(p, "unknown key \"%s\" in [notify]; expected command, webhook, on", key);
+    }
+    return fail(p, "internal: unhandled section [%s]", section);
+}
+
+static int validate(struct parse *p)
+{
+    config_t *c = p->c;
+
+    p->line = 0;
+    if (!c->store.url)
+        return fail(p, "[store] url is required (file:///dir or s3://bucket/prefix)");
+    if (!strncmp(c->store.url, "s3://", 5) && !c->store.region && !c->store.endpoint)
+        return fail(p, "[store] an s3:// url needs region (or endpoint)");
+    if (c->nsources == 0)
+        return fail(p, "no [source \"NAME\"] section: nothing to back up");
+    for (int i = 0; i < c->nsources; i++) {
+        config_source_t *s = &c->sources[i];
+        p->line = s->line;
+        if (!s->path)
+            return fail(p, "[source \"%s\"] needs path = /dir/{date}", s->name);
+        if (!s->host && s->path[0] != '/')
+            return fail(p, "[source \"%s\"] path must be absolute", s->name);
+        if (!s->host && (s->user || s->port || s->identity))
+            return fail(p, "[source \"%s\"] user/port/identity need host =", s->name);
+    }
+    return 1;
+}
+
+static void set_defaults(config_t *c)
+{
+    c->store.storage_class = strdup("DEEP_ARCHIVE");
+    c->store.concurrency = 8;
+    c->catalog.path = strdup("/var/lib/coldpack/catalog.db");
+    c->pack.compression = strdup("gzip");
+    c->pack.level = 6;
+    c->pack.volume_size = 4LL << 30;
+    c->pack.block_size = 4 << 20;
+    c->retention.days = 365;
+    c->run.parallel_sources = 4;
+    c->run.deadline_min = -1;
+}
+
+config_t *config_parse_string(const char *name, const char *text)
+{
+    struct parse p;
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    p.name = name;
+    p.text = text;
+    p.c = calloc(1, sizeof *p.c);
+    if (!p.c)
+        return NULL;
+    p.c->file = strdup(name);
+    set_defaults(p.c);
+    rc = ini_parse_stream(reader, &p, handler, &p);
+    if (rc != 0 && !p.err[0]) {
+        p.line = rc > 0 ? rc : p.line;
+        fail(&p, "syntax error: expected [section], key = value, or a ; comment");
+    }
+    if (!p.err[0])
+        validate(&p);
+    if (!strcmp(p.c->pack.compression, "gzip") && p.c->pack.level > 12 && !p.err[0]) {
+        p.line = 0;
+        fail(&p, "[pack] level %d is out of range for gzip (1-12)", p.c->pack.level);
+    }
+    if (p.err[0]) {
+        if (p.err_line > 0)
+            log_error("%s:%d: %s", name, p.err_line, p.err);
+        else
+            log_error("%s: %s", name, p.err);
+        config_free(p.c);
+        return NULL;
+    }
+    return p.c;
+}
+
+config_t *config_load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    config_t *c = NULL;
+
+    if (!f) {
+        log_error("cannot read config %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            char *t;
+            cap = cap ? cap * 2 : 8192;
+            if (cap > (1 << 20)) {
+                log_error("%s: config file larger than 1 MiB", path);
+                goto out;
+            }
+            t = realloc(text, cap);
+            if (!t)
+                goto out;
+            text = t;
+        }
+        size_t n = fread(text + len, 1, 4096, f);
+        len += n;
+        if (n < 4096)
+            break;
+    }
+    if (ferror(f)) {
+        log_error("cannot read config %s: %s", path, strerror(errno));
+        goto out;
+    }
+    text[len] = 0;
+    if (memchr(text, 0, len)) {
+        log_error("%s: not a text file (contains a NUL byte)", path);
+        goto out;
+    }
+    c = config_parse_string(path, text);
+out:
+    free(text);
+    fclose(f);
+    return c;
+}
+
+void config_free(config_t *c)
+{
+    if (!c)
+        return;
+    free(c->file);
+    free(c->store.url);
+    free(c->store.storage_class);
+    free(c->store.region);
+    free(c->store.endpoint);
+    free(c->store.sse);
+    free(c->store.kms_key_id);
+    free(c->store.object_lock);
+    free(c->store.credentials_profile);
+    free(c->catalog.path);
+    free(c->pack.compression);
+    free(c->notify.command);
+    free(c->notify.webhook);
+    for (int i = 0; i < c->nsources; i++) {
+        config_source_t *s = &c->sources[i];
+        free(s->name);
+        free(s->path);
+        free(s->tenant_fixed);
+        free(s->host);
+        free(s->user);
+        free(s->identity);
+        free(s->ssh_command);
+    }
+    free(c->sources);
+    free(c);
+}
+
+const config_source_t *config_find_source(const config_t *c, const char *name)
+{
+    for (int i = 0; i < c->nsources; i++)
+        if (!strcmp(c->sources[i].name, name))
+            return &c->sources[i];
+    return NULL;
+}

@@ -1,0 +1,690 @@
+/*
+ * job_restore.c — plan, thaw, fetch, verify, extract.
+ *
+ * 1. Plan from the catalog: data objects of the tenant in [from, to]
+ *    (optionally one source); with a path glob, each volume's index (hot) is
+ *    read and volumes without a matching file are dropped.
+ * 2. Show what will be fetched (objects, bytes, tier time and cost) and get
+ *    consent (--yes, or a TTY prompt).
+ * 3. Cold objects: request a restore (recorded in the catalog); without
+ *    --wait, return EXIT_PENDING so cron can call the same command later;
+ *    with --wait, poll with capped exponential back-off.
+ * 4. Each object is downloaded to a spool file inside the target while its
+ *    SHA-256 is computed; a mismatch is reported with the offset of the first
+ *    damaged block (found through the index's block table) and nothing of
+ *    that object is extracted.
+ * 5. Extraction goes into a staging directory inside the target, entry by
+ *    entry: absolute paths, "..", symlinks whose target leaves the tree,
+ *    hardlinks to outside, and special files are refused and named; libarchive
+ *    additionally refuses to write through symlinks. Only when every object is
+ *    extracted is the staging tree moved into place, so an interrupted or
+ *    failed restore never leaves a tree that looks complete.
+ *
+ * Restored layout: <target>/<tenant>/<date>/<source>/<path in tenant>.
+ */
+#include "job.h"
+
+#include "catalog.h"
+#include "codec.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct obj {
+    char *key, *index_key, *sha256, *date, *source, *tenant;
+    int64_t size;
+    json_t *index; /* loaded when needed */
+};
+
+struct plan {
+    struct obj *v;
+    size_t n, cap;
+    int64_t bytes;
+};
+
+static int plan_add(void *ctx, const catalog_object_t *o)
+{
+    struct plan *p = ctx;
+    struct obj *ob;
+    const char *suffix;
+    size_t klen;
+
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 32;
+        struct obj *t = realloc(p->v, cap * sizeof *t);
+        if (!t)
+            return -1;
+        p->v = t;
+        p->cap = cap;
+    }
+    ob = &p->v[p->n];
+    memset(ob, 0, sizeof *ob);
+    ob->key = strdup(o->key);
+    ob->sha256 = strdup(o->sha256);
+    ob->date = strdup(o->date);
+    ob->source = strdup(o->source);
+    ob->tenant = strdup(o->tenant);
+    ob->size = o->size;
+    klen = strlen(o->key);
+    suffix = strstr(o->key, ".tar.");
+    ob->index_key = suffix ? util_asprintf("%.*s.index.json.gz", (int)(suffix - o->key), o->key)
+                           : NULL;
+    (void)klen;
+    if (!ob->key || !ob->sha256 || !ob->date || !ob->source || !ob->tenant || !ob->index_key)
+        return -1;
+    p->n++;
+    p->bytes += o->size;
+    return 0;
+}
+
+static void plan_free(struct plan *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        struct obj *o = &p->v[i];
+        free(o->key);
+        free(o->index_key);
+        free(o->sha256);
+        free(o->date);
+        free(o->source);
+        free(o->tenant);
+        json_decref(o->index);
+    }
+    free(p->v);
+}
+
+/* Load a volume's index (gzip JSON, hot class). */
+static json_t *load_index(store_t *s, const char *key)
+{
+    unsigned char *gz = NULL;
+    size_t gzlen;
+    json_t *j = NULL;
+    json_error_t err;
+
+    if (store_get_buf(s, key, 1u << 30, &gz, &gzlen) < 0)
+        return NULL;
+    /* The index is one gzip member; its size is in the trailer (ISIZE). */
+    if (gzlen >= 18) {
+        size_t isize = (size_t)gz[gzlen - 4] | (size_t)gz[gzlen - 3] << 8 |
+                       (size_t)gz[gzlen - 2] << 16 | (size_t)gz[gzlen - 1] << 24;
+        char *txt = malloc(isize + 1);
+        codec_t *c = codec_new(CODEC_GZIP, 6);
+        long n = (txt && c) ? codec_decompress(c, gz, gzlen, txt, isize) : -1;
+        if (n >= 0) {
+            j = json_loadb(txt, (size_t)n, 0, &err);
+            if (!j)
+                log_error("index %s: invalid JSON at line %d: %s", key, err.line, err.text);
+        } else {
+            log_error("index %s: not a valid gzip member", key);
+        }
+        codec_free(c);
+        free(txt);
+    } else {
+        log_error("index %s: truncated (%zu bytes)", key, gzlen);
+    }
+    free(gz);
+    return j;
+}
+
+static int index_matches(json_t *idx, const char *glob)
+{
+    size_t i;
+    json_t *f;
+
+    json_array_foreach(json_object_get(idx, "files"), i, f)
+    {
+        const char *path = json_string_value(json_object_get(f, "path"));
+        if (path && util_glob_match(glob, path))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- download + verify ---- */
+
+struct dl {
+    int fd;
+    util_sha256_t h;
+    int64_t n;
+    const char *path;
+};
+
+static int dl_sink(void *ctx, const void *data, size_t len)
+{
+    struct dl *d = ctx;
+
+    if (util_write_all(d->fd, data, len) < 0) {
+        log_error("writing spool file %s: %s", d->path, strerror(errno));
+        return -1;
+    }
+    util_sha256_update(&d->h, data, len);
+    d->n += (int64_t)len;
+    return 0;
+}
+
+/* Find where a damaged object first goes wrong, using the block table. */
+static void locate_damage(const char *spool, struct obj *o, int64_t got_size)
+{
+    json_t *blocks = o->index ? json_object_get(o->index, "blocks") : NULL;
+    const char *comp = o->index ? json_string_value(json_object_get(o->index, "compression"))
+                                : "gzip";
+    codec_t *c = codec_new(codec_kind_from_name(comp), 1);
+    int fd = open(spool, O_RDONLY | O_CLOEXEC);
+    size_t i;
+    json_t *b;
+
+    if (got_size < o->size)
+        log_error("object %s is truncated: %lld bytes, expected %lld (data ends at offset "
+                  "%lld)",
+                  o->key, (long long)got_size, (long long)o->size, (long long)got_size);
+    if (!blocks || !c || fd < 0)
+        goto out;
+    json_array_foreach(blocks, i, b)
+    {
+        int64_t tlen = json_integer_value(json_array_get(b, 1));
+        int64_t coff = json_integer_value(json_array_get(b, 2));
+        int64_t clen = json_integer_value(json_array_get(b, 3));
+        unsigned char *in = malloc((size_t)clen), *out = malloc((size_t)tlen + 1);
+        ssize_t r = (in && out) ? pread(fd, in, (size_t)clen, coff) : -1;
+        long d = (r == clen) ? codec_decompress(c, in, (size_t)clen, out, (size_t)tlen) : -1;
+        free(in);
+        free(out);
+        if (d != tlen) {
+            log_error("object %s is corrupt: first damaged block #%zu at offset %lld (%lld "
+                      "bytes)",
+                      o->key, i, (long long)coff, (long long)clen);
+            goto out;
+        }
+    }
+out:
+    codec_free(c);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* ---- safe extraction ---- */
+
+static int path_is_safe(const char *p)
+{
+    if (!p || !*p || *p == '/')
+        return 0;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return 0;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return 1;
+}
+
+/* A symlink at entry path `path` pointing at `target` stays inside the tree? */
+static int symlink_is_safe(const char *path, const char *target)
+{
+    int depth = 0;
+    const char *p;
+
+    if (!target || !*target || *target == '/')
+        return 0;
+    /* depth of the link's directory */
+    for (p = path; *p; p++)
+        if (*p == '/' && p[1] && p[1] != '/')
+            depth++;
+    for (p = target; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (--depth < 0)
+                return 0;
+        } else if (!(n == 1 && p[0] == '.') && n > 0) {
+            depth++;
+        }
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return 1;
+}
+
+struct xstate {
+    const char *dest; /* absolute staging dir for this volume */
+    const char *glob;
+    const char *key;
+    int refused;
+    int extracted;
+};
+
+static int extract_volume(struct xstate *x, const char *spool)
+{
+    struct archive *a = archive_read_new(), *w = archive_write_disk_new();
+    struct archive_entry *e;
+    int rc = -1, r;
+    const int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                      ARCHIVE_EXTRACT_UNLINK;
+
+    if (!a || !w)
+        goto out;
+    archive_read_support_format_tar(a);
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_zstd(a);
+    archive_write_disk_set_options(w, flags);
+    if (archive_read_open_filename(a, spool, 1 << 20) != ARCHIVE_OK) {
+        log_error("object %s: cannot read: %s", x->key, archive_error_string(a));
+        goto out;
+    }
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        const char *path = archive_entry_pathname(e);
+        const char *hl = archive_entry_hardlink(e);
+        const char *sl = archive_entry_symlink(e);
+        mode_t type = archive_entry_filetype(e);
+        const char *why = NULL;
+        char full[PATH_MAX];
+
+        if (!path_is_safe(path))
+            why = "absolute path or \"..\"";
+        else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && !hl)
+            why = "not a regular file, directory or symlink";
+        else if (type == AE_IFLNK && !symlink_is_safe(path, sl))
+            why = "symlink pointing outside the restore target";
+        else if (hl && !path_is_safe(hl))
+            why = "hardlink to a path outside the restore target";
+        if (why) {
+            printf("REFUSED %s: entry \"%s\": %s\n", x->key, path ? path : "(null)", why);
+            log_warn("restore: %s: refused entry \"%s\": %s", x->key, path ? path : "", why);
+            x->refused++;
+            continue;
+        }
+        if (x->glob && type != AE_IFDIR && !util_glob_match(x->glob, path))
+            continue;
+        if ((size_t)snprintf(full, sizeof full, "%s/%s", x->dest, path) >= sizeof full) {
+            log_error("restore: %s: path too long: %s", x->key, path);
+            goto out;
+        }
+        archive_entry_set_pathname(e, full);
+        if (hl) {
+            char hfull[PATH_MAX];
+            snprintf(hfull, sizeof hfull, "%s/%s", x->dest, hl);
+            archive_entry_set_hardlink(e, hfull);
+        }
+        r = archive_write_header(w, e);
+        if (r < ARCHIVE_WARN) {
+            printf("REFUSED %s: entry \"%s\": %s\n", x->key, path, archive_error_string(w));
+            log_warn("restore: %s: entry \"%s\" not written: %s", x->key, path,
+                     archive_error_string(w));
+            x->refused++;
+            continue;
+        }
+        if (archive_entry_size(e) > 0) {
+            const void *buf;
+            size_t len;
+            la_int64_t off;
+            while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
+                if (archive_write_data_block(w, buf, len, off) < ARCHIVE_OK) {
+                    log_error("restore: writing %s: %s", full, archive_error_string(w));
+                    goto out;
+                }
+            if (r != ARCHIVE_EOF) {
+                log_error("object %s: damaged data in \"%s\": %s", x->key, path,
+                          archive_error_string(a));
+                goto out;
+            }
+        }
+        if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
+            log_error("restore: finishing %s: %s", full, archive_error_string(w));
+            goto out;
+        }
+        x->extracted++;
+    }
+    if (r != ARCHIVE_EOF) {
+        log_error("object %s: damaged archive: %s", x->key, archive_error_string(a));
+        goto out;
+    }
+    rc = 0;
+out:
+    archive_read_free(a);
+    archive_write_free(w);
+    return rc;
+}
+
+/* Move staging tree `from` into `to`, merging directories. */
+static int merge_tree(const char *from, const char *to)
+{
+    struct stat sf, st;
+    DIR *d;
+    struct dirent *de;
+    int rc = 0;
+
+    if (lstat(from, &sf) < 0)
+        return -1;
+    if (lstat(to, &st) < 0) {
+        if (rename(from, to) == 0)
+            return 0;
+        log_error("restore: cannot move %s to %s: %s", from, to, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sf.st_mode) || !S_ISDIR(st.st_mode)) {
+        if (S_ISDIR(st.st_mode) && !S_ISDIR(sf.st_mode)) {
+            log_error("restore: %s exists as a directory; not replacing it with a file", to);
+            return -1;
+        }
+        if (rename(from, to) == 0)
+            return 0;
+        log_error("restore: cannot replace %s: %s", to, strerror(errno));
+        return -1;
+    }
+    d = opendir(from);
+    if (!d)
+        return -1;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        char *a = util_asprintf("%s/%s", from, de->d_name);
+        char *b = util_asprintf("%s/%s", to, de->d_name);
+        if (!a || !b || merge_tree(a, b) < 0)
+            rc = -1;
+        free(a);
+        free(b);
+    }
+    closedir(d);
+    struct timespec ts[2] = {sf.st_atim, sf.st_mtim};
+    utimensat(AT_FDCWD, to, ts, AT_SYMLINK_NOFOLLOW);
+    rmdir(from);
+    return rc;
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path) < 0 ? 0 : 0;
+}
+
+static void rm_tree(const char *path)
+{
+    nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- cost and time estimates ---- */
+
+static void print_estimate(const char *tier, int64_t bytes, int ncold, const char *cls)
+{
+    /* AWS list prices (us-east-1, 2025): per GB retrieved and per 1000 requests. */
+    double gb = (double)bytes / 1e9;
+    double per_gb = 0, per_1k = 0;
+    const char *eta = "immediately";
+    int deep = cls && !strcmp(cls, "DEEP_ARCHIVE");
+
+    if (ncold == 0) {
+        printf("all objects are readable now; no retrieval fee\n");
+        return;
+    }
+    if (!strcmp(tier, "Bulk")) {
+        per_gb = deep ? 0.0025 : 0.0;
+        per_1k = deep ? 0.025 : 0.0;
+        eta = deep ? "within 48 hours" : "within 5-12 hours";
+    } else if (!strcmp(tier, "Standard")) {
+        per_gb = deep ? 0.02 : 0.01;
+        per_1k = deep ? 0.10 : 0.05;
+        eta = deep ? "within 12 hours" : "within 3-5 hours";
+    } else {
+        per_gb = 0.03;
+        per_1k = 10.0;
+        eta = "within 1-5 minutes";
+    }
+    printf("thaw: %d cold object(s) in %s, tier %s: ready %s on S3; estimated retrieval cost "
+           "$%.2f ($%.4f/GB + $%.3f/1000 requests, AWS list price; the file:// store "
+           "simulates this with thaw_delay)\n",
+           ncold, cls ? cls : "?", tier, eta, gb * per_gb + ncold * per_1k / 1000.0, per_gb,
+           per_1k);
+}
+
+static int confirm(const restore_opts_t *o)
+{
+    char line[16];
+
+    if (o->yes)
+        return 1;
+    if (!isatty(STDIN_FILENO)) {
+        log_error("restore: not on a terminal: add --yes to proceed");
+        return 0;
+    }
+    printf("Proceed? [y/N] ");
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin))
+        return 0;
+    return line[0] == 'y' || line[0] == 'Y';
+}
+
+int job_restore(const config_t *cfg, const restore_opts_t *o)
+{
+    store_t *s = NULL;
+    catalog_t *c = NULL;
+    struct plan p = {0};
+    char *staging = NULL, *spool = NULL;
+    int code = EXIT_FAIL, ncold = 0, npending = 0, refused = 0, corrupt = 0;
+    int64_t cold_bytes = 0;
+    char cls[32] = "";
+    char buf[32];
+
+    s = store_open(cfg);
+    c = s ? catalog_open(cfg->catalog.path) : NULL;
+    if (!c)
+        goto out;
+    if (catalog_objects(c, "data", o->tenant, o->from, o->to, o->source, plan_add, &p) < 0)
+        goto out;
+    if (p.n == 0) {
+        log_error("restore: no backup of tenant %s from %s to %s%s%s in the catalog %s (if the "
+                  "catalog was lost: coldpack catalog rebuild)",
+                  o->tenant, o->from, o->to, o->source ? " for source " : "",
+                  o->source ? o->source : "", cfg->catalog.path);
+        goto out;
+    }
+    /* Load indexes (hot): for the glob filter and for damage location. */
+    for (size_t i = 0; i < p.n; i++) {
+        p.v[i].index = load_index(s, p.v[i].index_key);
+        if (!p.v[i].index && o->glob) {
+            log_error("restore: cannot read index %s needed for --path", p.v[i].index_key);
+            goto out;
+        }
+        if (o->glob && !index_matches(p.v[i].index, o->glob)) {
+            p.bytes -= p.v[i].size;
+            p.v[i].size = -1; /* dropped */
+        }
+    }
+    {
+        size_t n = 0;
+        for (size_t i = 0; i < p.n; i++)
+            n += p.v[i].size >= 0;
+        if (n == 0) {
+            log_error("restore: no file matches --path '%s' for tenant %s from %s to %s", o->glob,
+                      o->tenant, o->from, o->to);
+            goto out;
+        }
+        printf("restore plan: tenant %s, %s to %s%s%s%s%s: %zu object(s), %s -> %s\n", o->tenant,
+               o->from, o->to, o->source ? ", source " : "", o->source ? o->source : "",
+               o->glob ? ", path " : "", o->glob ? o->glob : "", n,
+               util_fmt_size(p.bytes, buf, sizeof buf), o->target);
+    }
+    /* Thaw state */
+    for (size_t i = 0; i < p.n; i++) {
+        store_info_t info;
+        if (p.v[i].size < 0)
+            continue;
+        if (store_head(s, p.v[i].key, &info) < 0) {
+            log_error("restore: object %s is missing from the store %s", p.v[i].key,
+                      cfg->store.url);
+            code = EXIT_CORRUPT;
+            goto out;
+        }
+        if (info.cold && info.thaw != STORE_THAW_READY) {
+            ncold++;
+            cold_bytes += info.size;
+            snprintf(cls, sizeof cls, "%s", info.storage_class);
+        }
+        printf("  %s  %s  %s\n", p.v[i].key, util_fmt_size(p.v[i].size, buf, sizeof buf),
+               info.cold ? (info.thaw == STORE_THAW_READY     ? "cold, restored"
+                            : info.thaw == STORE_THAW_PENDING ? "cold, thaw in progress"
+                                                              : "cold")
+                         : "hot");
+    }
+    print_estimate(o->tier, cold_bytes, ncold, cls);
+    fflush(stdout);
+    if (o->dry_run) {
+        code = EXIT_OK;
+        goto out;
+    }
+    if (!confirm(o)) {
+        code = EXIT_USAGE;
+        goto out;
+    }
+    for (int attempt = 0;; attempt++) {
+        npending = 0;
+        for (size_t i = 0; i < p.n; i++) {
+            store_info_t info;
+            if (p.v[i].size < 0)
+                continue;
+            if (store_head(s, p.v[i].key, &info) < 0)
+                goto out;
+            if (!info.cold || info.thaw == STORE_THAW_READY) {
+                if (info.cold)
+                    catalog_restore_record(c, p.v[i].key, o->tier, o->days, "ready");
+                continue;
+            }
+            npending++;
+            if (info.thaw == STORE_THAW_NONE) {
+                if (store_restore(s, p.v[i].key, o->days, o->tier) < 0)
+                    goto out;
+                catalog_restore_record(c, p.v[i].key, o->tier, o->days, "requested");
+                printf("requested restore of %s (tier %s, %d day(s))\n", p.v[i].key, o->tier,
+                       o->days);
+            }
+        }
+        if (npending == 0)
+            break;
+        /* A request may complete at once (file:// with thaw_delay 0): look again. */
+        if (attempt == 0)
+            continue;
+        if (!o->wait) {
+            printf("%d object(s) still thawing; run the same restore command again later "
+                   "(exit code %d)\n",
+                   npending, EXIT_PENDING);
+            code = EXIT_PENDING;
+            goto out;
+        }
+        unsigned delay = attempt < 8 ? 1u << (attempt - 1) : 300;
+        if (delay > 300)
+            delay = 300;
+        log_info("restore: %d object(s) thawing; checking again in %u s", npending, delay);
+        sleep(delay);
+    }
+
+    /* Fetch, verify, extract into staging. */
+    if (util_mkdirs(o->target, 0755) < 0) {
+        log_error("restore: cannot create target %s: %s", o->target, strerror(errno));
+        goto out;
+    }
+    staging = util_asprintf("%s/.coldpack-partial.%d", o->target, (int)getpid());
+    spool = util_asprintf("%s/.coldpack-spool.%d", o->target, (int)getpid());
+    if (!staging || !spool || util_mkdirs(staging, 0700) < 0) {
+        log_error("restore: cannot create staging directory in %s", o->target);
+        goto out;
+    }
+    for (size_t i = 0; i < p.n; i++) {
+        struct obj *ob = &p.v[i];
+        struct dl d = {-1, {NULL}, 0, spool};
+        char got[65];
+        int rc;
+
+        if (ob->size < 0)
+            continue;
+        d.fd = open(spool, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (d.fd < 0 || util_sha256_init(&d.h) < 0) {
+            log_error("restore: cannot create spool file %s: %s", spool, strerror(errno));
+            goto out;
+        }
+        rc = store_get(s, ob->key, 0, -1, dl_sink, &d);
+        close(d.fd);
+        util_sha256_final(&d.h, got);
+        if (rc < 0)
+            goto out;
+        if (d.n != ob->size || strcmp(got, ob->sha256)) {
+            log_error("object %s failed verification: SHA-256 %s, expected %s; size %lld, "
+                      "expected %lld; nothing extracted from it",
+                      ob->key, got, ob->sha256, (long long)d.n, (long long)ob->size);
+            locate_damage(spool, ob, d.n);
+            corrupt++;
+            continue;
+        }
+        char *dest = util_asprintf("%s/%s/%s/%s", staging, ob->tenant, ob->date, ob->source);
+        struct xstate x = {dest, o->glob, ob->key, 0, 0};
+        if (!dest || util_mkdirs(dest, 0755) < 0) {
+            free(dest);
+            goto out;
+        }
+        rc = extract_volume(&x, spool);
+        free(dest);
+        refused += x.refused;
+        if (rc < 0) {
+            corrupt++;
+            continue;
+        }
+        printf("verified and extracted %s: %d entr%s%s\n", ob->key, x.extracted,
+               x.extracted == 1 ? "y" : "ies", x.refused ? " (some refused)" : "");
+        fflush(stdout);
+    }
+    if (corrupt) {
+        log_error("restore: %d object(s) corrupt or unreadable; nothing was moved into %s",
+                  corrupt, o->target);
+        code = EXIT_CORRUPT;
+        goto out;
+    }
+    {
+        DIR *d = opendir(staging);
+        struct dirent *de;
+        int bad = 0;
+        while (d && (de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            char *a = util_asprintf("%s/%s", staging, de->d_name);
+            char *b = util_asprintf("%s/%s", o->target, de->d_name);
+            if (!a || !b || merge_tree(a, b) < 0)
+                bad++;
+            free(a);
+            free(b);
+        }
+        if (d)
+            closedir(d);
+        if (bad)
+            goto out;
+    }
+    printf("restore complete: %s%s\n", o->target,
+           refused ? " (with refused entries, see above)" : "");
+    code = refused ? EXIT_WARN : EXIT_OK;
+out:
+    if (spool)
+        unlink(spool);
+    if (staging)
+        rm_tree(staging);
+    free(staging);
+    free(spool);
+    plan_free(&p);
+    catalog_free(c);
+    store_free(s);
+    return code;
+}

@@ -1,0 +1,497 @@
+/*
+ * job_run.c — the daily backup: every (source, tenant) of one date becomes a
+ * unit packed into volumes; units already complete in the catalog are
+ * skipped, so `run` is idempotent and a rerun after a crash does only what is
+ * missing.
+ *
+ * Up to run.parallel_sources sources are scanned at once, each by its own
+ * thread, all sharing one compression pool. Within a source, tenants arrive
+ * contiguously (sorted walk, or remote tar --sort=name), so a unit is
+ * finished as soon as the next tenant starts; a unit is recorded complete in
+ * the catalog only after its last volume and index are committed. A unit
+ * left incomplete by a crash is redone from scratch: its leftover objects
+ * are deleted first, so no object of a failed attempt survives.
+ *
+ * Bytes read from sources pass through the run-wide and per-source token
+ * buckets. Past the deadline, no new unit starts.
+ */
+#include "job.h"
+
+#include "catalog.h"
+#include "codec.h"
+#include "lock.h"
+#include "log.h"
+#include "manifest.h"
+#include "notify.h"
+#include "pack.h"
+#include "pool.h"
+#include "ratelimit.h"
+#include "source.h"
+#include "store.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct run_state {
+    const config_t *cfg;
+    const run_opts_t *opts;
+    store_t *store;
+    catalog_t *cat;
+    pool_t *pool;
+    pack_params_t pp;
+    char run_id[64];
+    ratelimit_t *rl_run;
+    time_t deadline; /* 0 = none */
+
+    pthread_mutex_t mu;
+    int next_source;
+    int warnings, failed_sources, units_done, units_skipped, units_failed, units_left;
+    int64_t bytes_in, bytes_stored;
+    json_t *sources; /* summary per source */
+    json_t *left;    /* units not started because of the deadline */
+};
+
+struct src_state;
+
+struct unit_slot {
+    struct src_state *ss;
+    char *tenant;
+    pack_unit_t *u;
+    int state; /* 0 packing, 1 skipped (complete), 2 finished, 3 failed, 4 left (deadline) */
+    int volumes, files;
+    int64_t bytes_in, bytes_stored;
+};
+
+struct src_state {
+    struct run_state *rs;
+    const config_source_t *src;
+    ratelimit_t *rl;
+    struct unit_slot **units; /* each slot allocated once: pack callbacks hold it */
+    int nunits, cap;
+    int cur; /* index of the unit being packed, -1 none */
+    int eager; /* tenants are contiguous: finish a unit when the next starts */
+};
+
+struct limited_reader {
+    source_read_fn rd;
+    void *rctx;
+    ratelimit_t *a, *b;
+};
+
+static ssize_t limited_read(void *ctx, void *buf, size_t len)
+{
+    struct limited_reader *lr = ctx;
+    ssize_t n = lr->rd(lr->rctx, buf, len);
+
+    if (n > 0) {
+        ratelimit_take(lr->a, (size_t)n);
+        ratelimit_take(lr->b, (size_t)n);
+    }
+    return n;
+}
+
+static int on_volume(void *ctx, const pack_volume_t *v)
+{
+    struct unit_slot *slot = ctx;
+    struct src_state *ss = slot->ss;
+    struct run_state *rs = ss->rs;
+    catalog_object_t o = {v->key,        "data",         rs->opts->date, ss->src->name,
+                          slot->tenant,  v->volume,      v->size,        v->sha256,
+                          rs->store->storage_class, rs->run_id};
+
+    if (catalog_object_add(rs->cat, &o) < 0)
+        return -1;
+    o.key = v->index_key;
+    o.kind = "index";
+    o.size = v->index_size;
+    o.sha256 = v->index_sha256;
+    o.storage_class = "STANDARD";
+    if (catalog_object_add(rs->cat, &o) < 0)
+        return -1;
+    slot->volumes++;
+    slot->files += v->files;
+    slot->bytes_in += v->bytes_in;
+    slot->bytes_stored += v->size + v->index_size;
+    return 0;
+}
+
+static int delete_leftovers_cb(void *ctx, const char *key, int64_t size)
+{
+    store_t *s = ctx;
+
+    (void)size;
+    log_info("removing %s left by an interrupted run", key);
+    return store_del(s, key) == STORE_ERR ? -1 : 0;
+}
+
+static void finish_unit(struct src_state *ss, int idx, int ok)
+{
+    struct unit_slot *slot = ss->units[idx];
+    struct run_state *rs = ss->rs;
+    int rc = -1;
+
+    if (slot->state != 0 || !slot->u)
+        return;
+    if (ok)
+        rc = pack_unit_finish(slot->u);
+    pthread_mutex_lock(&rs->mu);
+    rs->warnings += pack_unit_warnings(slot->u);
+    pthread_mutex_unlock(&rs->mu);
+    if (rc == 0)
+        rc = catalog_unit_set(rs->cat, rs->opts->date, ss->src->name, slot->tenant, "complete",
+                              slot->volumes, slot->files, slot->bytes_in, rs->run_id);
+    pack_unit_free(slot->u);
+    slot->u = NULL;
+    slot->state = rc == 0 ? 2 : 3;
+    pthread_mutex_lock(&rs->mu);
+    if (rc == 0) {
+        rs->units_done++;
+        rs->bytes_in += slot->bytes_in;
+        rs->bytes_stored += slot->bytes_stored;
+        if (!rs->opts->quiet)
+            printf("unit %s/%s/%s: %d volume(s), %d file(s), %lld bytes in, %lld stored\n",
+                   rs->opts->date, ss->src->name, slot->tenant, slot->volumes, slot->files,
+                   (long long)slot->bytes_in, (long long)slot->bytes_stored);
+    } else {
+        rs->units_failed++;
+        if (!rs->opts->quiet)
+            printf("unit %s/%s/%s: FAILED (not recorded; the next run redoes it)\n",
+                   rs->opts->date, ss->src->name, slot->tenant);
+    }
+    fflush(stdout);
+    pthread_mutex_unlock(&rs->mu);
+}
+
+static int start_unit(struct src_state *ss, const char *tenant)
+{
+    struct run_state *rs = ss->rs;
+    struct unit_slot *slot;
+    int idx, done;
+
+    if (ss->nunits == ss->cap) {
+        int cap = ss->cap ? ss->cap * 2 : 16;
+        struct unit_slot **t = realloc(ss->units, (size_t)cap * sizeof *t);
+        if (!t)
+            return -1;
+        ss->units = t;
+        ss->cap = cap;
+    }
+    slot = calloc(1, sizeof *slot);
+    if (!slot)
+        return -1;
+    idx = ss->nunits++;
+    ss->units[idx] = slot;
+    slot->ss = ss;
+    slot->tenant = strdup(tenant);
+    if (!slot->tenant)
+        return -1;
+    done = catalog_unit_complete(rs->cat, rs->opts->date, ss->src->name, tenant);
+    if (done < 0)
+        return -1;
+    if (done) {
+        slot->state = 1;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_skipped++;
+        pthread_mutex_unlock(&rs->mu);
+        return idx;
+    }
+    if (rs->deadline && time(NULL) >= rs->deadline) {
+        slot->state = 4;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_left++;
+        json_array_append_new(rs->left, json_pack("{s:s, s:s}", "source", ss->src->name,
+                                                  "tenant", tenant));
+        pthread_mutex_unlock(&rs->mu);
+        log_warn("deadline passed: unit %s/%s/%s left for the next run", rs->opts->date,
+                 ss->src->name, tenant);
+        return idx;
+    }
+    /* An incomplete unit: remove whatever an interrupted attempt left. */
+    char *prefix = pack_unit_prefix(rs->opts->date, ss->src->name, tenant);
+    if (!prefix || catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0 ||
+        store_list(rs->store, prefix, delete_leftovers_cb, rs->store) < 0) {
+        free(prefix);
+        return -1;
+    }
+    free(prefix);
+    slot->u = pack_unit_new(&rs->pp, rs->opts->date, ss->src->name, tenant, on_volume, slot);
+    return slot->u ? idx : -1;
+}
+
+static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void *rctx)
+{
+    struct src_state *ss = ctx;
+    int idx = -1;
+
+    if (ss->cur >= 0 && !strcmp(ss->units[ss->cur]->tenant, e->tenant)) {
+        idx = ss->cur;
+    } else {
+        for (int i = 0; i < ss->nunits; i++)
+            if (!strcmp(ss->units[i]->tenant, e->tenant))
+                idx = i;
+        if (idx >= 0 && ss->eager && ss->units[idx]->state == 2) {
+            log_error("source %s: entries of tenant %s are not contiguous in the stream",
+                      ss->src->name, e->tenant);
+            return -1;
+        }
+        if (idx < 0) {
+            if (ss->eager && ss->cur >= 0)
+                finish_unit(ss, ss->cur, 1);
+            idx = start_unit(ss, e->tenant);
+            if (idx < 0)
+                return -1;
+        }
+        ss->cur = idx;
+    }
+    struct unit_slot *slot = ss->units[idx];
+    if (slot->state != 0)
+        return 0; /* complete already, or left for later: data is skipped */
+    struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl};
+    if (pack_unit_add(slot->u, e, rd ? limited_read : NULL, &lr) < 0) {
+        finish_unit(ss, idx, 0);
+        return -1;
+    }
+    return 0;
+}
+
+static void run_source(struct run_state *rs, const config_source_t *src)
+{
+    struct src_state ss;
+    source_stats_t st;
+    int rc;
+    const char *why = "";
+
+    memset(&ss, 0, sizeof ss);
+    ss.rs = rs;
+    ss.src = src;
+    ss.cur = -1;
+    ss.eager = src->tenant_rule == TENANT_FIXED || src->tenant_dir == 1;
+    ss.rl = ratelimit_new(src->bandwidth);
+    log_clear_error();
+    rc = source_scan(src, rs->opts->date, on_entry, &ss, &st);
+    if (rc < 0)
+        why = log_last_error();
+    for (int i = 0; i < ss.nunits; i++)
+        finish_unit(&ss, i, rc == 0);
+    int failed = 0, done = 0, skipped = 0;
+    for (int i = 0; i < ss.nunits; i++) {
+        failed += ss.units[i]->state == 3;
+        done += ss.units[i]->state == 2;
+        skipped += ss.units[i]->state == 1;
+    }
+    pthread_mutex_lock(&rs->mu);
+    rs->warnings += st.warnings;
+    if (rc < 0)
+        rs->failed_sources++;
+    json_array_append_new(rs->sources,
+                          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:I}", "name", src->name,
+                                    "status", rc < 0 ? "failed" : failed ? "partial" : "ok",
+                                    "error", why, "units_done", done, "units_skipped", skipped,
+                                    "units_failed", failed, "warnings", st.warnings,
+                                    "bytes_read", (json_int_t)st.bytes_read));
+    if (rc < 0 && !rs->opts->quiet)
+        printf("source %s: FAILED: %s\n", src->name, why[0] ? why : "see log");
+    pthread_mutex_unlock(&rs->mu);
+    for (int i = 0; i < ss.nunits; i++) {
+        free(ss.units[i]->tenant);
+        free(ss.units[i]);
+    }
+    free(ss.units);
+    ratelimit_free(ss.rl);
+}
+
+static void *source_thread(void *arg)
+{
+    struct run_state *rs = arg;
+
+    for (;;) {
+        const config_source_t *src;
+        pthread_mutex_lock(&rs->mu);
+        while (rs->next_source < rs->cfg->nsources && rs->opts->only_source &&
+               strcmp(rs->cfg->sources[rs->next_source].name, rs->opts->only_source))
+            rs->next_source++;
+        if (rs->next_source >= rs->cfg->nsources) {
+            pthread_mutex_unlock(&rs->mu);
+            return NULL;
+        }
+        src = &rs->cfg->sources[rs->next_source++];
+        pthread_mutex_unlock(&rs->mu);
+        run_source(rs, src);
+    }
+}
+
+static time_t compute_deadline(int minutes)
+{
+    time_t now = time(NULL), t;
+    struct tm tm;
+
+    if (minutes < 0)
+        return 0;
+    localtime_r(&now, &tm);
+    tm.tm_hour = minutes / 60;
+    tm.tm_min = minutes % 60;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    t = mktime(&tm);
+    if (t <= now)
+        t += 86400; /* the next occurrence: a run started at 22:00 with deadline 06:00 */
+    return t;
+}
+
+static void make_run_id(char *buf, size_t n)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char ts[32];
+
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(buf, n, "%s-%05d", ts, (int)(getpid() % 100000));
+}
+
+int job_run(const config_t *cfg, const run_opts_t *o)
+{
+    struct run_state rs;
+    char *lockpath = NULL, *mkey = NULL, msha[65] = "";
+    int lockfd = -1, code = EXIT_FAIL, nthreads;
+    pthread_t *th = NULL;
+
+    memset(&rs, 0, sizeof rs);
+    pthread_mutex_init(&rs.mu, NULL);
+    rs.cfg = cfg;
+    rs.opts = o;
+    if (o->only_source && !config_find_source(cfg, o->only_source)) {
+        log_error("no source \"%s\" in %s", o->only_source, cfg->file);
+        code = EXIT_USAGE;
+        goto out;
+    }
+    lockpath = util_asprintf("%s.lock", cfg->catalog.path);
+    if (!lockpath)
+        goto out;
+    {
+        char *dir = strdup(cfg->catalog.path), *sl = dir ? strrchr(dir, '/') : NULL;
+        if (sl && sl != dir) {
+            *sl = 0;
+            util_mkdirs(dir, 0755);
+        }
+        free(dir);
+    }
+    lockfd = lock_acquire(lockpath);
+    if (lockfd == -2) {
+        code = EXIT_LOCKED;
+        goto out;
+    }
+    if (lockfd < 0)
+        goto out;
+    rs.store = store_open(cfg);
+    rs.cat = rs.store ? catalog_open(cfg->catalog.path) : NULL;
+    if (!rs.cat)
+        goto out;
+    if (store_cleanup(rs.store) < 0)
+        goto out;
+    rs.pool = pool_new(cfg->pack.threads);
+    rs.rl_run = ratelimit_new(cfg->run.bandwidth);
+    rs.sources = json_array();
+    rs.left = json_array();
+    if (!rs.pool || !rs.rl_run || !rs.sources || !rs.left)
+        goto out;
+    make_run_id(rs.run_id, sizeof rs.run_id);
+    rs.deadline = compute_deadline(cfg->run.deadline_min);
+    rs.pp.store = rs.store;
+    rs.pp.pool = rs.pool;
+    rs.pp.codec = codec_kind_from_name(cfg->pack.compression);
+    rs.pp.level = cfg->pack.level;
+    rs.pp.volume_size = cfg->pack.volume_size;
+    rs.pp.block_size = (size_t)cfg->pack.block_size;
+    rs.pp.max_inflight = 2 * pool_size(rs.pool) + 2;
+    rs.pp.run_id = rs.run_id;
+    if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
+        goto out;
+    log_info("run %s: date %s, %d source(s), %d compression thread(s), store %s", rs.run_id,
+             o->date, cfg->nsources, pool_size(rs.pool), cfg->store.url);
+
+    nthreads = cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources
+                                                          : cfg->nsources;
+    th = calloc((size_t)nthreads, sizeof *th);
+    if (!th)
+        goto out;
+    for (int i = 0; i < nthreads; i++)
+        if (pthread_create(&th[i], NULL, source_thread, &rs) != 0) {
+            nthreads = i;
+            break;
+        }
+    for (int i = 0; i < nthreads; i++)
+        pthread_join(th[i], NULL);
+
+    /* The manifest lists what this run wrote; a run that wrote nothing adds none. */
+    int wrote = rs.units_done > 0;
+    if (wrote && manifest_write(rs.store, rs.cat, rs.run_id, o->date, &mkey, msha) < 0) {
+        rs.units_failed++;
+        log_error("run %s: the manifest could not be written; units are recorded and the next "
+                  "run writes it",
+                  rs.run_id);
+    }
+    if (rs.units_failed > 0 || rs.failed_sources > 0)
+        code = (rs.units_done + rs.units_skipped > 0) ? EXIT_PARTIAL : EXIT_FAIL;
+    else if (rs.units_left > 0)
+        code = EXIT_PARTIAL;
+    else if (rs.warnings > 0)
+        code = EXIT_WARN;
+    else
+        code = EXIT_OK;
+    catalog_run_end(rs.cat, rs.run_id,
+                    code == EXIT_OK     ? "ok"
+                    : code == EXIT_WARN ? "warnings"
+                    : code == EXIT_FAIL ? "failed"
+                                        : "partial",
+                    mkey, msha[0] ? msha : NULL);
+
+    {
+        char a[32], b[32];
+        printf("run %s date %s: %d unit(s) done, %d already complete, %d failed, %d left by "
+               "deadline, %d warning(s); %s read, %s stored%s%s\n",
+               rs.run_id, o->date, rs.units_done, rs.units_skipped, rs.units_failed,
+               rs.units_left, rs.warnings, util_fmt_size(rs.bytes_in, a, sizeof a),
+               util_fmt_size(rs.bytes_stored, b, sizeof b), mkey ? "; manifest " : "",
+               mkey ? mkey : "");
+        fflush(stdout);
+    }
+    {
+        json_t *sum = json_pack(
+            "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:s?, s:O, s:O}", "run_id",
+            rs.run_id, "date", o->date, "status",
+            code == EXIT_OK     ? "ok"
+            : code == EXIT_WARN ? "warnings"
+            : code == EXIT_FAIL ? "failed"
+                                : "partial",
+            "exit_code", code, "units_done", rs.units_done, "units_skipped", rs.units_skipped,
+            "units_failed", rs.units_failed, "units_left", rs.units_left, "warnings", rs.warnings,
+            "bytes_in", (json_int_t)rs.bytes_in, "bytes_stored", (json_int_t)rs.bytes_stored,
+            "manifest", mkey, "sources", rs.sources, "left", rs.left);
+        char *txt = sum ? json_dumps(sum, JSON_INDENT(2)) : NULL;
+        if (txt && (cfg->notify.command || cfg->notify.webhook))
+            notify_run(cfg, txt, code != EXIT_OK);
+        free(txt);
+        json_decref(sum);
+    }
+out:
+    free(th);
+    if (rs.pool)
+        pool_free(rs.pool);
+    ratelimit_free(rs.rl_run);
+    json_decref(rs.sources);
+    json_decref(rs.left);
+    catalog_free(rs.cat);
+    store_free(rs.store);
+    lock_release(lockfd);
+    free(lockpath);
+    free(mkey);
+    pthread_mutex_destroy(&rs.mu);
+    return code;
+}

@@ -1,0 +1,67 @@
+/*
+ * pack.h — pack one unit (date, source, tenant) into volumes in the store.
+ *
+ * Entries go through libarchive's pax writer into fixed-size blocks of tar;
+ * each block is compressed on the shared pool as an independent gzip member
+ * or zstd frame; the producer writes finished blocks to the store in order,
+ * hashing as it goes. Memory per unit is bounded by max_inflight blocks
+ * (input + compressed bound each) plus the index of the current volume.
+ */
+#ifndef COLDPACK_PACK_H
+#define COLDPACK_PACK_H
+
+#include "pool.h"
+#include "source.h"
+#include "store.h"
+
+#include <stdint.h>
+
+typedef struct pack_params {
+    store_t *store;
+    pool_t *pool;
+    int codec;            /* enum codec_kind */
+    int level;
+    int64_t volume_size;  /* cut at the next file boundary past this much tar */
+    size_t block_size;    /* tar bytes per compressed block */
+    int max_inflight;     /* blocks in flight per unit */
+    const char *run_id;
+} pack_params_t;
+
+typedef struct pack_volume {
+    int volume; /* 1-based */
+    int last;   /* 1 for the unit's final volume */
+    const char *key;
+    const char *index_key;
+    int64_t size; /* compressed object */
+    char sha256[65];
+    int64_t index_size;
+    char index_sha256[65];
+    int64_t tar_size;
+    int64_t bytes_in; /* file payload bytes */
+    int files;
+} pack_volume_t;
+
+/* Called after a volume and its index are both committed to the store. */
+typedef int (*pack_volume_fn)(void *ctx, const pack_volume_t *v);
+
+typedef struct pack_unit pack_unit_t;
+
+/* Key prefix of a unit: "tenant=T/date=D/source=S/". Caller frees. */
+char *pack_unit_prefix(const char *date, const char *source, const char *tenant);
+
+/* Start a unit. pp and the strings are copied. Caller owns the result.
+ * A unit is used by one thread; different units may run concurrently on one pool. */
+pack_unit_t *pack_unit_new(const pack_params_t *pp, const char *date, const char *source,
+                           const char *tenant, pack_volume_fn on_volume, void *ctx);
+/* Add one entry (its data read through rd for files). Files that change
+ * while read are archived as read and reported with log_warn; the count is
+ * in pack_unit_warnings. Returns 0, or -1 when the unit failed. */
+int pack_unit_add(pack_unit_t *u, const source_entry_t *e, source_read_fn rd, void *rctx);
+/* Finish: the last volume (an empty archive for a tenant with no files) and
+ * its index marked last. Returns 0 or -1. */
+int pack_unit_finish(pack_unit_t *u);
+int pack_unit_warnings(const pack_unit_t *u);
+/* Abort any upload in progress and free. NULL is a no-op. */
+void pack_unit_free(pack_unit_t *u);
+
+#endif

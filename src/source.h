@@ -1,0 +1,73 @@
+/*
+ * source.h — where a day's files come from (DESIGN.md "Layers": sources).
+ *
+ * A source presents the files of one (source, date) as a sequence of entries,
+ * each already assigned to a tenant by the source's tenant rule. The consumer
+ * (pack.c, via job_run.c) reads each regular file's bytes through the reader it
+ * is handed, or skips it. Two implementations: a local directory walk
+ * (source_local.c) and a remote host over OpenSSH streaming a tar
+ * (source_ssh.c). Both must yield the same entries for the same files.
+ *
+ * Entry order: tenants may interleave; within a tenant, entries come in a
+ * stable order (local: sorted by path, directories before their contents).
+ * A tenant is announced by an entry of type SOURCE_DIR with path "" (its root
+ * directory) before any of its other entries, so empty tenants are seen too.
+ */
+#ifndef COLDPACK_SOURCE_H
+#define COLDPACK_SOURCE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum source_type { SOURCE_FILE = 1, SOURCE_DIR = 2, SOURCE_SYMLINK = 3 };
+
+typedef struct source_entry {
+    const char *tenant;   /* tenant name ("" never: entries with no tenant are reported) */
+    const char *path;     /* path inside the tenant, '/'-separated, relative, no ".." */
+    int type;             /* enum source_type */
+    int64_t size;         /* regular files: size announced before reading */
+    int64_t mtime;        /* seconds since epoch */
+    unsigned mode;        /* permission bits (07777) */
+    const char *linkname; /* symlinks: target; else NULL */
+} source_entry_t;
+
+/* Read up to len bytes of the current file. Returns bytes read, 0 at end of
+ * file, -1 on error (logged by the source, naming the file). */
+typedef ssize_t (*source_read_fn)(void *rctx, void *buf, size_t len);
+
+/* Called for each entry. For SOURCE_FILE the callee may call rd(rctx, ...)
+ * until it returns 0; if it does not, the source skips the data. Return 0 to
+ * go on, -1 to stop the scan (the scan then returns -1). Pointers in e are
+ * valid only during the call. */
+typedef int (*source_entry_fn)(void *ctx, const source_entry_t *e, source_read_fn rd, void *rctx);
+
+/* Per-scan outcome counters filled in by the source. */
+typedef struct source_stats {
+    int warnings;       /* files unreadable, changed while read, outside any tenant */
+    int64_t bytes_read; /* payload bytes delivered */
+} source_stats_t;
+
+struct config_source;
+
+/* Scan the files of `src` for `date` (YYYY-MM-DD), calling fn for each.
+ * Returns 0 when the whole scan completed (possibly with warnings counted in
+ * st), -1 when the source failed (unreachable, directory missing, stream cut):
+ * entries already delivered must then be treated as incomplete.
+ * Thread-safety: scans of different sources may run concurrently. */
+int source_scan(const struct config_source *src, const char *date, source_entry_fn fn, void *ctx,
+                source_stats_t *st);
+
+/* Implementations (selected by source_scan from src->host). */
+int source_local_scan(const struct config_source *src, const char *date, source_entry_fn fn,
+                      void *ctx, source_stats_t *st);
+int source_ssh_scan(const struct config_source *src, const char *date, source_entry_fn fn,
+                    void *ctx, source_stats_t *st);
+
+/* Split a path relative to the source's day directory into tenant and
+ * in-tenant path per the tenant rule (dir:N or fixed:NAME). Writes into the
+ * caller's buffers. Returns 0, or -1 when the path has no tenant (e.g. a file
+ * directly under the day directory with dir:1). */
+int source_split_tenant(const struct config_source *src, const char *relpath, char *tenant,
+                        size_t tenantsz, char *inpath, size_t inpathsz);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * store.h — the object-store interface (DESIGN.md "Layers": store).
+ *
+ * Two implementations plug in behind one vtable: file:// (store_file.c, the
+ * embedded default) and s3:// (store_s3.c). Everything above the store works
+ * the same on both, including cold-storage semantics: an object whose storage
+ * class is DEEP_ARCHIVE or GLACIER cannot be read until a restore request for
+ * it has completed.
+ *
+ * Keys are relative to the store's own prefix ("tenant=a/date=.../vol-0001.tar.gz");
+ * the implementation adds its prefix. Keys never start with '/'.
+ *
+ * Return codes: 0 on success, or a negative store_rc. Each implementation logs
+ * the error once, where it is first detected, naming the store URL and key.
+ */
+#ifndef COLDPACK_STORE_H
+#define COLDPACK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_rc {
+    STORE_OK = 0,
+    STORE_ERR = -1,      /* failure (already retried where retrying made sense) */
+    STORE_NOTFOUND = -2, /* no such key */
+    STORE_COLD = -3,     /* object is in a cold class and not (yet) restored */
+    STORE_EXISTS = -4,   /* conditional put (if_none_match) found the key present */
+};
+
+enum store_thaw {
+    STORE_THAW_NONE = 0,     /* hot object, or cold with no restore requested */
+    STORE_THAW_PENDING = 1,  /* restore requested, not readable yet */
+    STORE_THAW_READY = 2,    /* restored copy readable (or hot object) */
+};
+
+typedef struct store_info {
+    int64_t size;
+    char sha256[65];        /* from metadata (x-amz-meta-sha256); "" when unknown */
+    char storage_class[32]; /* "STANDARD", "DEEP_ARCHIVE", ... */
+    int cold;               /* 1 when the class needs a restore before GET */
+    int thaw;               /* enum store_thaw */
+    int64_t mtime;          /* seconds since epoch */
+} store_info_t;
+
+typedef struct store_put_opts {
+    const char *storage_class; /* NULL = store's configured default */
+    const char *content_type;  /* NULL = application/octet-stream */
+    int if_none_match;         /* 1 = fail with STORE_EXISTS if key exists */
+    int64_t size_hint;         /* expected size or -1; lets S3 pick a part size */
+} store_put_opts_t;
+
+typedef struct store store_t;
+typedef struct store_put store_put_t;
+
+/* Called with successive chunks of a GET body; return 0 to go on, -1 to stop. */
+typedef int (*store_sink_fn)(void *ctx, const void *data, size_t len);
+/* Called once per key under a prefix, in lexical key order; return 0 to go on. */
+typedef int (*store_list_fn)(void *ctx, const char *key, int64_t size);
+
+struct store_ops {
+    /* Begin a streaming upload of key. Nothing is visible under key until
+     * put_commit returns 0. */
+    int (*put_open)(store_t *s, const char *key, const store_put_opts_t *o, store_put_t **out);
+    int (*put_write)(store_put_t *p, const void *data, size_t len);
+    /* Make the object visible; sha256_hex (64 chars) is stored as metadata.
+     * Frees p whatever the result. */
+    int (*put_commit)(store_put_t *p, const char *sha256_hex);
+    /* Discard an upload (no object, no leftover part). Frees p. NULL is a no-op. */
+    void (*put_abort)(store_put_t *p);
+    int (*head)(store_t *s, const char *key, store_info_t *out);
+    /* Stream bytes [off, off+len) of key to sink (len < 0: to the end).
+     * STORE_COLD when the object is cold and not restored. */
+    int (*get)(store_t *s, const char *key, int64_t off, int64_t len, store_sink_fn sink,
+               void *ctx);
+    int (*list)(store_t *s, const char *prefix, store_list_fn fn, void *ctx);
+    int (*del)(store_t *s, const char *key);
+    /* Request a restore of a cold object for `days` days at `tier`
+     * ("Bulk", "Standard", "Expedited"). Already in progress is success. */
+    int (*restore)(store_t *s, const char *key, int days, const char *tier);
+    /* Remove leftovers of interrupted uploads made by earlier runs (temp files,
+     * incomplete multipart uploads) under the store's prefix. */
+    int (*cleanup)(store_t *s);
+    void (*free)(store_t *s);
+};
+
+/* Every implementation's store_put_t struct must begin with `store_t *store;`
+ * (the wrappers below use it to find the vtable).
+ * When a get's sink returns -1, get stops and returns STORE_ERR without
+ * logging: the sink's owner reports why it stopped. */
+
+/* Common head of every implementation's struct. */
+struct store {
+    const struct store_ops *ops;
+    char *url;           /* as configured, for messages (never holds secrets) */
+    char *storage_class; /* default class for data objects */
+};
+
+struct config;
+
+/* Open the store named by cfg->store.url. Returns NULL after logging why.
+ * The caller owns the result; free with store_free(). Thread-safety: a store
+ * may be used from several threads at once; a store_put_t by one at a time. */
+store_t *store_open(const struct config *cfg);
+void store_free(store_t *s);
+
+/* Convenience wrappers over the vtable (same contracts). */
+int store_put_open(store_t *s, const char *key, const store_put_opts_t *o, store_put_t **out);
+int store_put_write(store_put_t *p, const void *data, size_t len);
+int store_put_commit(store_put_t *p, const char *sha256_hex);
+void store_put_abort(store_put_t *p);
+int store_head(store_t *s, const char *key, store_info_t *out);
+int store_get(store_t *s, const char *key, int64_t off, int64_t len, store_sink_fn sink,
+              void *ctx);
+int store_list(store_t *s, const char *prefix, store_list_fn fn, void *ctx);
+int store_del(store_t *s, const char *key);
+int store_restore(store_t *s, const char *key, int days, const char *tier);
+int store_cleanup(store_t *s);
+
+/* Put a small in-memory object in one call (computes its SHA-256). */
+int store_put_buf(store_t *s, const char *key, const void *data, size_t len,
+                  const store_put_opts_t *o);
+/* Read a whole (small, hot) object into a malloc'd buffer of at most max bytes.
+ * Caller frees *out. */
+int store_get_buf(store_t *s, const char *key, size_t max, unsigned char **out, size_t *outlen);
+
+/* Implementations, chosen by store_open from the URL scheme. Same contract. */
+store_t *store_file_open(const struct config *cfg);
+store_t *store_s3_open(const struct config *cfg);
+
+/* 1 for classes that need a restore before GET (GLACIER, DEEP_ARCHIVE). */
+int store_class_is_cold(const char *storage_class);
+
+#endif
