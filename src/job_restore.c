@@ -260,10 +260,54 @@ static int symlink_is_safe(const char *path, const char *target)
     return 1;
 }
 
+/* Directory mtimes are set after every volume is extracted: a later volume
+ * adding files to a directory would otherwise leave it with today's time. */
+struct dirtimes {
+    char **path;
+    int64_t *mtime;
+    size_t n, cap;
+};
+
+static void dirtimes_add(struct dirtimes *d, const char *path, int64_t mtime)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        char **p = realloc(d->path, cap * sizeof *p);
+        if (!p)
+            return;
+        d->path = p;
+        int64_t *m = realloc(d->mtime, cap * sizeof *m);
+        if (!m)
+            return;
+        d->mtime = m;
+        d->cap = cap;
+    }
+    if ((d->path[d->n] = strdup(path)))
+        d->mtime[d->n++] = mtime;
+}
+
+/* Apply in reverse order: children (listed after their parents) first. */
+static void dirtimes_apply(struct dirtimes *d)
+{
+    for (size_t i = d->n; i-- > 0;) {
+        struct timespec ts[2] = {{(time_t)d->mtime[i], 0}, {(time_t)d->mtime[i], 0}};
+        utimensat(AT_FDCWD, d->path[i], ts, AT_SYMLINK_NOFOLLOW);
+    }
+}
+
+static void dirtimes_free(struct dirtimes *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->path[i]);
+    free(d->path);
+    free(d->mtime);
+}
+
 struct xstate {
     const char *dest; /* absolute staging dir for this volume */
     const char *glob;
     const char *key;
+    struct dirtimes *dirs;
     int refused;
     int extracted;
 };
@@ -316,6 +360,8 @@ static int extract_volume(struct xstate *x, const char *spool)
             goto out;
         }
         archive_entry_set_pathname(e, full);
+        if (type == AE_IFDIR)
+            dirtimes_add(x->dirs, full, (int64_t)archive_entry_mtime(e));
         if (hl) {
             char hfull[PATH_MAX];
             snprintf(hfull, sizeof hfull, "%s/%s", x->dest, hl);
@@ -479,6 +525,7 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
     char *staging = NULL, *spool = NULL;
     int code = EXIT_FAIL, ncold = 0, npending = 0, refused = 0, corrupt = 0;
     int64_t cold_bytes = 0;
+    struct dirtimes dirs = {0};
     char cls[32] = "";
     char buf[32];
 
@@ -632,7 +679,7 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
             continue;
         }
         char *dest = util_asprintf("%s/%s/%s/%s", staging, ob->tenant, ob->date, ob->source);
-        struct xstate x = {dest, o->glob, ob->key, 0, 0};
+        struct xstate x = {dest, o->glob, ob->key, &dirs, 0, 0};
         if (!dest || util_mkdirs(dest, 0755) < 0) {
             free(dest);
             goto out;
@@ -654,6 +701,7 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
         code = EXIT_CORRUPT;
         goto out;
     }
+    dirtimes_apply(&dirs);
     {
         DIR *d = opendir(staging);
         struct dirent *de;
@@ -684,6 +732,7 @@ out:
     free(staging);
     free(spool);
     plan_free(&p);
+    dirtimes_free(&dirs);
     catalog_free(c);
     store_free(s);
     return code;
