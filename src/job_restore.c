@@ -318,8 +318,9 @@ static int extract_volume(struct xstate *x, const char *spool)
     struct archive_entry *e;
     int rc = -1, r;
     const int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-                      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                      ARCHIVE_EXTRACT_UNLINK;
+                      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+    /* No ARCHIVE_EXTRACT_UNLINK: with it libarchive would silently replace a
+     * symlink in the way by a directory; without it the entry is refused. */
 
     if (!a || !w)
         goto out;
@@ -332,6 +333,7 @@ static int extract_volume(struct xstate *x, const char *spool)
         goto out;
     }
     while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        char path_buf[PATH_MAX];
         const char *path = archive_entry_pathname(e);
         const char *hl = archive_entry_hardlink(e);
         const char *sl = archive_entry_symlink(e);
@@ -355,6 +357,9 @@ static int extract_volume(struct xstate *x, const char *spool)
         }
         if (x->glob && type != AE_IFDIR && !util_glob_match(x->glob, path))
             continue;
+        /* path points into e, which the renames below rewrite */
+        snprintf(path_buf, sizeof path_buf, "%s", path);
+        path = path_buf;
         if ((size_t)snprintf(full, sizeof full, "%s/%s", x->dest, path) >= sizeof full) {
             log_error("restore: %s: path too long: %s", x->key, path);
             goto out;

@@ -27,6 +27,7 @@ int lock_acquire(const char *path)
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         ssize_t n = errno == EWOULDBLOCK ? pread(fd, buf, sizeof buf - 1, 0) : -1;
         buf[n > 0 ? n : 0] = 0;
+        buf[strcspn(buf, "\n")] = 0;
         if (errno == EWOULDBLOCK || n >= 0) {
             log_error("another coldpack run holds the lock %s (pid %s); not starting",
                       path, buf[0] ? buf : "?");
