@@ -5,6 +5,7 @@
 #include "codec.h"
 
 #include <libdeflate.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -102,4 +103,45 @@ int codec_kind_from_name(const char *name)
 const char *codec_suffix(int kind)
 {
     return kind == CODEC_ZSTD ? ".tar.zst" : ".tar.gz";
+}
+
+struct codec_slot {
+    codec_t *c;
+};
+
+static pthread_key_t slot_key;
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
+
+static void slot_free(void *p)
+{
+    struct codec_slot *s = p;
+
+    if (s) {
+        codec_free(s->c);
+        free(s);
+    }
+}
+
+static void slot_key_init(void)
+{
+    pthread_key_create(&slot_key, slot_free);
+}
+
+codec_t *codec_for_thread(int kind, int level)
+{
+    struct codec_slot *s;
+
+    pthread_once(&slot_once, slot_key_init);
+    s = pthread_getspecific(slot_key);
+    if (s && s->c && s->c->kind == kind && s->c->level == level)
+        return s->c;
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return NULL;
+        pthread_setspecific(slot_key, s);
+    }
+    codec_free(s->c);
+    s->c = codec_new(kind, level);
+    return s->c;
 }

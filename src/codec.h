@@ -20,6 +20,10 @@ typedef struct codec codec_t;
  * time (each worker keeps its own). NULL on failure. */
 codec_t *codec_new(int kind, int level);
 void codec_free(codec_t *c);
+/* The calling thread's own codec for (kind, level), created on first use
+ * and freed when the thread exits (pool workers keep theirs for the
+ * process's life). NULL on failure. The caller must not free it. */
+codec_t *codec_for_thread(int kind, int level);
 /* Worst-case compressed size of n bytes. */
 size_t codec_bound(int kind, size_t n);
 /* Compress in[0..n) into out (cap >= codec_bound). Returns size or 0 on failure. */

@@ -27,6 +27,7 @@
 #include "catalog.h"
 #include "codec.h"
 #include "log.h"
+#include "pool.h"
 #include "store.h"
 #include "util.h"
 
@@ -38,6 +39,7 @@
 #include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +218,160 @@ out:
         close(fd);
 }
 
+/* ---- parallel block decompression ----
+ *
+ * With the index's block table, the spool file's blocks are decompressed on
+ * the pool, several ahead of the reader, and handed to libarchive in order
+ * through its read callback. Without an index (or with a table that does not
+ * tile the object) libarchive's own single-threaded filters are used. */
+
+struct pblock {
+    int64_t coff, clen, tlen;
+    unsigned char *out;
+    long got;
+    int done;
+};
+
+struct pdec {
+    int fd;
+    int kind;
+    const char *key;
+    struct pblock *b;
+    size_t n, next_submit, next_read;
+    size_t window;
+    pool_t *pool;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int failed;
+};
+
+struct pjob {
+    struct pdec *d;
+    size_t i;
+};
+
+static void decompress_job(void *arg)
+{
+    struct pjob *j = arg;
+    struct pdec *d = j->d;
+    struct pblock *b = &d->b[j->i];
+    unsigned char *in = malloc((size_t)b->clen);
+    codec_t *c = codec_for_thread(d->kind, 1);
+    long got = -1;
+
+    b->out = malloc((size_t)b->tlen + 1);
+    if (in && b->out && c && pread(d->fd, in, (size_t)b->clen, b->coff) == b->clen)
+        got = codec_decompress(c, in, (size_t)b->clen, b->out, (size_t)b->tlen);
+    free(in);
+    pthread_mutex_lock(&d->mu);
+    b->got = got;
+    b->done = 1;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    free(j);
+}
+
+static void pdec_fill(struct pdec *d)
+{
+    while (d->next_submit < d->n && d->next_submit < d->next_read + d->window) {
+        struct pjob *j = malloc(sizeof *j);
+        if (!j) {
+            d->failed = 1;
+            return;
+        }
+        j->d = d;
+        j->i = d->next_submit++;
+        if (pool_submit(d->pool, decompress_job, j) < 0)
+            decompress_job(j);
+    }
+}
+
+static la_ssize_t pdec_read(struct archive *a, void *ctx, const void **buf)
+{
+    struct pdec *d = ctx;
+    struct pblock *b;
+
+    if (d->next_read > 0) {
+        free(d->b[d->next_read - 1].out);
+        d->b[d->next_read - 1].out = NULL;
+    }
+    if (d->next_read >= d->n)
+        return 0;
+    pdec_fill(d);
+    b = &d->b[d->next_read];
+    pthread_mutex_lock(&d->mu);
+    while (!b->done)
+        pthread_cond_wait(&d->cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+    d->next_read++;
+    if (b->got != b->tlen) {
+        archive_set_error(a, EIO, "block #%zu at offset %lld does not decompress",
+                          d->next_read - 1, (long long)b->coff);
+        d->failed = 1;
+        return -1;
+    }
+    *buf = b->out;
+    return (la_ssize_t)b->tlen;
+}
+
+/* Wait for every submitted block and free buffers. */
+static void pdec_finish(struct pdec *d)
+{
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = d->next_read; i < d->next_submit; i++)
+        while (!d->b[i].done)
+            pthread_cond_wait(&d->cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+    for (size_t i = 0; i < d->n; i++)
+        free(d->b[i].out);
+    free(d->b);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+}
+
+/* Set up d from the index; 0 when the block table is usable. */
+static int pdec_init(struct pdec *d, json_t *index, int64_t objsize, int fd, pool_t *pool)
+{
+    json_t *blocks = index ? json_object_get(index, "blocks") : NULL;
+    const char *comp = index ? json_string_value(json_object_get(index, "compression")) : NULL;
+    int64_t coff = 0;
+    size_t i;
+    json_t *row;
+
+    memset(d, 0, sizeof d[0]);
+    if (!blocks || !json_array_size(blocks) || !codec_kind_from_name(comp) || !pool)
+        return -1;
+    d->b = calloc(json_array_size(blocks), sizeof *d->b);
+    if (!d->b)
+        return -1;
+    json_array_foreach(blocks, i, row)
+    {
+        struct pblock *b = &d->b[i];
+        b->tlen = json_integer_value(json_array_get(row, 1));
+        b->coff = json_integer_value(json_array_get(row, 2));
+        b->clen = json_integer_value(json_array_get(row, 3));
+        if (b->coff != coff || b->clen <= 0 || b->tlen <= 0 || b->tlen > (256 << 20)) {
+            free(d->b);
+            d->b = NULL;
+            return -1;
+        }
+        coff += b->clen;
+    }
+    if (coff != objsize) {
+        free(d->b);
+        d->b = NULL;
+        return -1;
+    }
+    d->n = json_array_size(blocks);
+    d->fd = fd;
+    d->kind = codec_kind_from_name(comp);
+    d->pool = pool;
+    d->window = (size_t)pool_size(pool) * 2 + 2;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    return 0;
+}
+
 /* ---- safe extraction ---- */
 
 static int path_is_safe(const char *p)
@@ -307,6 +463,9 @@ struct xstate {
     const char *dest; /* absolute staging dir for this volume */
     const char *glob;
     const char *key;
+    json_t *index;    /* for parallel decompression; may be NULL */
+    int64_t size;
+    pool_t *pool;
     struct dirtimes *dirs;
     int refused;
     int extracted;
@@ -316,6 +475,8 @@ static int extract_volume(struct xstate *x, const char *spool)
 {
     struct archive *a = archive_read_new(), *w = archive_write_disk_new();
     struct archive_entry *e;
+    struct pdec pd;
+    int pd_on = 0, fd = -1;
     int rc = -1, r;
     const int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
@@ -328,7 +489,15 @@ static int extract_volume(struct xstate *x, const char *spool)
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_zstd(a);
     archive_write_disk_set_options(w, flags);
-    if (archive_read_open_filename(a, spool, 1 << 20) != ARCHIVE_OK) {
+    fd = open(spool, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && pdec_init(&pd, x->index, x->size, fd, x->pool) == 0) {
+        pd_on = 1;
+        pd.key = x->key;
+        r = archive_read_open(a, &pd, NULL, pdec_read, NULL);
+    } else {
+        r = archive_read_open_filename(a, spool, 1 << 20);
+    }
+    if (r != ARCHIVE_OK) {
         log_error("object %s: cannot read: %s", x->key, archive_error_string(a));
         goto out;
     }
@@ -409,6 +578,10 @@ static int extract_volume(struct xstate *x, const char *spool)
 out:
     archive_read_free(a);
     archive_write_free(w);
+    if (pd_on)
+        pdec_finish(&pd);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
@@ -531,6 +704,7 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
     int code = EXIT_FAIL, ncold = 0, npending = 0, refused = 0, corrupt = 0;
     int64_t cold_bytes = 0;
     struct dirtimes dirs = {0};
+    pool_t *pool = NULL;
     char cls[32] = "";
     char buf[32];
 
@@ -651,6 +825,7 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
         log_error("restore: cannot create target %s: %s", o->target, strerror(errno));
         goto out;
     }
+    pool = pool_new(cfg->pack.threads);
     staging = util_asprintf("%s/.coldpack-partial.%d", o->target, (int)getpid());
     spool = util_asprintf("%s/.coldpack-spool.%d", o->target, (int)getpid());
     if (!staging || !spool || util_mkdirs(staging, 0700) < 0) {
@@ -684,7 +859,7 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
             continue;
         }
         char *dest = util_asprintf("%s/%s/%s/%s", staging, ob->tenant, ob->date, ob->source);
-        struct xstate x = {dest, o->glob, ob->key, &dirs, 0, 0};
+        struct xstate x = {dest, o->glob, ob->key, ob->index, ob->size, pool, &dirs, 0, 0};
         if (!dest || util_mkdirs(dest, 0755) < 0) {
             free(dest);
             goto out;
@@ -738,6 +913,7 @@ out:
     free(spool);
     plan_free(&p);
     dirtimes_free(&dirs);
+    pool_free(pool);
     catalog_free(c);
     store_free(s);
     return code;

@@ -76,56 +76,11 @@ struct pack_unit {
     unsigned char *iobuf;
 };
 
-/* Per-thread codec cache: one codec per thread; rebuilt if parameters change. */
-struct codec_slot {
-    int kind, level;
-    codec_t *c;
-};
-
-static void slot_free(void *p)
-{
-    struct codec_slot *s = p;
-
-    if (s) {
-        codec_free(s->c);
-        free(s);
-    }
-}
-
-static pthread_key_t slot_key;
-static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
-
-static void slot_key_init(void)
-{
-    pthread_key_create(&slot_key, slot_free);
-}
-
-static codec_t *worker_codec(int kind, int level)
-{
-    struct codec_slot *s;
-
-    pthread_once(&slot_once, slot_key_init);
-    s = pthread_getspecific(slot_key);
-    if (s && s->kind == kind && s->level == level)
-        return s->c;
-    if (!s) {
-        s = calloc(1, sizeof *s);
-        if (!s)
-            return NULL;
-        pthread_setspecific(slot_key, s);
-    }
-    codec_free(s->c);
-    s->c = codec_new(kind, level);
-    s->kind = kind;
-    s->level = level;
-    return s->c;
-}
-
 static void compress_job(void *arg)
 {
     struct block *b = arg;
     pack_unit_t *u = b->unit;
-    codec_t *c = worker_codec(u->pp.codec, u->pp.level);
+    codec_t *c = codec_for_thread(u->pp.codec, u->pp.level);
     size_t n = c ? codec_compress(c, b->in, b->inlen, b->out, b->outcap) : 0;
 
     pthread_mutex_lock(&u->mu);
