@@ -150,8 +150,8 @@ int catalog_run_begin(catalog_t *c, const char *run_id, const char *date)
                      3, v);
 }
 
-int catalog_run_end(catalog_t *c, const char *run_id, const char *status,
-                    const char *manifest_key, const char *manifest_sha256)
+int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const char *manifest_key,
+                    const char *manifest_sha256)
 {
     char now[32];
     const char *v[5] = {now, status, manifest_key, manifest_sha256, run_id};
@@ -214,8 +214,7 @@ int catalog_unit_forget(catalog_t *c, const char *date, const char *source, cons
 {
     const char *v[3] = {date, source, tenant};
 
-    if (exec_bind(c, "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ?", 3, v) <
-        0)
+    if (exec_bind(c, "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ?", 3, v) < 0)
         return -1;
     return exec_bind(c, "DELETE FROM units WHERE date = ? AND source = ? AND tenant = ?", 3, v);
 }
@@ -223,8 +222,8 @@ int catalog_unit_forget(catalog_t *c, const char *date, const char *source, cons
 int catalog_object_add(catalog_t *c, const catalog_object_t *o)
 {
     char vol[16], size[32];
-    const char *v[10] = {o->key,    o->kind, o->date,   o->source,        o->tenant,
-                         vol,       size,    o->sha256, o->storage_class, o->run_id};
+    const char *v[10] = {o->key, o->kind, o->date,   o->source,        o->tenant,
+                         vol,    size,    o->sha256, o->storage_class, o->run_id};
 
     snprintf(vol, sizeof vol, "%d", o->volume);
     snprintf(size, sizeof size, "%lld", (long long)o->size);
@@ -381,9 +380,8 @@ int catalog_print_status(catalog_t *c, int n)
     while (sqlite3_step(st) == SQLITE_ROW) {
         char sz[32];
         printf("%-28s %-10s %-9s %-19s %8d %12s %6d\n", sqlite3_column_text(st, 0),
-               sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
-               sqlite3_column_text(st, 3), sqlite3_column_int(st, 4),
-               util_fmt_size(sqlite3_column_int64(st, 5), sz, sizeof sz),
+               sqlite3_column_text(st, 1), sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
+               sqlite3_column_int(st, 4), util_fmt_size(sqlite3_column_int64(st, 5), sz, sizeof sz),
                sqlite3_column_int(st, 6));
     }
     rc = 0;

@@ -36,8 +36,8 @@ int catalog_commit(catalog_t *c);
 int catalog_clear(catalog_t *c);
 
 int catalog_run_begin(catalog_t *c, const char *run_id, const char *date);
-int catalog_run_end(catalog_t *c, const char *run_id, const char *status,
-                    const char *manifest_key, const char *manifest_sha256);
+int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const char *manifest_key,
+                    const char *manifest_sha256);
 
 /* 1 when (date, source, tenant) is recorded complete, 0 when not, -1 on error. */
 int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant);

@@ -24,12 +24,10 @@ static int print_obj(void *ctx, const catalog_object_t *o)
 
 int cmd_ls(int argc, char **argv, const char *config_path)
 {
-    static const struct option opts[] = {{"tenant", required_argument, NULL, 'T'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"date", required_argument, NULL, 'd'},
-                                         {"source", required_argument, NULL, 's'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"tenant", required_argument, NULL, 'T'}, {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},     {"date", required_argument, NULL, 'd'},
+        {"source", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *from = NULL, *to = NULL, *source = NULL;
     config_t *cfg;
     catalog_t *c;

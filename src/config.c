@@ -234,9 +234,9 @@ static int handle_store(struct parse *p, const char *sec, const char *key, const
         return !set_str(&c->store.url, v);
     }
     if (!strcmp(key, "storage_class")) {
-        static const char *const ok[] = {"STANDARD", "STANDARD_IA", "ONEZONE_IA",
-                                         "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER",
-                                         "DEEP_ARCHIVE"};
+        static const char *const ok[] = {
+            "STANDARD",   "STANDARD_IA", "ONEZONE_IA",  "INTELLIGENT_TIERING",
+            "GLACIER_IR", "GLACIER",     "DEEP_ARCHIVE"};
         for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
             if (!strcmp(v, ok[i]))
                 return !set_str(&c->store.storage_class, v);

@@ -14,36 +14,36 @@ enum tenant_rule { TENANT_DIR = 1, TENANT_FIXED = 2 };
 
 typedef struct config_source {
     char *name;
-    char *path;    /* contains {date} */
+    char *path; /* contains {date} */
     int tenant_rule;
-    int tenant_dir;      /* TENANT_DIR: 1-based component index */
-    char *tenant_fixed;  /* TENANT_FIXED: the tenant name */
+    int tenant_dir;     /* TENANT_DIR: 1-based component index */
+    char *tenant_fixed; /* TENANT_FIXED: the tenant name */
     /* remote (issue 4): host == NULL means a local path */
     char *host;
     char *user;
-    int port;            /* 0 = ssh default */
+    int port; /* 0 = ssh default */
     char *identity;
-    int remote_nice;     /* default 1 */
-    int64_t bandwidth;   /* bytes/s, 0 = unlimited */
-    char *ssh_command;   /* default "ssh"; tests point it at a wrapper */
-    int line;            /* line of the [source] header, for messages */
+    int remote_nice;   /* default 1 */
+    int64_t bandwidth; /* bytes/s, 0 = unlimited */
+    char *ssh_command; /* default "ssh"; tests point it at a wrapper */
+    int line;          /* line of the [source] header, for messages */
 } config_source_t;
 
 typedef struct config {
     char *file; /* path it was loaded from */
     struct {
         char *url;
-        char *storage_class;   /* data objects; default DEEP_ARCHIVE */
-        int64_t thaw_delay;    /* file:// only: seconds until a restore completes */
+        char *storage_class; /* data objects; default DEEP_ARCHIVE */
+        int64_t thaw_delay;  /* file:// only: seconds until a restore completes */
         /* s3 (issue 3) */
         char *region;
         char *endpoint;
         int path_style;
-        int64_t part_size;     /* 0 = auto */
+        int64_t part_size; /* 0 = auto */
         int concurrency;
-        char *sse;             /* none | AES256 | aws:kms */
+        char *sse; /* none | AES256 | aws:kms */
         char *kms_key_id;
-        char *object_lock;     /* none | governance | compliance */
+        char *object_lock; /* none | governance | compliance */
         char *credentials_profile;
     } store;
     struct {
@@ -54,7 +54,7 @@ typedef struct config {
         int level;
         int64_t volume_size;
         int64_t block_size;
-        int threads;       /* 0 = all cores */
+        int threads; /* 0 = all cores */
     } pack;
     struct {
         int days;

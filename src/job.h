@@ -9,19 +9,19 @@
 #include "config.h"
 
 enum exit_code {
-    EXIT_OK = 0,       /* everything done */
-    EXIT_FAIL = 1,     /* failure: nothing or not everything could be done */
-    EXIT_USAGE = 2,    /* bad command line or configuration */
-    EXIT_WARN = 3,     /* done, with warnings (files unreadable, changed while read,
-                          entries refused on restore) */
-    EXIT_PARTIAL = 4,  /* some units failed (a source down); rerun completes them */
-    EXIT_LOCKED = 5,   /* another run holds the lock */
-    EXIT_PENDING = 6,  /* restore: waiting for cold objects to thaw; run again later */
-    EXIT_CORRUPT = 7,  /* verify/restore found corrupt or missing data */
+    EXIT_OK = 0,      /* everything done */
+    EXIT_FAIL = 1,    /* failure: nothing or not everything could be done */
+    EXIT_USAGE = 2,   /* bad command line or configuration */
+    EXIT_WARN = 3,    /* done, with warnings (files unreadable, changed while read,
+                         entries refused on restore) */
+    EXIT_PARTIAL = 4, /* some units failed (a source down); rerun completes them */
+    EXIT_LOCKED = 5,  /* another run holds the lock */
+    EXIT_PENDING = 6, /* restore: waiting for cold objects to thaw; run again later */
+    EXIT_CORRUPT = 7, /* verify/restore found corrupt or missing data */
 };
 
 typedef struct run_opts {
-    const char *date;    /* YYYY-MM-DD */
+    const char *date;        /* YYYY-MM-DD */
     const char *only_source; /* NULL = all */
     int quiet;
 } run_opts_t;
@@ -34,8 +34,8 @@ typedef struct restore_opts {
     const char *source;    /* NULL = all */
     const char *glob;      /* NULL = all files */
     const char *target;
-    const char *tier;      /* Bulk | Standard | Expedited */
-    int days;              /* how long restored copies stay readable */
+    const char *tier; /* Bulk | Standard | Expedited */
+    int days;         /* how long restored copies stay readable */
     int yes;
     int wait;
     int dry_run;

@@ -84,8 +84,8 @@ static int plan_add(void *ctx, const catalog_object_t *o)
     ob->size = o->size;
     klen = strlen(o->key);
     suffix = strstr(o->key, ".tar.");
-    ob->index_key = suffix ? util_asprintf("%.*s.index.json.gz", (int)(suffix - o->key), o->key)
-                           : NULL;
+    ob->index_key =
+        suffix ? util_asprintf("%.*s.index.json.gz", (int)(suffix - o->key), o->key) : NULL;
     (void)klen;
     if (!ob->key || !ob->sha256 || !ob->date || !ob->source || !ob->tenant || !ob->index_key)
         return -1;
@@ -182,8 +182,8 @@ static int dl_sink(void *ctx, const void *data, size_t len)
 static void locate_damage(const char *spool, struct obj *o, int64_t got_size)
 {
     json_t *blocks = o->index ? json_object_get(o->index, "blocks") : NULL;
-    const char *comp = o->index ? json_string_value(json_object_get(o->index, "compression"))
-                                : "gzip";
+    const char *comp =
+        o->index ? json_string_value(json_object_get(o->index, "compression")) : "gzip";
     codec_t *c = codec_new(codec_kind_from_name(comp), 1);
     int fd = open(spool, O_RDONLY | O_CLOEXEC);
     size_t i;
@@ -305,8 +305,8 @@ static la_ssize_t pdec_read(struct archive *a, void *ctx, const void **buf)
     pthread_mutex_unlock(&d->mu);
     d->next_read++;
     if (b->got != b->tlen) {
-        archive_set_error(a, EIO, "block #%zu at offset %lld does not decompress",
-                          d->next_read - 1, (long long)b->coff);
+        archive_set_error(a, EIO, "block #%zu at offset %lld does not decompress", d->next_read - 1,
+                          (long long)b->coff);
         d->failed = 1;
         return -1;
     }
@@ -463,7 +463,7 @@ struct xstate {
     const char *dest; /* absolute staging dir for this volume */
     const char *glob;
     const char *key;
-    json_t *index;    /* for parallel decompression; may be NULL */
+    json_t *index; /* for parallel decompression; may be NULL */
     int64_t size;
     pool_t *pool;
     struct dirtimes *dirs;
@@ -876,8 +876,8 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
         fflush(stdout);
     }
     if (corrupt) {
-        log_error("restore: %d object(s) corrupt or unreadable; nothing was moved into %s",
-                  corrupt, o->target);
+        log_error("restore: %d object(s) corrupt or unreadable; nothing was moved into %s", corrupt,
+                  o->target);
         code = EXIT_CORRUPT;
         goto out;
     }

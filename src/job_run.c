@@ -74,7 +74,7 @@ struct src_state {
     ratelimit_t *rl;
     struct unit_slot **units; /* each slot allocated once: pack callbacks hold it */
     int nunits, cap;
-    int cur; /* index of the unit being packed, -1 none */
+    int cur;   /* index of the unit being packed, -1 none */
     int eager; /* tenants are contiguous: finish a unit when the next starts */
 };
 
@@ -101,9 +101,9 @@ static int on_volume(void *ctx, const pack_volume_t *v)
     struct unit_slot *slot = ctx;
     struct src_state *ss = slot->ss;
     struct run_state *rs = ss->rs;
-    catalog_object_t o = {v->key,        "data",         rs->opts->date, ss->src->name,
-                          slot->tenant,  v->volume,      v->size,        v->sha256,
-                          rs->store->storage_class, rs->run_id};
+    catalog_object_t o = {
+        v->key,  "data",    rs->opts->date,           ss->src->name, slot->tenant, v->volume,
+        v->size, v->sha256, rs->store->storage_class, rs->run_id};
 
     if (catalog_object_add(rs->cat, &o) < 0)
         return -1;
@@ -161,8 +161,8 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     } else {
         rs->units_failed++;
         if (!rs->opts->quiet)
-            printf("unit %s/%s/%s: FAILED (not recorded; the next run redoes it)\n",
-                   rs->opts->date, ss->src->name, slot->tenant);
+            printf("unit %s/%s/%s: FAILED (not recorded; the next run redoes it)\n", rs->opts->date,
+                   ss->src->name, slot->tenant);
     }
     fflush(stdout);
     pthread_mutex_unlock(&rs->mu);
@@ -205,8 +205,8 @@ static int start_unit(struct src_state *ss, const char *tenant)
         slot->state = 4;
         pthread_mutex_lock(&rs->mu);
         rs->units_left++;
-        json_array_append_new(rs->left, json_pack("{s:s, s:s}", "source", ss->src->name,
-                                                  "tenant", tenant));
+        json_array_append_new(rs->left,
+                              json_pack("{s:s, s:s}", "source", ss->src->name, "tenant", tenant));
         pthread_mutex_unlock(&rs->mu);
         log_warn("deadline passed: unit %s/%s/%s left for the next run", rs->opts->date,
                  ss->src->name, tenant);
@@ -289,12 +289,14 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     rs->warnings += st.warnings;
     if (rc < 0)
         rs->failed_sources++;
-    json_array_append_new(rs->sources,
-                          json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:I}", "name", src->name,
-                                    "status", rc < 0 ? "failed" : failed ? "partial" : "ok",
-                                    "error", why, "units_done", done, "units_skipped", skipped,
-                                    "units_failed", failed, "warnings", st.warnings,
-                                    "bytes_read", (json_int_t)st.bytes_read));
+    json_array_append_new(
+        rs->sources,
+        json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:I}", "name", src->name, "status",
+                  rc < 0   ? "failed"
+                  : failed ? "partial"
+                           : "ok",
+                  "error", why, "units_done", done, "units_skipped", skipped, "units_failed",
+                  failed, "warnings", st.warnings, "bytes_read", (json_int_t)st.bytes_read));
     if (rc < 0 && !rs->opts->quiet)
         printf("source %s: FAILED: %s\n", src->name, why[0] ? why : "see log");
     pthread_mutex_unlock(&rs->mu);
@@ -416,8 +418,8 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     log_info("run %s: date %s, %d source(s), %d compression thread(s), store %s", rs.run_id,
              o->date, cfg->nsources, pool_size(rs.pool), cfg->store.url);
 
-    nthreads = cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources
-                                                          : cfg->nsources;
+    nthreads =
+        cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources : cfg->nsources;
     th = calloc((size_t)nthreads, sizeof *th);
     if (!th)
         goto out;
@@ -456,8 +458,8 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         char a[32], b[32];
         printf("run %s date %s: %d unit(s) done, %d already complete, %d failed, %d left by "
                "deadline, %d warning(s); %s read, %s stored%s%s\n",
-               rs.run_id, o->date, rs.units_done, rs.units_skipped, rs.units_failed,
-               rs.units_left, rs.warnings, util_fmt_size(rs.bytes_in, a, sizeof a),
+               rs.run_id, o->date, rs.units_done, rs.units_skipped, rs.units_failed, rs.units_left,
+               rs.warnings, util_fmt_size(rs.bytes_in, a, sizeof a),
                util_fmt_size(rs.bytes_stored, b, sizeof b), mkey ? "; manifest " : "",
                mkey ? mkey : "");
         fflush(stdout);

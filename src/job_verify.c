@@ -4,7 +4,8 @@
  *
  * verify: walks the manifest chain (each manifest's prev_sha256 against the
  * SHA-256 of its predecessor, each listed object present with its size and
- * SHA-256), and checks every catalogued object is in the store with its size. --deep also reads every readable object and recomputes its SHA-256.
+ * SHA-256), and checks every catalogued object is in the store with its size. --deep also reads
+ * every readable object and recomputes its SHA-256.
  *
  * rebuild: recreates the catalog from the store alone: every volume index
  * gives its data object and unit; a unit is complete when its volumes 1..N
@@ -182,16 +183,15 @@ static int rebuild_index(struct rebuild *rb, const char *key, int64_t size)
     } else {
         isha[0] = 0;
     }
-    catalog_object_t io = {key, "index", date, source, tenant, vol, size, isha, "STANDARD",
-                           run_id};
+    catalog_object_t io = {key, "index", date, source, tenant, vol, size, isha, "STANDARD", run_id};
     catalog_object_add(rb->c, &io);
     rb->objects += 2;
     if (last) {
         /* complete when volumes 1..vol all have their data objects */
         int ok = 1;
         for (int i = 1; i < vol && ok; i++) {
-            char *k = util_asprintf("tenant=%s/date=%s/source=%s/vol-%04d", tenant, date, source,
-                                    i);
+            char *k =
+                util_asprintf("tenant=%s/date=%s/source=%s/vol-%04d", tenant, date, source, i);
             char *kg = util_asprintf("%s.index.json.gz", k);
             store_info_t ii;
             ok = k && kg && store_head(rb->s, kg, &ii) == 0;
@@ -246,8 +246,8 @@ static int rebuild_manifest(void *ctx, const char *key)
     } else {
         catalog_run_begin(rb->c, run_id, date);
         catalog_run_end(rb->c, run_id, "ok", key, sha);
-        catalog_object_t o = {key, "manifest", date, NULL, NULL, 0, (int64_t)len, sha,
-                              "STANDARD", run_id};
+        catalog_object_t o = {key, "manifest",   date, NULL,       NULL,
+                              0,   (int64_t)len, sha,  "STANDARD", run_id};
         catalog_object_add(rb->c, &o);
         rb->runs++;
     }

@@ -29,8 +29,8 @@ int lock_acquire(const char *path)
         buf[n > 0 ? n : 0] = 0;
         buf[strcspn(buf, "\n")] = 0;
         if (errno == EWOULDBLOCK || n >= 0) {
-            log_error("another coldpack run holds the lock %s (pid %s); not starting",
-                      path, buf[0] ? buf : "?");
+            log_error("another coldpack run holds the lock %s (pid %s); not starting", path,
+                      buf[0] ? buf : "?");
             close(fd);
             return -2;
         }

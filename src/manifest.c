@@ -110,14 +110,14 @@ static int add_object(void *ctx, const catalog_object_t *o)
 {
     json_t *arr = ctx;
 
-    return json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", o->key,
-                                                "kind", o->kind, "size", (json_int_t)o->size,
-                                                "sha256", o->sha256, "storage_class",
+    return json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", o->key, "kind",
+                                                o->kind, "size", (json_int_t)o->size, "sha256",
+                                                o->sha256, "storage_class",
                                                 o->storage_class ? o->storage_class : ""));
 }
 
-int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *date,
-                   char **key_out, char sha_out[65])
+int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *date, char **key_out,
+                   char sha_out[65])
 {
     char *prev_key = NULL, *txt = NULL, *key = NULL;
     char prev_sha[65], created[32];
@@ -133,8 +133,8 @@ int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *dat
         goto out;
     if (manifest_latest(s, &prev_key, prev_sha) < 0)
         goto out;
-    m = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O}", "format", "coldpack-manifest-1",
-                  "run_id", run_id, "date", date, "created", created, "prev_manifest",
+    m = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O}", "format", "coldpack-manifest-1", "run_id",
+                  run_id, "date", date, "created", created, "prev_manifest",
                   prev_key ? json_string(prev_key) : json_null(), "prev_sha256",
                   prev_key ? json_string(prev_sha) : json_null(), "objects", objs);
     if (!m)
@@ -227,16 +227,16 @@ static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
             continue;
         }
         if (info.sha256[0] && strcmp(info.sha256, sha)) {
-            problem(v, "%s: object %s has SHA-256 %s in its metadata, the manifest says %s",
-                    mkey, key, info.sha256, sha);
+            problem(v, "%s: object %s has SHA-256 %s in its metadata, the manifest says %s", mkey,
+                    key, info.sha256, sha);
             continue;
         }
         if (v->deep) {
             struct hashsink hs = {{NULL}, 0};
             char got[65];
             if (info.thaw != STORE_THAW_READY) {
-                printf("SKIP %s: in %s, not restored: content not read (run restore first)\n",
-                       key, info.storage_class);
+                printf("SKIP %s: in %s, not restored: content not read (run restore first)\n", key,
+                       info.storage_class);
                 continue;
             }
             if (util_sha256_init(&hs.h) < 0)
@@ -246,8 +246,8 @@ static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
             if (rc < 0)
                 problem(v, "%s: cannot read object %s", mkey, key);
             else if (strcmp(got, sha))
-                problem(v, "%s: object %s content SHA-256 %s, the manifest says %s", mkey, key,
-                        got, sha);
+                problem(v, "%s: object %s content SHA-256 %s, the manifest says %s", mkey, key, got,
+                        sha);
         }
     }
 }
@@ -270,8 +270,8 @@ static int verify_one(void *ctx, const char *key)
     m = json_loadb((const char *)buf, len, 0, &jerr);
     free(buf);
     if (!m) {
-        problem(v, "manifest %s is not valid JSON (line %d: %s): chain broken here", key,
-                jerr.line, jerr.text);
+        problem(v, "manifest %s is not valid JSON (line %d: %s): chain broken here", key, jerr.line,
+                jerr.text);
         snprintf(v->prev_key, sizeof v->prev_key, "%s", key);
         snprintf(v->prev_sha, sizeof v->prev_sha, "%s", sha);
         return 0;

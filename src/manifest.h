@@ -18,8 +18,8 @@ int manifest_latest(store_t *s, char **key_out, char sha_out[65]);
  * newest manifest in the store. On success *key_out (caller frees) and sha
  * are set. Returns 0 or -1. Not thread-safe against another writer of the
  * same store prefix (the run lock, or shards' distinct run ids, prevent it). */
-int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *date,
-                   char **key_out, char sha_out[65]);
+int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *date, char **key_out,
+                   char sha_out[65]);
 
 /* Walk every manifest in run-id order and check each one's prev_sha256
  * against the SHA-256 of the one before and each listed object's presence

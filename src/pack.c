@@ -65,14 +65,14 @@ struct pack_unit {
     store_put_t *put;
     char *key, *index_key;
     util_sha256_t sha;
-    int64_t tar_size;    /* tar bytes produced so far in this volume */
-    int64_t comp_size;   /* compressed bytes written so far */
+    int64_t tar_size;  /* tar bytes produced so far in this volume */
+    int64_t comp_size; /* compressed bytes written so far */
     int64_t bytes_in;
     int files;
-    struct block *cur;   /* block being filled */
+    struct block *cur; /* block being filled */
     json_t *files_json;
     json_t *blocks_json;
-    int nblocks;         /* blocks submitted in this volume */
+    int nblocks; /* blocks submitted in this volume */
     unsigned char *iobuf;
 };
 
@@ -263,14 +263,14 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v)
 
     idx = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:i, s:s, s:s, s:{s:s, s:I, s:s, "
                     "s:I}, s:I, s:I, s:i, s:O, s:O}",
-                    "format", "coldpack-index-1", "tenant", u->tenant, "date", u->date,
-                    "source", u->source, "volume", u->volno, "last", last, "compression",
+                    "format", "coldpack-index-1", "tenant", u->tenant, "date", u->date, "source",
+                    u->source, "volume", u->volno, "last", last, "compression",
                     u->pp.codec == CODEC_ZSTD ? "zstd" : "gzip", "level", u->pp.level, "run_id",
                     u->pp.run_id, "key", u->key, "object", "key", u->key, "size",
                     (json_int_t)u->comp_size, "sha256", v->sha256, "tar_size",
-                    (json_int_t)u->tar_size, "block_size", (json_int_t)u->pp.block_size,
-                    "bytes_in", (json_int_t)u->bytes_in, "files_count", u->files, "blocks",
-                    u->blocks_json, "files", u->files_json);
+                    (json_int_t)u->tar_size, "block_size", (json_int_t)u->pp.block_size, "bytes_in",
+                    (json_int_t)u->bytes_in, "files_count", u->files, "blocks", u->blocks_json,
+                    "files", u->files_json);
     if (!idx)
         goto out;
     txt = json_dumps(idx, JSON_COMPACT);

@@ -19,11 +19,11 @@
 typedef struct pack_params {
     store_t *store;
     pool_t *pool;
-    int codec;            /* enum codec_kind */
+    int codec; /* enum codec_kind */
     int level;
-    int64_t volume_size;  /* cut at the next file boundary past this much tar */
-    size_t block_size;    /* tar bytes per compressed block */
-    int max_inflight;     /* blocks in flight per unit */
+    int64_t volume_size; /* cut at the next file boundary past this much tar */
+    size_t block_size;   /* tar bytes per compressed block */
+    int max_inflight;    /* blocks in flight per unit */
     const char *run_id;
 } pack_params_t;
 

@@ -28,9 +28,9 @@ enum store_rc {
 };
 
 enum store_thaw {
-    STORE_THAW_NONE = 0,     /* hot object, or cold with no restore requested */
-    STORE_THAW_PENDING = 1,  /* restore requested, not readable yet */
-    STORE_THAW_READY = 2,    /* restored copy readable (or hot object) */
+    STORE_THAW_NONE = 0,    /* hot object, or cold with no restore requested */
+    STORE_THAW_PENDING = 1, /* restore requested, not readable yet */
+    STORE_THAW_READY = 2,   /* restored copy readable (or hot object) */
 };
 
 typedef struct store_info {
@@ -109,8 +109,7 @@ int store_put_write(store_put_t *p, const void *data, size_t len);
 int store_put_commit(store_put_t *p, const char *sha256_hex);
 void store_put_abort(store_put_t *p);
 int store_head(store_t *s, const char *key, store_info_t *out);
-int store_get(store_t *s, const char *key, int64_t off, int64_t len, store_sink_fn sink,
-              void *ctx);
+int store_get(store_t *s, const char *key, int64_t off, int64_t len, store_sink_fn sink, void *ctx);
 int store_list(store_t *s, const char *prefix, store_list_fn fn, void *ctx);
 int store_del(store_t *s, const char *key);
 int store_restore(store_t *s, const char *key, int days, const char *tier);
