@@ -78,7 +78,7 @@ format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tools/*.c
 
 format-check:
-	@out=$$(for f in src/*.c src/*.h tests/unit/*.c tools/*.c; do clang-format --dry-run -Werror $$f 2>&1 >/dev/null || echo $$f; done); \
+	@out=$$(for f in src/*.c src/*.h tests/unit/*.c tools/*.c; do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
 	if [ -n "$$out" ]; then echo "format-check: not clang-formatted:"; echo "$$out"; exit 1; fi; echo "format-check: ok"
 
 clean:
