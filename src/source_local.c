@@ -65,7 +65,8 @@ static int emit(struct walk *w, const char *rel, const char *abs, const struct s
     char link[PATH_MAX];
     int rc;
 
-    if (source_split_tenant(w->src, rel, tenant, sizeof tenant, inpath, sizeof inpath) < 0) {
+    if (source_split_tenant(w->src, rel, tenant, sizeof tenant, inpath, sizeof inpath) < 0 ||
+        (!S_ISDIR(st->st_mode) && !inpath[0])) {
         if (S_ISDIR(st->st_mode))
             return 0; /* a directory above the tenant level */
         log_warn("source %s: %s is not inside a tenant directory (tenant = dir:%d): not backed "
