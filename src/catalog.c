@@ -390,3 +390,58 @@ out:
     pthread_mutex_unlock(&c->mu);
     return rc;
 }
+
+int catalog_runs_without_manifest(catalog_t *c,
+                                  int (*fn)(void *ctx, const char *run_id, const char *date),
+                                  void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    char **ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1, step;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT r.run_id, r.date FROM runs r WHERE r.manifest_key IS NULL AND"
+                           " EXISTS (SELECT 1 FROM objects o WHERE o.run_id = r.run_id AND"
+                           " o.kind != 'manifest') ORDER BY r.run_id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fail(c, "runs without manifest");
+        pthread_mutex_unlock(&c->mu);
+        return -1;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n + 2 > cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **t = realloc(ids, ncap * sizeof *t);
+            if (!t)
+                break;
+            ids = t;
+            cap = ncap;
+        }
+        ids[n++] = strdup((const char *)sqlite3_column_text(st, 0));
+        ids[n++] = strdup((const char *)sqlite3_column_text(st, 1));
+    }
+    if (step == SQLITE_DONE)
+        rc = 0;
+    else
+        fail(c, "runs without manifest");
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i + 1 < n; i += 2)
+        if (rc == 0 && ids[i] && ids[i + 1] && fn(ctx, ids[i], ids[i + 1]) < 0)
+            rc = -1;
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    return rc;
+}
+
+int catalog_set_manifest(catalog_t *c, const char *run_id, const char *manifest_key,
+                         const char *manifest_sha256)
+{
+    const char *v[3] = {manifest_key, manifest_sha256, run_id};
+
+    return exec_bind(c, "UPDATE runs SET manifest_key = ?, manifest_sha256 = ? WHERE run_id = ?", 3,
+                     v);
+}

@@ -54,6 +54,14 @@ int catalog_objects(catalog_t *c, const char *kind, const char *tenant, const ch
                     const char *to, const char *source, catalog_object_fn fn, void *ctx);
 int catalog_objects_of_run(catalog_t *c, const char *run_id, catalog_object_fn fn, void *ctx);
 
+/* Call fn(ctx, run_id, date) for each run that recorded objects but has no
+ * manifest yet (interrupted before writing it), oldest first. */
+int catalog_runs_without_manifest(catalog_t *c,
+                                  int (*fn)(void *ctx, const char *run_id, const char *date),
+                                  void *ctx);
+int catalog_set_manifest(catalog_t *c, const char *run_id, const char *manifest_key,
+                         const char *manifest_sha256);
+
 /* Restore requests: record (insert or replace) and read back. */
 int catalog_restore_record(catalog_t *c, const char *key, const char *tier, int days,
                            const char *status);

@@ -55,6 +55,8 @@ struct run_state {
     int64_t bytes_in, bytes_stored;
     json_t *sources; /* summary per source */
     json_t *left;    /* units not started because of the deadline */
+    char *mkey;      /* this run's manifest, once written */
+    char msha[65];
 };
 
 struct src_state;
@@ -328,6 +330,36 @@ static void *source_thread(void *arg)
     }
 }
 
+struct late {
+    struct run_state *rs;
+    int failed;
+};
+
+/* Write the manifest of a run that has none (this run, or one that was
+ * killed after committing units). */
+static int late_manifest(void *ctx, const char *run_id, const char *date)
+{
+    struct late *l = ctx;
+    char *key = NULL, sha[65];
+
+    if (manifest_write(l->rs->store, l->rs->cat, run_id, date, &key, sha) < 0 ||
+        catalog_set_manifest(l->rs->cat, run_id, key, sha) < 0) {
+        l->failed++;
+        free(key);
+        return 0;
+    }
+    if (strcmp(run_id, l->rs->run_id))
+        log_info("wrote the manifest %s of interrupted run %s", key, run_id);
+    else {
+        free(l->rs->mkey);
+        l->rs->mkey = key;
+        memcpy(l->rs->msha, sha, sizeof sha);
+        return 0;
+    }
+    free(key);
+    return 0;
+}
+
 static time_t compute_deadline(int minutes)
 {
     time_t now = time(NULL), t;
@@ -360,7 +392,7 @@ static void make_run_id(char *buf, size_t n)
 int job_run(const config_t *cfg, const run_opts_t *o)
 {
     struct run_state rs;
-    char *lockpath = NULL, *mkey = NULL, msha[65] = "";
+    char *lockpath = NULL;
     int lockfd = -1, code = EXIT_FAIL, nthreads;
     pthread_t *th = NULL;
 
@@ -431,13 +463,17 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     for (int i = 0; i < nthreads; i++)
         pthread_join(th[i], NULL);
 
-    /* The manifest lists what this run wrote; a run that wrote nothing adds none. */
-    int wrote = rs.units_done > 0;
-    if (wrote && manifest_write(rs.store, rs.cat, rs.run_id, o->date, &mkey, msha) < 0) {
-        rs.units_failed++;
-        log_error("run %s: the manifest could not be written; units are recorded and the next "
-                  "run writes it",
-                  rs.run_id);
+    /* The manifest lists what this run wrote; a run that wrote nothing adds
+     * none. Runs killed before writing theirs get it now, first, so every
+     * committed object ends up in the chain. */
+    {
+        struct late l = {&rs, 0};
+        if (catalog_runs_without_manifest(rs.cat, late_manifest, &l) < 0 || l.failed) {
+            rs.units_failed++;
+            log_error("run %s: a manifest could not be written; the objects are recorded in the "
+                      "catalog and the next run writes it",
+                      rs.run_id);
+        }
     }
     if (rs.units_failed > 0 || rs.failed_sources > 0)
         code = (rs.units_done + rs.units_skipped > 0) ? EXIT_PARTIAL : EXIT_FAIL;
@@ -447,12 +483,13 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         code = EXIT_WARN;
     else
         code = EXIT_OK;
+    const char *mkey = rs.mkey;
     catalog_run_end(rs.cat, rs.run_id,
                     code == EXIT_OK     ? "ok"
                     : code == EXIT_WARN ? "warnings"
                     : code == EXIT_FAIL ? "failed"
                                         : "partial",
-                    mkey, msha[0] ? msha : NULL);
+                    mkey, mkey ? rs.msha : NULL);
 
     {
         char a[32], b[32];
@@ -493,7 +530,7 @@ out:
     store_free(rs.store);
     lock_release(lockfd);
     free(lockpath);
-    free(mkey);
+    free(rs.mkey);
     pthread_mutex_destroy(&rs.mu);
     return code;
 }

@@ -144,9 +144,20 @@ int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *dat
     if (!txt || !key)
         goto out;
     store_put_opts_t o = {"STANDARD", "application/json", 1, (int64_t)strlen(txt)};
-    if (store_put_buf(s, key, txt, strlen(txt), &o) < 0)
+    int prc = store_put_buf(s, key, txt, strlen(txt), &o);
+    if (prc == STORE_EXISTS) {
+        /* The run wrote it and was killed before recording it: keep that one. */
+        unsigned char *old = NULL;
+        size_t oldlen;
+        if (store_get_buf(s, key, 64 << 20, &old, &oldlen) < 0)
+            goto out;
+        util_sha256_buf(old, oldlen, sha_out);
+        free(old);
+    } else if (prc < 0) {
         goto out;
-    util_sha256_buf(txt, strlen(txt), sha_out);
+    } else {
+        util_sha256_buf(txt, strlen(txt), sha_out);
+    }
     *key_out = key;
     key = NULL;
     rc = 0;
