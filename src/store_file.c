@@ -225,20 +225,48 @@ static int fs_put_commit(store_put_t *p, const char *sha256_hex)
     }
     p->fd = -1;
     if (p->if_none_match && lstat(path, &st) == 0) {
-        rc = STORE_EXISTS;
+        rc = STORE_EXISTS; /* cheap early answer; link() below is the real check */
         goto out;
     }
     meta = json_pack("{s:s, s:s, s:I, s:I, s:i}", "sha256", sha256_hex ? sha256_hex : "",
                      "storage_class", p->storage_class, "size", (json_int_t)p->size,
                      "restore_requested", (json_int_t)0, "restore_days", 0);
-    if (!meta || write_meta(fs, p->key, meta) < 0)
+    if (!meta)
         goto out;
-    if (mkdirs_for(path) < 0 || rename(p->tmp, path) < 0) {
+    /* Overwrites: metadata first, then the data, so the data never shows
+     * with no metadata. Conditional puts: the data first (the link decides
+     * the winner), then the winner's metadata, so a loser never overwrites
+     * the winner's metadata. */
+    if (!p->if_none_match && write_meta(fs, p->key, meta) < 0)
+        goto out;
+    if (mkdirs_for(path) < 0) {
         log_error("store %s: cannot create %s: %s", fs->base.url, path, strerror(errno));
         goto out;
     }
-    free(p->tmp);
-    p->tmp = NULL;
+    if (p->if_none_match) {
+        /* link() fails if the key exists: an atomic create-if-absent, so two
+         * writers racing for one key cannot both succeed. */
+        if (link(p->tmp, path) < 0) {
+            if (errno == EEXIST) {
+                rc = STORE_EXISTS;
+            } else {
+                log_error("store %s: cannot create %s: %s", fs->base.url, path,
+                          strerror(errno));
+            }
+            goto out;
+        }
+        if (write_meta(fs, p->key, meta) < 0) {
+            unlink(path);
+            goto out;
+        }
+    } else if (rename(p->tmp, path) < 0) {
+        log_error("store %s: cannot create %s: %s", fs->base.url, path, strerror(errno));
+        goto out;
+    }
+    if (!p->if_none_match) {
+        free(p->tmp);
+        p->tmp = NULL;
+    }
     util_fsync_dir_of(path);
     rc = 0;
 out:
@@ -269,13 +297,17 @@ static int fs_head(store_t *s, const char *key, store_info_t *out)
     path = path_of(fs, key);
     if (!path)
         return STORE_ERR;
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (stat(path, &st) < 0) {
         int e = errno;
         free(path);
-        if (e == ENOENT || e == ENOTDIR || e == 0)
+        if (e == ENOENT || e == ENOTDIR)
             return STORE_NOTFOUND;
         log_error("store %s: %s: %s", s->url, key, strerror(e));
         return STORE_ERR;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        free(path);
+        return STORE_NOTFOUND; /* a "directory" of keys is no object */
     }
     free(path);
     meta = read_meta(fs, key);
