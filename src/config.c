@@ -131,16 +131,20 @@ static int parse_duration(const char *v, int64_t *out)
     n = strtoll(v, &end, 10);
     if (errno || end == v || n < 0)
         return -1;
+    long long mul;
     if (!*end || !strcmp(end, "s"))
-        *out = n;
+        mul = 1;
     else if (!strcmp(end, "m"))
-        *out = n * 60;
+        mul = 60;
     else if (!strcmp(end, "h"))
-        *out = n * 3600;
+        mul = 3600;
     else if (!strcmp(end, "d"))
-        *out = n * 86400;
+        mul = 86400;
     else
         return -1;
+    if (n > 100LL * 365 * 86400 / mul) /* over a century: a typo */
+        return -1;
+    *out = n * mul;
     return 0;
 }
 
@@ -516,9 +520,13 @@ config_t *config_parse_string(const char *name, const char *text)
     p.c->file = strdup(name);
     set_defaults(p.c);
     rc = ini_parse_stream(reader, &p, handler, &p);
-    if (rc != 0 && !p.err[0]) {
-        p.line = rc > 0 ? rc : p.line;
+    if (rc > 0 && (!p.err[0] || rc < p.err_line)) {
+        /* inih goes on past a syntax error: report whichever came first */
+        p.err[0] = 0;
+        p.line = rc;
         fail(&p, "syntax error: expected [section], key = value, or a ; comment");
+    } else if (rc != 0 && !p.err[0]) {
+        fail(&p, "cannot parse (error %d)", rc);
     }
     if (!p.err[0])
         validate(&p);
