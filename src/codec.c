@@ -87,6 +87,11 @@ long codec_decompress(codec_t *c, const void *in, size_t n, void *out, size_t ca
             return -1;
         return (long)out_got;
     }
+    /* Exactly one frame, like the gzip path: an empty input or a second
+     * frame means the block table and the object disagree. */
+    size_t fsz = ZSTD_findFrameCompressedSize(in, n);
+    if (n == 0 || ZSTD_isError(fsz) || fsz != n)
+        return -1;
     size_t r = ZSTD_decompressDCtx(c->zd, out, cap, in, n);
     return ZSTD_isError(r) ? -1 : (long)r;
 }
