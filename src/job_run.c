@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +54,11 @@ struct run_state {
     int next_source;
     int warnings, failed_sources, units_done, units_skipped, units_failed, units_left;
     int64_t bytes_in, bytes_stored;
-    json_t *sources; /* summary per source */
-    json_t *left;    /* units not started because of the deadline */
-    char *mkey;      /* this run's manifest, once written */
+    json_t *sources;       /* summary per source */
+    json_t *left;          /* units not started because of the deadline */
+    struct progress *prog; /* one per configured source */
+    int progress_stop;
+    char *mkey; /* this run's manifest, once written */
     char msha[65];
 };
 
@@ -78,12 +81,14 @@ struct src_state {
     int nunits, cap;
     int cur;   /* index of the unit being packed, -1 none */
     int eager; /* tenants are contiguous: finish a unit when the next starts */
+    struct progress *prog;
 };
 
 struct limited_reader {
     source_read_fn rd;
     void *rctx;
     ratelimit_t *a, *b;
+    _Atomic int64_t *count; /* progress */
 };
 
 static ssize_t limited_read(void *ctx, void *buf, size_t len)
@@ -94,9 +99,19 @@ static ssize_t limited_read(void *ctx, void *buf, size_t len)
     if (n > 0) {
         ratelimit_take(lr->a, (size_t)n);
         ratelimit_take(lr->b, (size_t)n);
+        atomic_fetch_add(lr->count, n);
     }
     return n;
 }
+
+/* Progress of one source, read by the progress thread. */
+struct progress {
+    const char *name;
+    _Atomic int64_t bytes;
+    _Atomic int64_t total; /* -1 unknown */
+    _Atomic int state;     /* 0 waiting, 1 running, 2 done */
+    double started;
+};
 
 static int on_volume(void *ctx, const pack_volume_t *v)
 {
@@ -254,7 +269,7 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
     struct unit_slot *slot = ss->units[idx];
     if (slot->state != 0)
         return 0; /* complete already, or left for later: data is skipped */
-    struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl};
+    struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl, &ss->prog->bytes};
     if (pack_unit_add(slot->u, e, rd ? limited_read : NULL, &lr) < 0) {
         finish_unit(ss, idx, 0);
         return -1;
@@ -275,6 +290,10 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     ss.cur = -1;
     ss.eager = src->tenant_rule == TENANT_FIXED || src->tenant_dir == 1;
     ss.rl = ratelimit_new(src->bandwidth);
+    ss.prog = &rs->prog[src - rs->cfg->sources];
+    ss.prog->started = util_now();
+    atomic_store(&ss.prog->total, source_local_total(src, rs->opts->date));
+    atomic_store(&ss.prog->state, 1);
     log_clear_error();
     rc = source_scan(src, rs->opts->date, on_entry, &ss, &st);
     if (rc < 0)
@@ -287,6 +306,7 @@ static void run_source(struct run_state *rs, const config_source_t *src)
         done += ss.units[i]->state == 2;
         skipped += ss.units[i]->state == 1;
     }
+    atomic_store(&ss.prog->state, 2);
     pthread_mutex_lock(&rs->mu);
     rs->warnings += st.warnings;
     if (rc < 0)
@@ -358,6 +378,49 @@ static int late_manifest(void *ctx, const char *run_id, const char *date)
     }
     free(key);
     return 0;
+}
+
+/* On a terminal: one status line, redrawn every second, with each running
+ * source's bytes, rate and (local sources) ETA. Elsewhere the one line per
+ * unit printed by finish_unit is the progress. */
+static void *progress_thread(void *arg)
+{
+    struct run_state *rs = arg;
+
+    for (;;) {
+        char line[512];
+        size_t n = 0;
+        pthread_mutex_lock(&rs->mu);
+        int stop = rs->progress_stop;
+        pthread_mutex_unlock(&rs->mu);
+        if (stop)
+            break;
+        for (int i = 0; i < rs->cfg->nsources && n < sizeof line - 80; i++) {
+            struct progress *p = &rs->prog[i];
+            if (atomic_load(&p->state) != 1)
+                continue;
+            char b[32], eta[32] = "";
+            int64_t bytes = atomic_load(&p->bytes), total = atomic_load(&p->total);
+            double secs = util_now() - p->started, rate = secs > 0 ? (double)bytes / secs : 0;
+            if (total > 0 && rate > 0 && total > bytes)
+                snprintf(eta, sizeof eta, " ETA %ds", (int)((double)(total - bytes) / rate));
+            n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %s %.0f MB/s%s", n ? " | " : "",
+                                  p->name, util_fmt_size(bytes, b, sizeof b), rate / 1e6, eta);
+        }
+        fprintf(stderr, "\r%-100.100s", line);
+        fflush(stderr);
+        for (int i = 0; i < 10; i++) {
+            struct timespec ts = {0, 100000000};
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&rs->mu);
+            stop = rs->progress_stop;
+            pthread_mutex_unlock(&rs->mu);
+            if (stop)
+                break;
+        }
+    }
+    fprintf(stderr, "\r%-100s\r", "");
+    return NULL;
 }
 
 static time_t compute_deadline(int minutes)
@@ -453,8 +516,14 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     nthreads =
         cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources : cfg->nsources;
     th = calloc((size_t)nthreads, sizeof *th);
-    if (!th)
+    rs.prog = calloc((size_t)cfg->nsources, sizeof *rs.prog);
+    if (!th || !rs.prog)
         goto out;
+    for (int i = 0; i < cfg->nsources; i++)
+        rs.prog[i].name = cfg->sources[i].name;
+    pthread_t progress;
+    int progress_on = !o->quiet && isatty(STDERR_FILENO) &&
+                      pthread_create(&progress, NULL, progress_thread, &rs) == 0;
     for (int i = 0; i < nthreads; i++)
         if (pthread_create(&th[i], NULL, source_thread, &rs) != 0) {
             nthreads = i;
@@ -462,6 +531,12 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         }
     for (int i = 0; i < nthreads; i++)
         pthread_join(th[i], NULL);
+    if (progress_on) {
+        pthread_mutex_lock(&rs.mu);
+        rs.progress_stop = 1;
+        pthread_mutex_unlock(&rs.mu);
+        pthread_join(progress, NULL);
+    }
 
     /* The manifest lists what this run wrote; a run that wrote nothing adds
      * none. Runs killed before writing theirs get it now, first, so every
@@ -521,6 +596,7 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     }
 out:
     free(th);
+    free(rs.prog);
     if (rs.pool)
         pool_free(rs.pool);
     ratelimit_free(rs.rl_run);

@@ -63,6 +63,10 @@ int source_local_scan(const struct config_source *src, const char *date, source_
 int source_ssh_scan(const struct config_source *src, const char *date, source_entry_fn fn,
                     void *ctx, source_stats_t *st);
 
+/* Total size of the regular files of a local source's day directory (for a
+ * progress ETA); -1 for remote sources or when it cannot be read. */
+int64_t source_local_total(const struct config_source *src, const char *date);
+
 /* Split a path relative to the source's day directory into tenant and
  * in-tenant path per the tenant rule (dir:N or fixed:NAME). Writes into the
  * caller's buffers. Returns 0, or -1 when the path has no tenant (e.g. a file

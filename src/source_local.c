@@ -218,3 +218,44 @@ int source_local_scan(const config_source_t *src, const char *date, source_entry
     free(root);
     return rc;
 }
+
+static int64_t total_of(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int64_t sum = 0;
+
+    if (!d)
+        return 0;
+    while ((de = readdir(d))) {
+        struct stat st;
+        char *p;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        p = util_asprintf("%s/%s", dir, de->d_name);
+        if (p && lstat(p, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                sum += total_of(p);
+            else if (S_ISREG(st.st_mode))
+                sum += st.st_size;
+        }
+        free(p);
+    }
+    closedir(d);
+    return sum;
+}
+
+int64_t source_local_total(const config_source_t *src, const char *date)
+{
+    char *root;
+    int64_t sum;
+
+    if (src->host)
+        return -1;
+    root = expand_date(src->path, date);
+    if (!root)
+        return -1;
+    sum = total_of(root);
+    free(root);
+    return sum;
+}
