@@ -20,7 +20,7 @@ UNITBIN := $(UNIT:tests/unit/%.c=$(B)/unit/%)
 UNITSAN := $(UNIT:tests/unit/%.c=$(B)/unit-san/%)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps demo test unit unit-san e2e fuzz bench format format-check clean
+.PHONY: all deps demo test unit unit-san e2e fuzz fuzz-regress bench format format-check clean
 all: $(B)/coldpack $(B)/loggen
 
 $(B)/coldpack: $(OBJS)
@@ -65,6 +65,7 @@ test:
 	$(MAKE) WERROR=-Werror format-check
 	$(MAKE) WERROR=-Werror unit
 	$(MAKE) WERROR=-Werror unit-san
+	$(MAKE) fuzz-regress
 	$(MAKE) WERROR=-Werror e2e
 
 demo: deps
@@ -83,3 +84,34 @@ format-check:
 
 clean:
 	rm -rf $(B)
+
+# ---- fuzzing (clang + libFuzzer); see tests/fuzz/README.md ----
+FUZZCC    ?= clang
+FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+             -Wno-unused-function
+FUZZCFLAGS = $(CSTD) $(FUZZFLAGS) -pthread $(shell pkg-config --cflags $(PKGS)) -Isrc
+# fuzz_index and fuzz_restore_paths #include src/job_restore.c for its static functions
+FUZZSRCS  := $(filter-out src/main.c src/job_restore.c,$(SRCS))
+FUZZBIN   := $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_index $(B)/fuzz/fuzz_restore_paths
+FUZZTIME  ?= 60
+
+fuzz: $(FUZZBIN)
+	@for f in $(FUZZBIN); do n=$${f##*/fuzz_}; mkdir -p $(B)/fuzz/corpus-$$n; \
+	  echo "fuzz: $$n for $(FUZZTIME)s"; \
+	  $$f -max_total_time=$(FUZZTIME) -close_fd_mask=2 -artifact_prefix=$(B)/fuzz/ \
+	      $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+$(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/util.c src/log.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZCFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRCS) src/job_restore.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZCFLAGS) -o $@ $< $(FUZZSRCS) $(LIBS)
+
+# Replay the inputs that once crashed a fuzzer (part of make test).
+fuzz-regress: $(FUZZBIN)
+	@$(B)/fuzz/fuzz_index tests/fuzz/regress/index-* >/dev/null 2>&1 || { echo "fuzz-regress: fuzz_index failed"; exit 1; }
+	@$(B)/fuzz/fuzz_restore_paths tests/fuzz/regress/restore-* >/dev/null 2>&1 || { echo "fuzz-regress: fuzz_restore_paths failed"; exit 1; }
+	@$(B)/fuzz/fuzz_config tests/fuzz/corpus/config/* >/dev/null 2>&1 || { echo "fuzz-regress: fuzz_config failed"; exit 1; }
+	@echo "fuzz-regress: ok"

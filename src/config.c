@@ -27,6 +27,7 @@ struct parse {
     char err[512];
     int err_line;
     char cur_section[256];
+    int plain_line[6]; /* first line of each plain section, to refuse repeats */
     /* keys seen in the current section, to refuse duplicates */
     char seen[64][64];
     int nseen;
@@ -86,8 +87,13 @@ static char *reader(char *buf, int size, void *stream)
         p->text += nl ? (size_t)(nl - p->text + 1) : strlen(p->text);
         return buf;
     }
-    memcpy(buf, p->text, n);
-    buf[n] = 0;
+    /* Leading blanks are dropped: inih would take an indented line as the
+     * continuation of the previous value and blame the wrong key. */
+    size_t lead = 0;
+    while (lead < n && (p->text[lead] == ' ' || p->text[lead] == '\t'))
+        lead++;
+    memcpy(buf, p->text + lead, n - lead);
+    buf[n - lead] = 0;
     p->text += n;
     section_line(p, buf);
     return buf;
@@ -212,6 +218,10 @@ static int begin_section(struct parse *p, const char *section)
     }
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
         if (!strcmp(section, plain[i])) {
+            if (p->plain_line[i])
+                return fail(p, "duplicate section [%s] (first at line %d)", section,
+                            p->plain_line[i]);
+            p->plain_line[i] = p->line;
             snprintf(p->cur_section, sizeof p->cur_section, "%s", section);
             return 1;
         }

@@ -123,6 +123,13 @@ static json_t *load_index(store_t *s, const char *key)
     if (gzlen >= 18) {
         size_t isize = (size_t)gz[gzlen - 4] | (size_t)gz[gzlen - 3] << 8 |
                        (size_t)gz[gzlen - 2] << 16 | (size_t)gz[gzlen - 1] << 24;
+        /* deflate expands at most ~1032:1; an index is far below 256 MiB */
+        if (isize > (gzlen - 18) * 1032 + 1024 || isize > (256u << 20)) {
+            log_error("index %s: damaged (claims %zu bytes uncompressed from %zu)", key, isize,
+                      gzlen);
+            free(gz);
+            return NULL;
+        }
         char *txt = malloc(isize + 1);
         codec_t *c = codec_new(CODEC_GZIP, 6);
         long n = (txt && c) ? codec_decompress(c, gz, gzlen, txt, isize) : -1;
@@ -397,10 +404,19 @@ static int symlink_is_safe(const char *path, const char *target)
 
     if (!target || !*target || *target == '/')
         return 0;
-    /* depth of the link's directory */
-    for (p = path; *p; p++)
-        if (*p == '/' && p[1] && p[1] != '/')
+    /* depth of the link's directory: its components but the last, skipping
+     * empty and "." ones (libarchive drops them when writing) */
+    for (p = path; *p;) {
+        size_t n = strcspn(p, "/");
+        int dot = n == 0 || (n == 1 && p[0] == '.');
+        p += n;
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        if (!dot)
             depth++;
+    }
     for (p = target; *p;) {
         size_t n = strcspn(p, "/");
         if (n == 2 && p[0] == '.' && p[1] == '.') {

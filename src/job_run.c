@@ -165,6 +165,10 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
                               slot->volumes, slot->files, slot->bytes_in, rs->run_id);
     pack_unit_free(slot->u);
     slot->u = NULL;
+    /* A failed unit's committed volumes are leftovers for the next run to
+     * delete: keep them out of this run's manifest, ls and restore. */
+    if (rc != 0)
+        catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, slot->tenant);
     slot->state = rc == 0 ? 2 : 3;
     pthread_mutex_lock(&rs->mu);
     if (rc == 0) {

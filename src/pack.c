@@ -192,6 +192,8 @@ static la_ssize_t tar_write_cb(struct archive *a, void *ctx, const void *data, s
     size_t left = len;
 
     (void)a;
+    if (u->failed)
+        return -1; /* a failed unit takes no more blocks (libarchive pads on close) */
     while (left) {
         size_t room, n;
         if (!u->cur) {
@@ -535,12 +537,14 @@ void pack_unit_free(pack_unit_t *u)
 
     if (!u)
         return;
-    if (u->head) {
-        u->failed = 1;
-        drain(u, 1, 1); /* workers still hold blocks: wait for them */
-    }
+    /* Close the tar writer first (failed: it submits nothing more), then wait
+     * for blocks the workers still hold. */
+    u->failed = 1;
     if (u->ar)
         archive_write_free(u->ar);
+    u->ar = NULL;
+    if (u->head)
+        drain(u, 1, 1);
     store_put_abort(u->put);
     json_decref(u->files_json);
     json_decref(u->blocks_json);

@@ -27,6 +27,7 @@
 struct local_reader {
     int fd;
     const char *path;
+    int64_t *bytes; /* the scan's bytes_read */
 };
 
 static ssize_t local_read(void *rctx, void *buf, size_t len)
@@ -35,6 +36,8 @@ static ssize_t local_read(void *rctx, void *buf, size_t len)
 
     for (;;) {
         ssize_t n = read(r->fd, buf, len);
+        if (n > 0)
+            *r->bytes += n;
         if (n >= 0)
             return n;
         if (errno != EINTR) {
@@ -103,7 +106,7 @@ static int emit(struct walk *w, const char *rel, const char *abs, const struct s
         w->st->warnings++;
         return 0;
     }
-    struct local_reader r = {-1, abs};
+    struct local_reader r = {-1, abs, &w->st->bytes_read};
     r.fd = open(abs, O_RDONLY | O_CLOEXEC | O_NOATIME);
     if (r.fd < 0 && errno == EPERM)
         r.fd = open(abs, O_RDONLY | O_CLOEXEC);
@@ -158,7 +161,8 @@ static int walk_dir(struct walk *w, const char *rel)
         }
         n++;
     }
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *crel = rel[0] ? util_asprintf("%s/%s", rel, names[i]) : strdup(names[i]);
         char *cabs = util_asprintf("%s/%s", abs, names[i]);

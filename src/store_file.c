@@ -58,7 +58,7 @@ static int valid_key(const char *key)
 {
     const char *p = key;
 
-    if (!*key || *key == '/' || strlen(key) > 1024)
+    if (!*key || *key == '/' || key[strlen(key) - 1] == '/' || strlen(key) > 1024)
         return 0;
     while (*p) {
         const char *seg = p;
@@ -250,8 +250,7 @@ static int fs_put_commit(store_put_t *p, const char *sha256_hex)
             if (errno == EEXIST) {
                 rc = STORE_EXISTS;
             } else {
-                log_error("store %s: cannot create %s: %s", fs->base.url, path,
-                          strerror(errno));
+                log_error("store %s: cannot create %s: %s", fs->base.url, path, strerror(errno));
             }
             goto out;
         }
@@ -475,7 +474,8 @@ static int fs_list(store_t *s, const char *prefix, store_list_fn fn, void *ctx)
         rc = STORE_ERR;
         goto out;
     }
-    qsort(kl.keys, kl.n, sizeof *kl.keys, cmpstr);
+    if (kl.n)
+        qsort(kl.keys, kl.n, sizeof *kl.keys, cmpstr);
     for (size_t i = 0; i < kl.n; i++) {
         struct stat st;
         char *path = path_of(fs, kl.keys[i]);

@@ -47,6 +47,25 @@ int util_parse_size(const char *s, int64_t *out)
         s++;
     if (!isdigit((unsigned char)*s))
         return -1;
+    {
+        /* digits with an optional .digits: no exponents, hex or inf */
+        const char *q = s;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (*q == '.') {
+            q++;
+            if (!isdigit((unsigned char)*q))
+                return -1;
+            while (isdigit((unsigned char)*q))
+                q++;
+        }
+        if (*q && !isspace((unsigned char)*q) && !isalpha((unsigned char)*q))
+            return -1;
+        if ((*q == 'x' || *q == 'X' || *q == 'e' || *q == 'E') && q == s + 1 && *s == '0')
+            return -1;
+        if (*q == 'e' || *q == 'E')
+            return -1;
+    }
     errno = 0;
     v = strtod(s, &end);
     if (errno || end == s || v < 0)

@@ -8,7 +8,7 @@ pkgs=(
   gcc make pkg-config libc6-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev libzstd-dev libdeflate-dev
   libsqlite3-dev libinih-dev libexpat1-dev libjansson-dev zlib1g-dev libcmocka-dev
-  clang-format
+  clang-format clang
   # tests: real peers
   tar gzip zstd sqlite3 python3 curl age awscli openssh-server openssh-client iproute2
   radosgw ceph-mon ceph-osd ceph-common uuid-runtime
