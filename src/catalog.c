@@ -445,3 +445,52 @@ int catalog_set_manifest(catalog_t *c, const char *run_id, const char *manifest_
     return exec_bind(c, "UPDATE runs SET manifest_key = ?, manifest_sha256 = ? WHERE run_id = ?", 3,
                      v);
 }
+
+int catalog_complete_tenants(catalog_t *c, const char *date, const char *source, char ***out,
+                             int *n)
+{
+    sqlite3_stmt *st = NULL;
+    char **v = calloc(1, sizeof *v);
+    int cnt = 0, rc = -1, step;
+
+    *out = NULL;
+    *n = 0;
+    if (!v)
+        return -1;
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT tenant FROM units WHERE date = ? AND source = ? AND"
+                           " status = 'complete' ORDER BY tenant",
+                           -1, &st, NULL) != SQLITE_OK) {
+        fail(c, "complete tenants");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        char **t = realloc(v, (size_t)(cnt + 2) * sizeof *v);
+        if (!t)
+            goto out;
+        v = t;
+        if (!(v[cnt] = strdup((const char *)sqlite3_column_text(st, 0))))
+            goto out;
+        v[++cnt] = NULL;
+    }
+    if (step != SQLITE_DONE) {
+        fail(c, "complete tenants");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    if (rc < 0) {
+        for (int i = 0; i < cnt; i++)
+            free(v[i]);
+        free(v);
+        return -1;
+    }
+    *out = v;
+    *n = cnt;
+    return 0;
+}

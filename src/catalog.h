@@ -41,6 +41,11 @@ int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const 
 
 /* 1 when (date, source, tenant) is recorded complete, 0 when not, -1 on error. */
 int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant);
+/* The tenants of (date, source) recorded complete, as a malloc'd
+ * NULL-terminated array of malloc'd strings (*n of them). Caller frees each
+ * and the array. Returns 0 or -1. */
+int catalog_complete_tenants(catalog_t *c, const char *date, const char *source, char ***out,
+                             int *n);
 int catalog_unit_set(catalog_t *c, const char *date, const char *source, const char *tenant,
                      const char *status, int volumes, int files, int64_t bytes_in,
                      const char *run_id);

@@ -1,15 +1,18 @@
 /*
  * cmd_init.c — `coldpack init`: create the catalog, open the store (which
  * creates a file:// store's directory, and checks an s3:// bucket is
- * reachable), and write then delete a probe object to prove write access.
+ * reachable), write then delete a probe object to prove write access, and
+ * for s3:// put the prefix's lifecycle rule (store_s3_setup).
  */
 #include "catalog.h"
 #include "cli.h"
 #include "job.h"
 #include "log.h"
+#include "s3.h"
 #include "store.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int cmd_init(int argc, char **argv, const char *config_path)
 {
@@ -35,6 +38,9 @@ int cmd_init(int argc, char **argv, const char *config_path)
         log_error("init: cannot write to the store %s", cfg->store.url);
         goto out;
     }
+    /* s3: bucket reachable, lifecycle rule for the prefix, Object Lock check */
+    if (!strncmp(cfg->store.url, "s3://", 5) && store_s3_setup(s, cfg) < 0)
+        goto out;
     c = catalog_open(cfg->catalog.path);
     if (!c)
         goto out;

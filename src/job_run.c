@@ -82,6 +82,8 @@ struct src_state {
     int cur;   /* index of the unit being packed, -1 none */
     int eager; /* tenants are contiguous: finish a unit when the next starts */
     struct progress *prog;
+    char **skip; /* tenants complete before the scan (NULL-terminated) */
+    int nskip;
 };
 
 struct limited_reader {
@@ -217,9 +219,11 @@ static int start_unit(struct src_state *ss, const char *tenant)
         return -1;
     if (done) {
         slot->state = 1;
-        pthread_mutex_lock(&rs->mu);
-        rs->units_skipped++;
-        pthread_mutex_unlock(&rs->mu);
+        if (!source_skipped((const char *const *)ss->skip, tenant)) {
+            pthread_mutex_lock(&rs->mu);
+            rs->units_skipped++; /* not counted with the skip list */
+            pthread_mutex_unlock(&rs->mu);
+        }
         return idx;
     }
     if (rs->deadline && time(NULL) >= rs->deadline) {
@@ -299,16 +303,25 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     atomic_store(&ss.prog->total, source_local_total(src, rs->opts->date));
     atomic_store(&ss.prog->state, 1);
     log_clear_error();
-    rc = source_scan(src, rs->opts->date, on_entry, &ss, &st);
+    memset(&st, 0, sizeof st);
+    rc = catalog_complete_tenants(rs->cat, rs->opts->date, src->name, &ss.skip, &ss.nskip);
+    if (rc == 0 && ss.nskip) {
+        pthread_mutex_lock(&rs->mu);
+        rs->units_skipped += ss.nskip;
+        pthread_mutex_unlock(&rs->mu);
+    }
+    if (rc == 0 && !(src->tenant_rule == TENANT_FIXED && ss.nskip))
+        rc = source_scan(src, rs->opts->date, (const char *const *)ss.skip, on_entry, &ss, &st);
     if (rc < 0)
         why = log_last_error();
     for (int i = 0; i < ss.nunits; i++)
         finish_unit(&ss, i, rc == 0);
-    int failed = 0, done = 0, skipped = 0;
+    int failed = 0, done = 0, skipped = ss.nskip;
     for (int i = 0; i < ss.nunits; i++) {
         failed += ss.units[i]->state == 3;
         done += ss.units[i]->state == 2;
-        skipped += ss.units[i]->state == 1;
+        skipped += ss.units[i]->state == 1 &&
+                   !source_skipped((const char *const *)ss.skip, ss.units[i]->tenant);
     }
     atomic_store(&ss.prog->state, 2);
     pthread_mutex_lock(&rs->mu);
@@ -330,6 +343,9 @@ static void run_source(struct run_state *rs, const config_source_t *src)
         free(ss.units[i]->tenant);
         free(ss.units[i]);
     }
+    for (int i = 0; i < ss.nskip; i++)
+        free(ss.skip[i]);
+    free(ss.skip);
     free(ss.units);
     ratelimit_free(ss.rl);
 }

@@ -9,13 +9,21 @@
 #include <stdio.h>
 #include <string.h>
 
-int source_scan(const config_source_t *src, const char *date, source_entry_fn fn, void *ctx,
-                source_stats_t *st)
+int source_scan(const config_source_t *src, const char *date, const char *const *skip,
+                source_entry_fn fn, void *ctx, source_stats_t *st)
 {
     memset(st, 0, sizeof *st);
     if (src->host)
-        return source_ssh_scan(src, date, fn, ctx, st);
-    return source_local_scan(src, date, fn, ctx, st);
+        return source_ssh_scan(src, date, skip, fn, ctx, st);
+    return source_local_scan(src, date, skip, fn, ctx, st);
+}
+
+int source_skipped(const char *const *skip, const char *tenant)
+{
+    for (; skip && *skip; skip++)
+        if (!strcmp(*skip, tenant))
+            return 1;
+    return 0;
 }
 
 int source_split_tenant(const config_source_t *src, const char *relpath, char *tenant,

@@ -50,18 +50,24 @@ typedef struct source_stats {
 struct config_source;
 
 /* Scan the files of `src` for `date` (YYYY-MM-DD), calling fn for each.
+ * skip (NULL-terminated, may be NULL) names tenants already backed up: with
+ * tenant = dir:1 their directories are not read at all (remotely: excluded
+ * from the remote tar, so no byte of them crosses the link); otherwise their
+ * entries may still be delivered and the callee ignores them.
  * Returns 0 when the whole scan completed (possibly with warnings counted in
  * st), -1 when the source failed (unreachable, directory missing, stream cut):
  * entries already delivered must then be treated as incomplete.
  * Thread-safety: scans of different sources may run concurrently. */
-int source_scan(const struct config_source *src, const char *date, source_entry_fn fn, void *ctx,
-                source_stats_t *st);
+int source_scan(const struct config_source *src, const char *date, const char *const *skip,
+                source_entry_fn fn, void *ctx, source_stats_t *st);
 
 /* Implementations (selected by source_scan from src->host). */
-int source_local_scan(const struct config_source *src, const char *date, source_entry_fn fn,
-                      void *ctx, source_stats_t *st);
-int source_ssh_scan(const struct config_source *src, const char *date, source_entry_fn fn,
-                    void *ctx, source_stats_t *st);
+int source_local_scan(const struct config_source *src, const char *date, const char *const *skip,
+                      source_entry_fn fn, void *ctx, source_stats_t *st);
+int source_ssh_scan(const struct config_source *src, const char *date, const char *const *skip,
+                    source_entry_fn fn, void *ctx, source_stats_t *st);
+/* 1 when tenant is in the NULL-terminated list skip (NULL: never). */
+int source_skipped(const char *const *skip, const char *tenant);
 
 /* Total size of the regular files of a local source's day directory (for a
  * progress ETA); -1 for remote sources or when it cannot be read. */

@@ -49,6 +49,7 @@ static ssize_t local_read(void *rctx, void *buf, size_t len)
 
 struct walk {
     const config_source_t *src;
+    const char *const *skip;
     const char *root;
     source_entry_fn fn;
     void *ctx;
@@ -169,6 +170,9 @@ static int walk_dir(struct walk *w, const char *rel)
         struct stat st;
         if (!crel || !cabs) {
             rc = -1;
+        } else if (!rel[0] && w->src->tenant_rule == TENANT_DIR && w->src->tenant_dir == 1 &&
+                   source_skipped(w->skip, names[i])) {
+            /* a tenant already backed up: not even walked */
         } else if (lstat(cabs, &st) < 0) {
             log_warn("source %s: cannot stat %s: %s: not backed up", w->src->name, cabs,
                      strerror(errno));
@@ -201,10 +205,10 @@ static char *expand_date(const char *pattern, const char *date)
     return util_asprintf("%.*s%s%s", (int)(at - pattern), pattern, date, at + 6);
 }
 
-int source_local_scan(const config_source_t *src, const char *date, source_entry_fn fn, void *ctx,
-                      source_stats_t *st)
+int source_local_scan(const config_source_t *src, const char *date, const char *const *skip,
+                      source_entry_fn fn, void *ctx, source_stats_t *st)
 {
-    struct walk w = {src, NULL, fn, ctx, st, 0};
+    struct walk w = {src, skip, NULL, fn, ctx, st, 0};
     struct stat sb;
     char *root = expand_date(src->path, date);
     int rc;

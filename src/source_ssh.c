@@ -130,15 +130,31 @@ static char *shquote(const char *s)
     return out;
 }
 
-#define REMOTE_TAR "tar --format=pax --sort=name --hard-dereference -cf - ."
+#define REMOTE_TAR "tar --format=pax --sort=name --hard-dereference -cf - \"$@\" ."
 
-/* The remote command line: `exec sh -c '<script>'`, the script checking and
- * entering the day directory, then exec'ing tar. Caller frees. */
-static char *remote_command(const char *daydir, int nice)
+/* The remote command line: `exec sh -c '<script>' sh [--exclude...]`, the
+ * script checking and entering the day directory, then exec'ing tar with the
+ * exclusions (tenants already backed up, dir:1) as its positional
+ * arguments. Caller frees. */
+static char *remote_command(const config_source_t *src, const char *daydir, int nice,
+                            const char *const *skip)
 {
-    char *qdir = shquote(daydir), *script = NULL, *qscript = NULL, *cmd = NULL;
+    char *qdir = shquote(daydir), *script = NULL, *qscript = NULL, *cmd = NULL, *args = NULL;
 
     if (!qdir)
+        goto out;
+    args = strdup("");
+    for (; args && skip && *skip && src->tenant_rule == TENANT_DIR && src->tenant_dir == 1;
+         skip++) {
+        char *pat = util_asprintf("--exclude=./%s", *skip);
+        char *q = pat ? shquote(pat) : NULL;
+        char *t = q ? util_asprintf("%s %s", args, q) : NULL;
+        free(pat);
+        free(q);
+        free(args);
+        args = t;
+    }
+    if (!args)
         goto out;
     script = util_asprintf(
         "LC_ALL=C; export LC_ALL; "
@@ -151,8 +167,11 @@ static char *remote_command(const char *daydir, int nice)
             : "exec " REMOTE_TAR);
     if (!script || !(qscript = shquote(script)))
         goto out;
-    cmd = util_asprintf("exec sh -c %s", qscript);
+    /* --anchored --no-wildcards: "./name" matches exactly that top entry */
+    cmd = util_asprintf("exec sh -c %s sh%s%s", qscript,
+                        args[0] ? " --anchored --no-wildcards" : "", args);
 out:
+    free(args);
     free(qdir);
     free(script);
     free(qscript);
@@ -738,8 +757,8 @@ static char *expand_date(const char *pattern, const char *date)
     return util_asprintf("%.*s%s%s", (int)(at - pattern), pattern, date, at + 6);
 }
 
-int source_ssh_scan(const config_source_t *src, const char *date, source_entry_fn fn, void *ctx,
-                    source_stats_t *st)
+int source_ssh_scan(const config_source_t *src, const char *date, const char *const *skip,
+                    source_entry_fn fn, void *ctx, source_stats_t *st)
 {
     struct ssh_scan *s = NULL;
     char *daydir = NULL, *cmd = NULL, port[16];
@@ -754,7 +773,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, source_entry_f
     s = calloc(1, sizeof *s);
     daydir = expand_date(src->path, date);
     if (!s || !daydir || !(s->buf = malloc(SSH_BUF_SIZE)) ||
-        !(cmd = remote_command(daydir, src->remote_nice))) {
+        !(cmd = remote_command(src, daydir, src->remote_nice, skip))) {
         log_error("source %s: out of memory", src->name);
         goto out;
     }

@@ -202,8 +202,8 @@ static void test_same_entries_as_local(void **state)
     src.user = (char *)(uintptr_t) "backup";
     memset(&st_r, 0, sizeof st_r);
     memset(&st_l, 0, sizeof st_l);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st_r), 0);
-    assert_int_equal(source_local_scan(&src, "2026-11-23", on_entry, &loc, &st_l), 0);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st_r), 0);
+    assert_int_equal(source_local_scan(&src, "2026-11-23", NULL, on_entry, &loc, &st_l), 0);
     /* stray.log lies outside any tenant: a warning, not an entry, in both */
     assert_null(strstr(rem.text, "stray.log"));
     assert_string_equal(rem.text, loc.text);
@@ -248,7 +248,7 @@ static void test_no_nice_and_skip_unread(void **state)
     (void)state;
     src.remote_nice = 0;
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st), 0);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), 0);
     assert_int_equal(st.bytes_read, 0);
     assert_int_equal(rem.files, 6);
     free(rem.text);
@@ -271,7 +271,7 @@ static void test_quoting(void **state)
     free(src.path);
     src.path = util_asprintf("%s/it's $(x) \"odd\"/{date}", tmp);
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st), 0);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), 0);
     assert_non_null(strstr(rem.text, "1|t1|a|2|"));
     free(rem.text);
     free(src.path);
@@ -315,7 +315,7 @@ static void expect_fail_run(const char *name, const char *body, const char *date
 
     rem.read_data = 1;
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, date, on_entry, &rem, &st), -1);
+    assert_int_equal(source_ssh_scan(&src, date, NULL, on_entry, &rem, &st), -1);
     assert_true(util_now() - t0 < 8.0);
     free(rem.text);
     free(src.path);
@@ -356,7 +356,7 @@ static void test_cannot_exec(void **state)
 
     (void)state;
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st), -1);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), -1);
     free(src.path);
 }
 
@@ -395,7 +395,7 @@ static void test_changed_while_read(void **state)
     (void)state;
     rem.read_data = 1;
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st), 0);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), 0);
     assert_int_equal(st.warnings, 1 + 2); /* stray.log + the two */
     free(rem.text);
     free(src.path);
@@ -416,7 +416,7 @@ static void test_tar_exit_codes(void **state)
 
     (void)state;
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st), 0);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), 0);
     assert_int_equal(st.warnings, 1 + 1); /* stray.log + secret.log */
     free(rem.text);
     free(src.path);
@@ -456,7 +456,7 @@ static void test_real_file_changed(void **state)
     usleep(100000);
     rem.read_data = 1;
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st), 0);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), 0);
     kill(writer, SIGKILL);
     waitpid(writer, NULL, 0);
     assert_true(st.warnings >= 1);
@@ -482,7 +482,7 @@ static void *par_main(void *arg)
 
     memset(&st, 0, sizeof st);
     p->c.read_data = 1;
-    p->rc = source_ssh_scan(&p->src, "2026-11-23", on_entry, &p->c, &st);
+    p->rc = source_ssh_scan(&p->src, "2026-11-23", NULL, on_entry, &p->c, &st);
     p->secs = util_now() - t0;
     return NULL;
 }
@@ -535,7 +535,7 @@ static void test_consumer_stops(void **state)
     (void)state;
     rem.stop_after = 2;
     memset(&st, 0, sizeof st);
-    assert_int_equal(source_ssh_scan(&src, "2026-11-23", on_entry, &rem, &st), -1);
+    assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), -1);
     assert_true(util_now() - t0 < 5.0);
     /* no child left behind */
     assert_int_equal(waitpid(-1, &status, WNOHANG), -1);
