@@ -23,6 +23,7 @@ enum exit_code {
 typedef struct run_opts {
     const char *date;        /* YYYY-MM-DD */
     const char *only_source; /* NULL = all */
+    int deadline_sec;        /* seconds after local midnight, -1 = from the config */
     int quiet;
 } run_opts_t;
 

@@ -443,17 +443,18 @@ static void *progress_thread(void *arg)
     return NULL;
 }
 
-static time_t compute_deadline(int minutes)
+/* The next local time of day `secs` (seconds after midnight), 0 for none. */
+static time_t compute_deadline(int secs)
 {
     time_t now = time(NULL), t;
     struct tm tm;
 
-    if (minutes < 0)
+    if (secs < 0)
         return 0;
     localtime_r(&now, &tm);
-    tm.tm_hour = minutes / 60;
-    tm.tm_min = minutes % 60;
-    tm.tm_sec = 0;
+    tm.tm_hour = secs / 3600;
+    tm.tm_min = secs / 60 % 60;
+    tm.tm_sec = secs % 60;
     tm.tm_isdst = -1;
     t = mktime(&tm);
     if (t <= now)
@@ -519,7 +520,9 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     if (!rs.pool || !rs.rl_run || !rs.sources || !rs.left)
         goto out;
     make_run_id(rs.run_id, sizeof rs.run_id);
-    rs.deadline = compute_deadline(cfg->run.deadline_min);
+    rs.deadline = compute_deadline(o->deadline_sec >= 0         ? o->deadline_sec
+                                   : cfg->run.deadline_min >= 0 ? cfg->run.deadline_min * 60
+                                                                : -1);
     rs.pp.store = rs.store;
     rs.pp.pool = rs.pool;
     rs.pp.codec = codec_kind_from_name(cfg->pack.compression);
