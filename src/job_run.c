@@ -529,7 +529,15 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     rs.pp.level = cfg->pack.level;
     rs.pp.volume_size = cfg->pack.volume_size;
     rs.pp.block_size = (size_t)cfg->pack.block_size;
-    rs.pp.max_inflight = 2 * pool_size(rs.pool) + 2;
+    /* Sources scanned at once share the pool: each unit may keep its share
+     * of 2 blocks per worker in flight (+2 so one is always being filled),
+     * so memory is about (2 x threads + 2 x sources) blocks whatever the
+     * data size. */
+    {
+        int conc = cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources
+                                                              : cfg->nsources;
+        rs.pp.max_inflight = 2 * pool_size(rs.pool) / (conc > 0 ? conc : 1) + 2;
+    }
     rs.pp.run_id = rs.run_id;
     if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
         goto out;
