@@ -60,12 +60,13 @@ unit-san: $(UNITSAN)
 e2e: all
 	@tests/e2e/run.sh
 
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 test:
-	$(MAKE) WERROR=-Werror all
+	$(MAKE) -j$(JOBS) WERROR=-Werror all
 	$(MAKE) WERROR=-Werror format-check
-	$(MAKE) WERROR=-Werror unit
-	$(MAKE) WERROR=-Werror unit-san
-	$(MAKE) fuzz-regress
+	$(MAKE) -j$(JOBS) WERROR=-Werror unit
+	$(MAKE) -j$(JOBS) WERROR=-Werror unit-san
+	$(MAKE) -j$(JOBS) fuzz-regress
 	$(MAKE) WERROR=-Werror e2e
 
 demo: deps

@@ -534,8 +534,8 @@ int job_run(const config_t *cfg, const run_opts_t *o)
      * so memory is about (2 x threads + 2 x sources) blocks whatever the
      * data size. */
     {
-        int conc = cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources
-                                                              : cfg->nsources;
+        int conc =
+            cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources : cfg->nsources;
         rs.pp.max_inflight = 2 * pool_size(rs.pool) / (conc > 0 ? conc : 1) + 2;
     }
     rs.pp.run_id = rs.run_id;
