@@ -712,6 +712,8 @@ void s3_explain(long status, const char *code, const char *region_hint, const ch
         snprintf(buf, bufsz,
                  "the object is archived (cold storage class) and must be restored "
                  "before it can be read");
+    else if (status == 405 || !strcmp(c, "MethodNotAllowed"))
+        snprintf(buf, bufsz, "this S3 service does not allow this request on this resource");
     else if (status == 501 || !strcmp(c, "NotImplemented"))
         snprintf(buf, bufsz, "this S3 service does not implement the request");
     else if (!strcmp(c, "InvalidPart") || !strcmp(c, "InvalidPartOrder") ||
@@ -745,6 +747,7 @@ struct s3_client {
     int max_attempts;
     long base_ms, cap_ms;
     long stall_secs, connect_secs;
+    long clock_offset; /* COLDPACK_S3_TEST_CLOCK_OFFSET: tests of clock-skew handling */
     atomic_long budget;
     /* handle pool */
     pthread_mutex_t mu;
@@ -826,6 +829,7 @@ s3_client_t *s3_client_new(const s3_client_opts_t *o)
     atomic_store(&c->budget, env_long("COLDPACK_S3_RETRY_BUDGET", 2000, 0, 100000000));
     c->stall_secs = env_long("COLDPACK_S3_STALL_SECS", 60, 1, 3600);
     c->connect_secs = env_long("COLDPACK_S3_CONNECT_SECS", 15, 1, 600);
+    c->clock_offset = env_long("COLDPACK_S3_TEST_CLOCK_OFFSET", 0, -86400 * 365, 86400 * 365);
     free(ep);
     log_debug("%s: endpoint %s://%s, region %s, credentials from %s (key %s)", c->label,
               c->scheme_host[4] == 's' ? "https" : "http", c->host, c->region, c->creds.source,
@@ -1026,9 +1030,9 @@ static size_t header_cb(char *data, size_t sz, size_t n, void *ud)
     return len;
 }
 
-static void amz_now(char out[17])
+static void amz_now(char out[17], long offset)
 {
-    time_t t = time(NULL);
+    time_t t = time(NULL) + offset;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
@@ -1059,7 +1063,7 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
                         s3_response_t *resp, xfer_t *x)
 {
     char amz[17];
-    amz_now(amz);
+    amz_now(amz, c->clock_offset);
     char *raw_path = NULL, *enc_path = NULL, *url = NULL;
     struct curl_slist *sl = NULL;
     sigv4_out_t so;

@@ -16,7 +16,8 @@
  * plus up to 5 s after a burst).
  * Environment overrides for tests and operators: COLDPACK_S3_MAX_ATTEMPTS,
  * COLDPACK_S3_RETRY_BASE_MS, COLDPACK_S3_RETRY_CAP_MS, COLDPACK_S3_RETRY_BUDGET,
- * COLDPACK_S3_STALL_SECS, COLDPACK_S3_CONNECT_SECS.
+ * COLDPACK_S3_STALL_SECS, COLDPACK_S3_CONNECT_SECS; and, for tests only,
+ * COLDPACK_S3_TEST_CLOCK_OFFSET (seconds added to the signing clock).
  */
 #ifndef COLDPACK_S3_H
 #define COLDPACK_S3_H

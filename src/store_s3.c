@@ -30,6 +30,14 @@
  * than COLDPACK_S3_STALE_HOURS (default 24) from another host, and unmarked
  * ones that old; uploads of live runs (other shards) are left alone. Keys
  * under .coldpack/ are hidden from list().
+ *
+ * Peers without parts of the API: a RestoreObject answered 501 (Ceph RGW,
+ * MinIO, s3rver keep archive classes as labels) is checked with a 1-byte GET;
+ * if the object is readable the store says so once and reports archived
+ * objects ready. Object Lock headers go on the PUT or CreateMultipartUpload
+ * and, since RGW ignores them there, PutObjectRetention follows a multipart
+ * completion. If-None-Match: * goes on the PUT and on CompleteMultipartUpload
+ * (AWS honours both; RGW only the PUT, s3rver neither).
  */
 #include "store.h"
 
@@ -71,6 +79,7 @@ typedef struct s3store {
     char hostname[128];
     unsigned long long start_ticks;
     atomic_int labels_only; /* the service serves archive classes without a restore */
+    atomic_int no_tagging;  /* the service has no object tagging (501) */
 } s3store_t;
 
 typedef struct part_job {
@@ -644,19 +653,28 @@ static int set_retention(store_put_t *p)
     return rc == S3_OK ? 0 : -1;
 }
 
+/* Object tag sha256=<hex> on a completed multipart object. Returns 0, or -1.
+ * A service without object tagging (HTTP 501) is told once and accepted:
+ * the SHA-256 then lives in the catalog, the index and the run manifest. */
 static int set_sha_tag(store_put_t *p, const char *sha)
 {
-    char body[512];
+    char body[512], md5[32];
     snprintf(body, sizeof body,
              "<Tagging><TagSet><Tag><Key>sha256</Key><Value>%s</Value></Tag></TagSet></Tagging>",
              sha);
-    s3_header_t h[] = {{"Content-Type", "application/xml"}};
-    char md5[32];
     s3_content_md5(body, strlen(body), md5);
-    s3_header_t hh[] = {h[0], {"Content-MD5", md5}};
+    s3_header_t h[] = {{"Content-Type", "application/xml"}, {"Content-MD5", md5}};
     s3_response_t resp;
-    int rc = simple(p->s, "PUT", p->key, "tagging", hh, 2, body, strlen(body), 0, &resp);
+    int rc = simple(p->s, "PUT", p->key, "tagging", h, 2, body, strlen(body), S3Q_501, &resp);
     s3_response_free(&resp);
+    if (rc == S3_NOTIMPL) {
+        if (!atomic_exchange(&p->s->no_tagging, 1))
+            log_warn("%s: this S3 service does not support object tagging (HTTP 501): the "
+                     "SHA-256 of multipart objects is kept in the catalog, indexes and "
+                     "manifests only",
+                     p->s->base.url);
+        return 0;
+    }
     return rc == S3_OK ? 0 : -1;
 }
 

@@ -20,12 +20,24 @@ for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "deps: all ${#pkgs[@]} packages present"
-  exit 0
+  echo "deps: all ${#pkgs[@]} Debian packages present"
+else
+  echo "deps: installing ${missing[*]}"
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "deps: installing ${missing[*]}"
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# s3rver (npm): a second S3 implementation for tests/e2e/36; optional — the
+# test skips without it, so a failure here is only a warning.
+NPM_PREFIX=${COLDPACK_NPM_PREFIX:-$HOME/.cache/coldpack-npm}
+if [ ! -x "$NPM_PREFIX/node_modules/.bin/s3rver" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --silent --no-audit --no-fund --prefix "$NPM_PREFIX" s3rver@3.7.1 >/dev/null 2>&1 &&
+      echo "deps: s3rver installed in $NPM_PREFIX" ||
+      echo "deps: warning: npm install s3rver failed; tests/e2e/36 will be skipped"
+  else
+    echo "deps: warning: npm not found; tests/e2e/36 (s3rver) will be skipped"
+  fi
+fi

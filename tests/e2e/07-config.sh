@@ -39,7 +39,9 @@ good | sed '5,7d' >"$T/no-source.conf";                                  check n
 { good; echo "[store"; } >"$T/syntax.conf";                              check syntax 8 'syntax error'
 { good; echo "novalue"; } >"$T/syntax2.conf";                            check syntax2 8 'syntax error'
 good | sed 's|^url = .*|url = ftp://x|' >"$T/bad-url.conf";              check bad-url 2 'expected file:///absolute/dir or s3://bucket/prefix'
-{ good; echo "[store]"; echo "storage_class = COLD"; } >"$T/bad-class.conf"; check bad-class 9 'storage_class = "COLD": expected STANDARD'
+good | sed 's|^url = .*|&\nstorage_class = COLD|' >"$T/bad-class.conf"; check bad-class 3 'storage_class = "COLD": expected STANDARD'
+{ good; echo "[store]"; echo "storage_class = STANDARD"; } >"$T/dup-section.conf"; check dup-section 8 'duplicate section \[store\] \(first at line 1\)'
+good | sed 's|^url = .*|&\n    storage_class = STANDARD\n  thaw_delay = forever|' >"$T/indented.conf"; check indented 4 'thaw_delay = "forever"'
 { good; echo "[run]"; echo "deadline = 25:00"; } >"$T/bad-deadline.conf"; check bad-deadline 9 'expected a local time HH:MM'
 { good; echo "[source \"bad/name\"]"; } >"$T/bad-name.conf";              check bad-name 8 'source name "bad/name"'
 # missing file
