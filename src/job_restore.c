@@ -26,6 +26,7 @@
 
 #include "catalog.h"
 #include "codec.h"
+#include "index.h"
 #include "log.h"
 #include "pool.h"
 #include "store.h"
@@ -107,46 +108,6 @@ static void plan_free(struct plan *p)
         json_decref(o->index);
     }
     free(p->v);
-}
-
-/* Load a volume's index (gzip JSON, hot class). */
-static json_t *load_index(store_t *s, const char *key)
-{
-    unsigned char *gz = NULL;
-    size_t gzlen;
-    json_t *j = NULL;
-    json_error_t err;
-
-    if (store_get_buf(s, key, 1u << 30, &gz, &gzlen) < 0)
-        return NULL;
-    /* The index is one gzip member; its size is in the trailer (ISIZE). */
-    if (gzlen >= 18) {
-        size_t isize = (size_t)gz[gzlen - 4] | (size_t)gz[gzlen - 3] << 8 |
-                       (size_t)gz[gzlen - 2] << 16 | (size_t)gz[gzlen - 1] << 24;
-        /* deflate expands at most ~1032:1; an index is far below 256 MiB */
-        if (isize > (gzlen - 18) * 1032 + 1024 || isize > (256u << 20)) {
-            log_error("index %s: damaged (claims %zu bytes uncompressed from %zu)", key, isize,
-                      gzlen);
-            free(gz);
-            return NULL;
-        }
-        char *txt = malloc(isize + 1);
-        codec_t *c = codec_new(CODEC_GZIP, 6);
-        long n = (txt && c) ? codec_decompress(c, gz, gzlen, txt, isize) : -1;
-        if (n >= 0) {
-            j = json_loadb(txt, (size_t)n, 0, &err);
-            if (!j)
-                log_error("index %s: invalid JSON at line %d: %s", key, err.line, err.text);
-        } else {
-            log_error("index %s: not a valid gzip member", key);
-        }
-        codec_free(c);
-        free(txt);
-    } else {
-        log_error("index %s: truncated (%zu bytes)", key, gzlen);
-    }
-    free(gz);
-    return j;
 }
 
 static int index_matches(json_t *idx, const char *glob)
@@ -739,7 +700,7 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
     }
     /* Load indexes (hot): for the glob filter and for damage location. */
     for (size_t i = 0; i < p.n; i++) {
-        p.v[i].index = load_index(s, p.v[i].index_key);
+        p.v[i].index = index_load(s, p.v[i].index_key);
         if (!p.v[i].index && o->glob) {
             log_error("restore: cannot read index %s needed for --path", p.v[i].index_key);
             goto out;

@@ -14,6 +14,7 @@
 #include "job.h"
 
 #include "catalog.h"
+#include "index.h"
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
@@ -24,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 struct vcheck {
     store_t *s;
@@ -86,58 +86,9 @@ struct rebuild {
     int objects, units, runs, problems;
 };
 
-static json_t *read_gz_json(store_t *s, const char *key)
-{
-    unsigned char *gz = NULL;
-    size_t gzlen;
-    json_t *j = NULL;
-    z_stream z;
-    char *out = NULL;
-    size_t cap = 1 << 20, len = 0;
-
-    if (store_get_buf(s, key, 1u << 30, &gz, &gzlen) < 0)
-        return NULL;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        goto out;
-    out = malloc(cap);
-    z.next_in = gz;
-    z.avail_in = (uInt)gzlen;
-    for (;;) {
-        if (!out)
-            break;
-        z.next_out = (unsigned char *)out + len;
-        z.avail_out = (uInt)(cap - len);
-        int r = inflate(&z, Z_NO_FLUSH);
-        len = cap - z.avail_out;
-        if (r == Z_STREAM_END) {
-            j = json_loadb(out, len, 0, NULL);
-            break;
-        }
-        if (r != Z_OK && r != Z_BUF_ERROR)
-            break;
-        if (z.avail_out == 0) {
-            char *t = realloc(out, cap * 2);
-            if (!t)
-                break;
-            out = t;
-            cap *= 2;
-        } else if (r == Z_BUF_ERROR) {
-            break;
-        }
-    }
-    inflateEnd(&z);
-out:
-    if (!j)
-        log_error("rebuild: index %s is unreadable or not JSON", key);
-    free(out);
-    free(gz);
-    return j;
-}
-
 static int rebuild_index(struct rebuild *rb, const char *key, int64_t size)
 {
-    json_t *idx = read_gz_json(rb->s, key);
+    json_t *idx = index_load(rb->s, key);
     store_info_t info;
     char isha[65];
     unsigned char *raw = NULL;

@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.data = gz;
         codec_free(c);
     }
-    idx = load_index(&m.base, "tenant=t/date=2026-11-23/source=s/vol-0001.index.json.gz");
+    idx = index_load(&m.base, "tenant=t/date=2026-11-23/source=s/vol-0001.index.json.gz");
     if (idx) {
         struct pdec d;
         json_t *obj = json_object_get(idx, "object");
