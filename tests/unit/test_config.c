@@ -207,7 +207,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->store.part_size, 0);
     assert_string_equal(c->catalog.path, "/var/lib/coldpack/catalog.db");
     assert_string_equal(c->pack.compression, "gzip");
-    assert_int_equal(c->pack.level, 6);
+    assert_int_equal(c->pack.level, 5); /* gzip default: libdeflate 5 ~ gzip -6's ratio */
     assert_int_equal(c->pack.volume_size, 4LL << 30);
     assert_int_equal(c->pack.threads, 0);
     assert_int_equal(c->retention.days, 365);
@@ -586,6 +586,18 @@ static void test_duration_overflow(void **state)
                    "t.conf:3: store.thaw_delay = \"9223372036854775807d\": expected a duration");
 }
 
+static void test_codec_default_levels(void **state)
+{
+    config_t *c;
+
+    (void)state;
+    c = parse_capture("[store]\nurl = file:///s\n[pack]\ncompression = zstd\n"
+                      "[source \"a\"]\npath = /a/{date}\n");
+    assert_non_null(c);
+    assert_int_equal(c->pack.level, 3);
+    config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,7 +609,7 @@ int main(void)
         cmocka_unit_test(test_syntax_errors),     cmocka_unit_test(test_syntax_error_line_wins),
         cmocka_unit_test(test_duplicate_section), cmocka_unit_test(test_indented_key),
         cmocka_unit_test(test_long_line),         cmocka_unit_test(test_load_file),
-        cmocka_unit_test(test_duration_overflow),
+        cmocka_unit_test(test_duration_overflow), cmocka_unit_test(test_codec_default_levels),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
