@@ -19,7 +19,6 @@ storage_class = DEEP_ARCHIVE
 path = $D/catalog.db
 [pack]
 compression = gzip
-level = 6
 volume_size = 64MiB
 [retention]
 days = 365
