@@ -13,7 +13,7 @@ pkgs=(
   tar gzip zstd sqlite3 python3 curl age awscli openssh-server openssh-client iproute2
   radosgw ceph-mon ceph-osd ceph-common uuid-runtime
   # benchmarks
-  pigz restic hyperfine time
+  pigz restic hyperfine time linux-perf
 )
 missing=()
 for p in "${pkgs[@]}"; do
