@@ -46,6 +46,7 @@ for s in siem-01 siem-02 siem-03; do
 done
 echo "== coldpack verify"; build/coldpack verify
 echo "== GNU tar reads a volume alone:"
-tar -tzf "$D/store/tenant=acme/date=$DATE/source=siem-01/vol-0001.tar.gz" | head -n 5
+tar -tzf "$D/store/tenant=acme/date=$DATE/source=siem-01/vol-0001.tar.gz" >"$D/vol-0001.list"
+head -n 5 "$D/vol-0001.list"
 echo
 echo "demo OK: tenant acme restored byte-identical from $D/store"
