@@ -399,6 +399,8 @@ static int add_file_data(pack_unit_t *u, const source_entry_t *e, source_read_fn
             memset(u->iobuf, 0, 256 * 1024);
             while (left > 0) {
                 size_t z = left > 256 * 1024 ? 256 * 1024 : (size_t)left;
+                /* the index's SHA-256 describes the archived bytes, zeros included */
+                util_sha256_update(&h, u->iobuf, z);
                 if (archive_write_data(u->ar, u->iobuf, z) < 0)
                     goto fail;
                 left -= (int64_t)z;
