@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "job.h"
 #include "log.h"
+#include "source.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -35,8 +36,7 @@ int cmd_check(int argc, char **argv, const char *config_path)
     printf("config %s: ok (%d source(s), store %s)\n", cfg->file, cfg->nsources, cfg->store.url);
     for (int i = 0; i < cfg->nsources; i++) {
         const config_source_t *s = &cfg->sources[i];
-        const char *at = strstr(s->path, "{date}");
-        char *path = util_asprintf("%.*s%s%s", (int)(at - s->path), s->path, date, at + 6);
+        char *path = source_day_dir(s, date);
         struct stat st;
         if (s->host) {
             printf("source %s: remote %s:%s\n", s->name, s->host, path ? path : "");

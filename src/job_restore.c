@@ -65,7 +65,6 @@ static int plan_add(void *ctx, const catalog_object_t *o)
     struct plan *p = ctx;
     struct obj *ob;
     const char *suffix;
-    size_t klen;
 
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 32;
@@ -83,11 +82,9 @@ static int plan_add(void *ctx, const catalog_object_t *o)
     ob->source = strdup(o->source);
     ob->tenant = strdup(o->tenant);
     ob->size = o->size;
-    klen = strlen(o->key);
     suffix = strstr(o->key, ".tar.");
     ob->index_key =
         suffix ? util_asprintf("%.*s.index.json.gz", (int)(suffix - o->key), o->key) : NULL;
-    (void)klen;
     if (!ob->key || !ob->sha256 || !ob->date || !ob->source || !ob->tenant || !ob->index_key)
         return -1;
     p->n++;

@@ -5,8 +5,10 @@
 #include "source.h"
 
 #include "config.h"
+#include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int source_scan(const config_source_t *src, const char *date, const char *const *skip,
@@ -16,6 +18,15 @@ int source_scan(const config_source_t *src, const char *date, const char *const 
     if (src->host)
         return source_ssh_scan(src, date, skip, fn, ctx, st);
     return source_local_scan(src, date, skip, fn, ctx, st);
+}
+
+char *source_day_dir(const config_source_t *src, const char *date)
+{
+    const char *at = strstr(src->path, "{date}");
+
+    if (!at)
+        return strdup(src->path);
+    return util_asprintf("%.*s%s%s", (int)(at - src->path), src->path, date, at + 6);
 }
 
 int source_skipped(const char *const *skip, const char *tenant)

@@ -69,6 +69,10 @@ int source_ssh_scan(const struct config_source *src, const char *date, const cha
 /* 1 when tenant is in the NULL-terminated list skip (NULL: never). */
 int source_skipped(const char *const *skip, const char *tenant);
 
+/* The source's day directory: path with {date} replaced. Caller frees; NULL
+ * when out of memory. */
+char *source_day_dir(const struct config_source *src, const char *date);
+
 /* Total size of the regular files of a local source's day directory (for a
  * progress ETA); -1 for remote sources or when it cannot be read. */
 int64_t source_local_total(const struct config_source *src, const char *date);

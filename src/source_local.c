@@ -195,22 +195,12 @@ out:
     return rc;
 }
 
-/* Expand {date} in pattern. Caller frees. */
-static char *expand_date(const char *pattern, const char *date)
-{
-    const char *at = strstr(pattern, "{date}");
-
-    if (!at)
-        return strdup(pattern);
-    return util_asprintf("%.*s%s%s", (int)(at - pattern), pattern, date, at + 6);
-}
-
 int source_local_scan(const config_source_t *src, const char *date, const char *const *skip,
                       source_entry_fn fn, void *ctx, source_stats_t *st)
 {
     struct walk w = {src, skip, NULL, fn, ctx, st, 0};
     struct stat sb;
-    char *root = expand_date(src->path, date);
+    char *root = source_day_dir(src, date);
     int rc;
 
     if (!root)
@@ -260,7 +250,7 @@ int64_t source_local_total(const config_source_t *src, const char *date)
 
     if (src->host)
         return -1;
-    root = expand_date(src->path, date);
+    root = source_day_dir(src, date);
     if (!root)
         return -1;
     sum = total_of(root);

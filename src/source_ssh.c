@@ -748,15 +748,6 @@ static int argv_add(char **argv, int *argc, const char *const *add, int n)
     return 0;
 }
 
-static char *expand_date(const char *pattern, const char *date)
-{
-    const char *at = strstr(pattern, "{date}");
-
-    if (!at)
-        return strdup(pattern);
-    return util_asprintf("%.*s%s%s", (int)(at - pattern), pattern, date, at + 6);
-}
-
 int source_ssh_scan(const config_source_t *src, const char *date, const char *const *skip,
                     source_entry_fn fn, void *ctx, source_stats_t *st)
 {
@@ -771,7 +762,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
         return -1;
     }
     s = calloc(1, sizeof *s);
-    daydir = expand_date(src->path, date);
+    daydir = source_day_dir(src, date);
     if (!s || !daydir || !(s->buf = malloc(SSH_BUF_SIZE)) ||
         !(cmd = remote_command(src, daydir, src->remote_nice, skip))) {
         log_error("source %s: out of memory", src->name);
