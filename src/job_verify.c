@@ -177,18 +177,14 @@ static int rebuild_key(void *ctx, const char *key, int64_t size)
 static int rebuild_manifest(void *ctx, const char *key)
 {
     struct rebuild *rb = ctx;
-    unsigned char *buf = NULL;
     size_t len;
     char sha[65];
     json_t *m;
 
-    if (store_get_buf(rb->s, key, 64 << 20, &buf, &len) < 0) {
+    if (manifest_read(rb->s, key, sha, &len, &m, NULL) < 0) {
         rb->problems++;
         return 0;
     }
-    util_sha256_buf(buf, len, sha);
-    m = json_loadb((const char *)buf, len, 0, NULL);
-    free(buf);
     const char *run_id = m ? json_string_value(json_object_get(m, "run_id")) : NULL;
     const char *date = m ? json_string_value(json_object_get(m, "date")) : NULL;
     if (!run_id || !date) {

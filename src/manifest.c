@@ -53,6 +53,23 @@ static int by_run_id(const void *a, const void *b)
     return strcmp(base_name(*(char *const *)a), base_name(*(char *const *)b));
 }
 
+int manifest_read(store_t *s, const char *key, char sha[65], size_t *len, json_t **json,
+                  json_error_t *err)
+{
+    unsigned char *buf = NULL;
+    size_t n;
+
+    if (store_get_buf(s, key, 64 << 20, &buf, &n) < 0)
+        return -1;
+    util_sha256_buf(buf, n, sha);
+    if (len)
+        *len = n;
+    if (json)
+        *json = json_loadb((const char *)buf, n, 0, err);
+    free(buf);
+    return 0;
+}
+
 int manifest_list(store_t *s, int (*fn)(void *ctx, const char *key), void *ctx)
 {
     struct keys k = {0};
@@ -86,8 +103,6 @@ static int keep_last(void *ctx, const char *key)
 int manifest_latest(store_t *s, char **key_out, char sha_out[65])
 {
     struct latest l = {NULL};
-    unsigned char *buf = NULL;
-    size_t len;
 
     *key_out = NULL;
     sha_out[0] = 0;
@@ -95,13 +110,11 @@ int manifest_latest(store_t *s, char **key_out, char sha_out[65])
         return -1;
     if (!l.key)
         return 0;
-    if (store_get_buf(s, l.key, 64 << 20, &buf, &len) < 0) {
+    if (manifest_read(s, l.key, sha_out, NULL, NULL, NULL) < 0) {
         log_error("cannot read the newest manifest %s", l.key);
         free(l.key);
         return -1;
     }
-    util_sha256_buf(buf, len, sha_out);
-    free(buf);
     *key_out = l.key;
     return 0;
 }
@@ -147,12 +160,8 @@ int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *dat
     int prc = store_put_buf(s, key, txt, strlen(txt), &o);
     if (prc == STORE_EXISTS) {
         /* The run wrote it and was killed before recording it: keep that one. */
-        unsigned char *old = NULL;
-        size_t oldlen;
-        if (store_get_buf(s, key, 64 << 20, &old, &oldlen) < 0)
+        if (manifest_read(s, key, sha_out, NULL, NULL, NULL) < 0)
             goto out;
-        util_sha256_buf(old, oldlen, sha_out);
-        free(old);
     } else if (prc < 0) {
         goto out;
     } else {
@@ -266,20 +275,15 @@ static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
 static int verify_one(void *ctx, const char *key)
 {
     struct verify *v = ctx;
-    unsigned char *buf = NULL;
-    size_t len;
     char sha[65];
     json_t *m;
     json_error_t jerr;
 
     v->n++;
-    if (store_get_buf(v->s, key, 64 << 20, &buf, &len) < 0) {
+    if (manifest_read(v->s, key, sha, NULL, &m, &jerr) < 0) {
         problem(v, "manifest %s cannot be read", key);
         return 0;
     }
-    util_sha256_buf(buf, len, sha);
-    m = json_loadb((const char *)buf, len, 0, &jerr);
-    free(buf);
     if (!m) {
         problem(v, "manifest %s is not valid JSON (line %d: %s): chain broken here", key, jerr.line,
                 jerr.text);

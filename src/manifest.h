@@ -10,6 +10,15 @@
 #include "catalog.h"
 #include "store.h"
 
+#include <jansson.h>
+
+/* Read manifest key: its SHA-256 (of the exact bytes, what the chain
+ * records) into sha, its size into *len (may be NULL) and, when json is not
+ * NULL, its parsed content (*json NULL when not valid JSON; err says why).
+ * Returns 0, or -1 when it cannot be read (logged by the store). */
+int manifest_read(store_t *s, const char *key, char sha[65], size_t *len, json_t **json,
+                  json_error_t *err);
+
 /* Find the newest manifest in the store. *key_out is NULL (and sha "") when
  * there is none; caller frees *key_out. Returns 0 or -1. */
 int manifest_latest(store_t *s, char **key_out, char sha_out[65]);
