@@ -385,3 +385,17 @@ double util_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+void util_sleep(double secs)
+{
+    struct timespec ts;
+
+    if (!(secs > 0))
+        return;
+    ts.tv_sec = (time_t)secs;
+    ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L)
+        ts.tv_nsec = 999999999L;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}

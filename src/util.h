@@ -52,7 +52,10 @@ int util_write_all(int fd, const void *buf, size_t len);
 int util_fsync_dir_of(const char *path);
 /* Match a path against a shell glob where '*' does not cross '/' but '**' does. */
 int util_glob_match(const char *pattern, const char *path);
-/* Monotonic seconds. */
+/* Monotonic seconds: the one clock for deadlines, rates and back-off. */
 double util_now(void);
+/* Sleep for secs seconds (<= 0: return at once), resuming after signals.
+ * The one sleep helper. Thread-safe. */
+void util_sleep(double secs);
 
 #endif

@@ -1,0 +1,59 @@
+/*
+ * objkey.h — the one place that knows how store keys are laid out (below the
+ * store's own prefix):
+ *
+ *   tenant=<t>/date=<YYYY-MM-DD>/source=<s>/vol-<NNNN><suffix>        data volume
+ *   tenant=<t>/date=<YYYY-MM-DD>/source=<s>/vol-<NNNN>.index.json.gz  its index
+ *   runs/<YYYY-MM-DD>/<run-id>.json                                   run manifest
+ *
+ * <suffix> is the codec's (".tar.gz", ".tar.zst"). Builders return malloc'd
+ * strings (NULL on bad input or out of memory, after logging nothing: the
+ * caller names the context). objkey_parse is strict and treats its input as
+ * hostile: a key that does not match the layout exactly, or whose names could
+ * not have been written by objkey_* (empty, ".", "..", containing '/' or a
+ * control byte, a date that is not a calendar date, a volume number out of
+ * 1..999999), is rejected. All functions are thread-safe.
+ */
+#ifndef COLDPACK_OBJKEY_H
+#define COLDPACK_OBJKEY_H
+
+#define OBJKEY_DATA_ROOT    "tenant=" /* every data and index key starts so */
+#define OBJKEY_RUNS_ROOT    "runs/"   /* every manifest key starts so */
+#define OBJKEY_INDEX_SUFFIX ".index.json.gz"
+
+typedef enum objkey_kind {
+    OBJKEY_VOLUME = 1,
+    OBJKEY_INDEX,
+    OBJKEY_MANIFEST,
+} objkey_kind_t;
+
+typedef struct objkey_parts {
+    objkey_kind_t kind;
+    char *tenant; /* volumes and indexes; NULL for manifests */
+    char *date;   /* always */
+    char *source; /* volumes and indexes */
+    int volno;    /* volumes and indexes, 1-based */
+    char *suffix; /* volumes: ".tar.gz" / ".tar.zst" */
+    char *run_id; /* manifests */
+} objkey_parts_t;
+
+/* Is this a name we may put in a key segment (tenant, source, run id)? */
+int objkey_name_ok(const char *name);
+/* "tenant=T/date=D/source=S/" — the unit's common prefix. */
+char *objkey_unit_prefix(const char *tenant, const char *date, const char *source);
+/* The data volume's key; suffix is the codec's. */
+char *objkey_volume(const char *tenant, const char *date, const char *source, int volno,
+                    const char *suffix);
+/* The volume index's key. */
+char *objkey_index(const char *tenant, const char *date, const char *source, int volno);
+/* The index key that belongs to a volume key (any suffix), or NULL. */
+char *objkey_index_of(const char *volume_key);
+/* "runs/D/RUN.json". */
+char *objkey_manifest(const char *date, const char *run_id);
+/* Split a key into *out (owned by the caller: objkey_parts_free). Returns 0,
+ * or -1 when the key is not one of ours (out is then zeroed). */
+int objkey_parse(const char *key, objkey_parts_t *out);
+/* Free the strings of *p (not p itself). NULL is a no-op. */
+void objkey_parts_free(objkey_parts_t *p);
+
+#endif
