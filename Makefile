@@ -49,7 +49,10 @@ $(B)/unit-san/%: tests/unit/%.c $(SANOBJS)
 -include $(OBJS:.o=.d) $(SANOBJS:.o=.d)
 
 deps:
-	@tools/deps.sh
+	@tools/deps.sh build
+
+deps-test:
+	@tools/deps.sh test
 
 unit: $(UNITBIN)
 	@tools/run-unit.sh $(UNITBIN)
@@ -85,6 +88,57 @@ format-check:
 
 clean:
 	rm -rf $(B)
+
+# ---- install: GNU-style PREFIX and DESTDIR (make install DESTDIR=/tmp/root PREFIX=/usr) ----
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/coldpack
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# the binary reads /etc/coldpack/coldpack.conf by default, whatever PREFIX is
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+MANPAGES   := $(B)/man/coldpack.1.gz $(B)/man/coldpack.conf.5.gz
+SUBST      = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+.PHONY: install uninstall man deps-test .install-vars
+man: $(MANPAGES)
+
+# Regenerate the substituted files when BINDIR, SYSCONFDIR or DOCDIR change.
+$(B)/install.vars: .install-vars
+	@mkdir -p $(@D); v='$(BINDIR) $(SYSCONFDIR) $(DOCDIR)'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
+
+# man(7) sources; compressed as Debian ships them (gzip -9n: no name, no timestamp)
+$(B)/man/%.gz: docs/man/%.in $(B)/install.vars
+	@mkdir -p $(@D)
+	$(SUBST) $< | gzip -9n >$@
+
+$(B)/systemd/coldpack.service: etc/systemd/coldpack.service.in $(B)/install.vars
+	@mkdir -p $(@D)
+	$(SUBST) $< >$@
+
+install: $(B)/coldpack $(MANPAGES) $(B)/systemd/coldpack.service
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/coldpack
+	$(INSTALL) -m 0755 $(B)/coldpack $(DESTDIR)$(BINDIR)/coldpack
+	$(INSTALL) -m 0644 $(B)/man/coldpack.1.gz $(DESTDIR)$(MANDIR)/man1/coldpack.1.gz
+	$(INSTALL) -m 0644 $(B)/man/coldpack.conf.5.gz $(DESTDIR)$(MANDIR)/man5/coldpack.conf.5.gz
+	$(INSTALL) -m 0644 README.md docs/*.md etc/coldpack.conf.example $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 etc/cron.d/coldpack $(DESTDIR)$(DOCDIR)/coldpack.cron.d
+	$(INSTALL) -m 0644 $(B)/systemd/coldpack.service etc/systemd/coldpack.timer $(DESTDIR)$(UNITDIR)/
+	$(INSTALL) -m 0644 etc/coldpack.conf.example $(DESTDIR)$(SYSCONFDIR)/coldpack/coldpack.conf.example
+	@echo "installed. Next: cp $(SYSCONFDIR)/coldpack/coldpack.conf.example $(SYSCONFDIR)/coldpack/coldpack.conf," \
+	      "edit it, coldpack init, then systemctl daemon-reload && systemctl enable --now coldpack.timer"
+
+# Leaves $(SYSCONFDIR)/coldpack/coldpack.conf (yours) and /var/lib/coldpack (the catalog).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/coldpack $(DESTDIR)$(MANDIR)/man1/coldpack.1.gz \
+	    $(DESTDIR)$(MANDIR)/man5/coldpack.conf.5.gz $(DESTDIR)$(UNITDIR)/coldpack.service \
+	    $(DESTDIR)$(UNITDIR)/coldpack.timer $(DESTDIR)$(SYSCONFDIR)/coldpack/coldpack.conf.example
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir README.md $(wildcard docs/*.md)) \
+	    coldpack.conf.example coldpack.cron.d)
+	rmdir --ignore-fail-on-non-empty $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/coldpack 2>/dev/null || true
 
 # ---- fuzzing (clang + libFuzzer); see tests/fuzz/README.md ----
 FUZZCC    ?= clang
