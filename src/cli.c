@@ -1,20 +1,118 @@
 /*
- * cli.c — helpers shared by the cmd_*.c subcommands.
+ * cli.c — the one place where a command's table flags take effect: after the
+ * command's parse(), load the config (CMD_CONFIG) and take the catalog's run
+ * lock (CMD_LOCK), call exec(), then release both. Also the usage printer
+ * and the small checks the cmd_*.c parsers share.
  */
 #include "cli.h"
 
+#include "lock.h"
 #include "log.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
-config_t *cli_load_config(const char *path)
+static config_t *load_config(const char *path)
 {
     if (!path)
         path = getenv("COLDPACK_CONFIG");
     if (!path || !*path)
         path = "/etc/coldpack/coldpack.conf";
     return config_load(path);
+}
+
+/* The lock file beside the catalog; its directory is created first, as the
+ * catalog's would be. Returns an fd, -1 on error, -2 when held (logged). */
+static int take_lock(const config_t *cfg)
+{
+    char *path = util_asprintf("%s.lock", cfg->catalog.path);
+    char *slash = path ? strrchr(path, '/') : NULL;
+    int fd = -1;
+
+    if (!path)
+        return -1;
+    if (slash && slash != path) {
+        *slash = 0;
+        util_mkdirs(path, 0755);
+        *slash = '/';
+    }
+    fd = lock_acquire(path);
+    free(path);
+    return fd;
+}
+
+const cli_cmd_t *cli_find(const cli_cmd_t *cmds, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(cmds[i].name, name))
+            return &cmds[i];
+    return NULL;
+}
+
+void cli_usage(FILE *f, const cli_cmd_t *cmd)
+{
+    fprintf(f, "usage: coldpack [-c CONFIG] [-q|-v] %s ", cmd->name);
+    for (const char *p = cmd->synopsis; *p; p++) {
+        if (*p == '\n')
+            fputs("\n          ", f);
+        else
+            fputc(*p, f);
+    }
+    fprintf(f, "\n\n%s\n", cmd->summary);
+    if (cmd->flags & CMD_RDONLY)
+        fprintf(f, "Read-only: changes neither the store nor the catalog; safe during a run.\n");
+    if (cmd->flags & CMD_LOCK)
+        fprintf(f, "Holds the run lock; exits %d while another run holds it.\n", EXIT_LOCKED);
+}
+
+int cli_dispatch(const cli_cmd_t *cmds, size_t n, int argc, char **argv, const char *config_path,
+                 int quiet)
+{
+    const cli_cmd_t *cmd = cli_find(cmds, n, argv[0]);
+    char prog[64];
+    cli_args_t args;
+    cli_env_t env = {NULL, quiet};
+    config_t *cfg = NULL;
+    int lockfd = -1, code;
+
+    if (!cmd) {
+        fprintf(stderr, "coldpack: unknown command \"%s\" (coldpack help lists them)\n", argv[0]);
+        return EXIT_USAGE;
+    }
+    /* getopt names the program in its messages: "coldpack run: ..." */
+    snprintf(prog, sizeof prog, "coldpack %s", cmd->name);
+    argv[0] = prog;
+    memset(&args, 0, sizeof args);
+    optind = 0; /* GNU: full reinitialisation, so each parse starts afresh */
+    switch (cmd->parse(argc, argv, &args)) {
+    case CLI_GO:
+        break;
+    case CLI_HELP:
+        cli_usage(stdout, cmd);
+        return EXIT_OK;
+    default:
+        cli_usage(stderr, cmd);
+        return EXIT_USAGE;
+    }
+    if (cmd->flags & (CMD_CONFIG | CMD_LOCK)) {
+        cfg = load_config(config_path);
+        if (!cfg)
+            return EXIT_USAGE;
+        env.cfg = cfg;
+    }
+    if (cmd->flags & CMD_LOCK) {
+        lockfd = take_lock(cfg);
+        if (lockfd < 0) {
+            config_free(cfg);
+            return lockfd == -2 ? EXIT_LOCKED : EXIT_FAIL;
+        }
+    }
+    code = cmd->exec(&env, &args);
+    lock_release(lockfd);
+    config_free(cfg);
+    return code;
 }
 
 int cli_check_date(const char *opt, const char *value)
@@ -24,4 +122,26 @@ int cli_check_date(const char *opt, const char *value)
         return -1;
     }
     return 0;
+}
+
+int cli_opt_default(int c)
+{
+    return c == 'h' ? CLI_HELP : CLI_BAD;
+}
+
+int cli_help_only(int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c = getopt_long(argc, argv, "h", opts, NULL);
+
+    return c == -1 ? CLI_GO : cli_opt_default(c);
+}
+
+int cli_no_operands(int argc, char **argv)
+{
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument \"%s\"\n", argv[0], argv[optind]);
+        return CLI_BAD;
+    }
+    return CLI_GO;
 }

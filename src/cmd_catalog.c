@@ -1,25 +1,31 @@
 /*
- * cmd_catalog.c — `coldpack catalog rebuild`.
+ * cmd_catalog.c — `coldpack catalog rebuild`: recreate the catalog from the
+ * store (job_rebuild, which takes the run lock itself).
  */
 #include "cli.h"
 #include "job.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-int cmd_catalog(int argc, char **argv, const char *config_path)
+int cmd_catalog_parse(int argc, char **argv, cli_args_t *a)
 {
-    config_t *cfg;
-    int code;
+    int r = cli_help_only(argc, argv);
 
-    if (argc != 2 || strcmp(argv[1], "rebuild")) {
-        fprintf(stderr, "usage: coldpack catalog rebuild\n");
-        return EXIT_USAGE;
+    (void)a;
+    if (r != CLI_GO)
+        return r;
+    if (optind >= argc || strcmp(argv[optind], "rebuild")) {
+        fprintf(stderr, "%s: expected the subcommand \"rebuild\"\n", argv[0]);
+        return CLI_BAD;
     }
-    cfg = cli_load_config(config_path);
-    if (!cfg)
-        return EXIT_USAGE;
-    code = job_rebuild(cfg);
-    config_free(cfg);
-    return code;
+    optind++;
+    return cli_no_operands(argc, argv);
+}
+
+int cmd_catalog(const cli_env_t *env, cli_args_t *a)
+{
+    (void)a;
+    return job_rebuild(env->cfg);
 }

@@ -1,7 +1,9 @@
 /*
  * cmd_check.c — `coldpack check [--date D]`: the config parses (else exit 2
- * with file:line), and for the date (default yesterday) each local source's
- * day directory exists. Remote sources are checked by `run` itself.
+ * with file:line, by main before this runs), and for the date (default
+ * yesterday) each local source's day directory exists. Remote sources are
+ * listed, not contacted (`run` checks them); the store is not contacted
+ * (`init` proves it writable).
  */
 #include "cli.h"
 #include "job.h"
@@ -9,34 +11,42 @@
 #include "source.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
-int cmd_check(int argc, char **argv, const char *config_path)
+int cmd_check_parse(int argc, char **argv, cli_args_t *a)
 {
-    char date[11];
-    config_t *cfg;
-    int bad = 0;
+    static const struct option opts[] = {{"date", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
 
-    util_yesterday(date);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--date") && i + 1 < argc &&
-            cli_check_date("--date", argv[i + 1]) == 0) {
-            snprintf(date, sizeof date, "%s", argv[++i]);
-        } else {
-            fprintf(stderr, "usage: coldpack check [--date YYYY-MM-DD]\n");
-            return EXIT_USAGE;
+    util_yesterday(a->check.date);
+    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (cli_check_date("--date", optarg) < 0)
+                return CLI_BAD;
+            snprintf(a->check.date, sizeof a->check.date, "%s", optarg);
+            break;
+        default:
+            return cli_opt_default(c);
         }
     }
-    cfg = cli_load_config(config_path);
-    if (!cfg)
-        return EXIT_USAGE;
+    return cli_no_operands(argc, argv);
+}
+
+int cmd_check(const cli_env_t *env, cli_args_t *a)
+{
+    const config_t *cfg = env->cfg;
+    int bad = 0;
+
     printf("config %s: ok (%d source(s), store %s)\n", cfg->file, cfg->nsources, cfg->store.url);
     for (int i = 0; i < cfg->nsources; i++) {
         const config_source_t *s = &cfg->sources[i];
-        char *path = source_day_dir(s, date);
+        char *path = source_day_dir(s, a->check.date);
         struct stat st;
         if (s->host) {
             printf("source %s: remote %s:%s\n", s->name, s->host, path ? path : "");
@@ -48,6 +58,5 @@ int cmd_check(int argc, char **argv, const char *config_path)
         }
         free(path);
     }
-    config_free(cfg);
     return bad ? EXIT_WARN : EXIT_OK;
 }

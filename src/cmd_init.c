@@ -14,22 +14,23 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_init(int argc, char **argv, const char *config_path)
+int cmd_init_parse(int argc, char **argv, cli_args_t *a)
 {
-    config_t *cfg;
+    int r = cli_help_only(argc, argv);
+
+    (void)a;
+    return r != CLI_GO ? r : cli_no_operands(argc, argv);
+}
+
+int cmd_init(const cli_env_t *env, cli_args_t *a)
+{
+    const config_t *cfg = env->cfg;
     store_t *s = NULL;
     catalog_t *c = NULL;
     int code = EXIT_FAIL;
     store_put_opts_t o = {"STANDARD", "text/plain", 0, 5};
 
-    (void)argv;
-    if (argc > 1) {
-        fprintf(stderr, "usage: coldpack init\n");
-        return EXIT_USAGE;
-    }
-    cfg = cli_load_config(config_path);
-    if (!cfg)
-        return EXIT_USAGE;
+    (void)a;
     s = store_open(cfg);
     if (!s)
         goto out;
@@ -49,6 +50,5 @@ int cmd_init(int argc, char **argv, const char *config_path)
 out:
     catalog_free(c);
     store_free(s);
-    config_free(cfg);
     return code;
 }

@@ -1,6 +1,7 @@
 /*
- * cmd_ls.c — `coldpack ls [--tenant T] [--from D] [--to D] [--source S]`:
- * the volumes the catalog knows, one per line.
+ * cmd_ls.c — `coldpack ls [--tenant T] [--date D | --from D --until D]
+ * [--source S]`: the volumes the catalog knows, one per line. --to D is the
+ * older spelling of --until D (unambiguous here: ls has no target).
  */
 #include "catalog.h"
 #include "cli.h"
@@ -22,52 +23,54 @@ static int print_obj(void *ctx, const catalog_object_t *o)
     return 0;
 }
 
-int cmd_ls(int argc, char **argv, const char *config_path)
+int cmd_ls_parse(int argc, char **argv, cli_args_t *a)
 {
     static const struct option opts[] = {
         {"tenant", required_argument, NULL, 'T'}, {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},     {"date", required_argument, NULL, 'd'},
-        {"source", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *from = NULL, *to = NULL, *source = NULL;
-    config_t *cfg;
-    catalog_t *c;
-    int ch, n = 0, code = EXIT_FAIL;
+        {"until", required_argument, NULL, 'u'},  {"to", required_argument, NULL, 't'},
+        {"date", required_argument, NULL, 'd'},   {"source", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    int c;
 
-    optind = 0;
-    while ((ch = getopt_long(argc, argv, "T:f:t:d:s:", opts, NULL)) != -1) {
-        switch (ch) {
+    while ((c = getopt_long(argc, argv, "T:f:u:t:d:s:h", opts, NULL)) != -1) {
+        switch (c) {
         case 'T':
-            tenant = optarg;
+            a->ls.tenant = optarg;
             break;
         case 'f':
-            from = optarg;
+            a->ls.from = optarg;
             break;
+        case 'u':
         case 't':
-            to = optarg;
+            a->ls.until = optarg;
             break;
         case 'd':
-            from = to = optarg;
+            a->ls.from = a->ls.until = optarg;
             break;
         case 's':
-            source = optarg;
+            a->ls.source = optarg;
             break;
         default:
-            fprintf(stderr, "usage: coldpack ls [--tenant T] [--from D] [--to D] [--source S]\n");
-            return EXIT_USAGE;
+            return cli_opt_default(c);
         }
     }
-    if ((from && cli_check_date("--from", from) < 0) || (to && cli_check_date("--to", to) < 0))
-        return EXIT_USAGE;
-    cfg = cli_load_config(config_path);
-    if (!cfg)
-        return EXIT_USAGE;
-    c = catalog_open(cfg->catalog.path);
-    if (c && catalog_objects(c, "data", tenant, from, to, source, print_obj, &n) == 0) {
+    if ((a->ls.from && cli_check_date("--from", a->ls.from) < 0) ||
+        (a->ls.until && cli_check_date("--until", a->ls.until) < 0))
+        return CLI_BAD;
+    return cli_no_operands(argc, argv);
+}
+
+int cmd_ls(const cli_env_t *env, cli_args_t *a)
+{
+    catalog_t *c = catalog_open(env->cfg->catalog.path);
+    int n = 0, code = EXIT_FAIL;
+
+    if (c && catalog_objects(c, "data", a->ls.tenant, a->ls.from, a->ls.until, a->ls.source,
+                             print_obj, &n) == 0) {
         code = EXIT_OK;
         if (n == 0)
             log_info("no volumes match");
     }
     catalog_free(c);
-    config_free(cfg);
     return code;
 }

@@ -1,11 +1,14 @@
 /*
- * cmd_restore.c — `coldpack restore --tenant T (--date D | --from D --to D)
- * [--source S] [--path GLOB] --to DIR [--tier bulk|standard|expedited]
+ * cmd_restore.c — `coldpack restore --tenant T (--date D | --from D --until D)
+ * --to DIR [--source S] [--path GLOB] [--tier bulk|standard|expedited]
  * [--days N] [--wait] [--yes] [--dry-run]`.
  *
- * --to is both "last date" (after --from) and "target directory": a value
- * that is a date is the end of the range, anything else is the target.
- * --target DIR is accepted too, for clarity in scripts.
+ * --to DIR (or --target DIR) is the target directory, whatever it looks
+ * like. Deprecated, for one release: before --until existed, --to was also
+ * the range end, told apart by looking like a date. So when a target is given
+ * otherwise too (a second --to, or --target), a --to that is a valid
+ * YYYY-MM-DD date is still taken as the range end, with a warning naming
+ * --until. Declining the confirmation prompt exits 1 ("restore cancelled").
  */
 #include "cli.h"
 #include "job.h"
@@ -14,107 +17,166 @@
 
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
-int cmd_restore(int argc, char **argv, const char *config_path)
+static int is_date(const char *s)
 {
-    static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 'T'}, {"date", required_argument, NULL, 'd'},
-        {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
-        {"target", required_argument, NULL, 'o'}, {"source", required_argument, NULL, 's'},
-        {"path", required_argument, NULL, 'p'},   {"tier", required_argument, NULL, 'r'},
-        {"days", required_argument, NULL, 'D'},   {"wait", no_argument, NULL, 'w'},
-        {"yes", no_argument, NULL, 'y'},          {"dry-run", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    restore_opts_t o;
-    config_t *cfg;
-    int c, code;
+    return util_parse_date(s, NULL, NULL, NULL) == 0;
+}
 
-    memset(&o, 0, sizeof o);
-    o.days = 7;
-    o.tier = NULL;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "T:d:f:t:o:s:p:r:D:wynh", opts, NULL)) != -1) {
+/* Sort the --to values (at most two) and --target into the target and, under
+ * the deprecated spelling, the range end. */
+static int resolve_to(restore_opts_t *o, const char *const to[2], int nto, const char *target,
+                      int have_until)
+{
+    const char *end = NULL;
+
+    if (nto == 0) {
+        o->target = target;
+        return CLI_GO;
+    }
+    if (nto == 1 && !target) {
+        o->target = to[0];
+        return CLI_GO;
+    }
+    if (nto == 1 && is_date(to[0])) {
+        end = to[0];
+        o->target = target;
+    } else if (nto == 2 && !target && is_date(to[0]) != is_date(to[1])) {
+        end = is_date(to[0]) ? to[0] : to[1];
+        o->target = is_date(to[0]) ? to[1] : to[0];
+    } else {
+        log_error("restore: the target directory is given more than once (--to DIR or --target "
+                  "DIR, once; the range end is --until DATE)");
+        return CLI_BAD;
+    }
+    if (have_until) {
+        log_error("restore: --to %s and --until both give the range end: drop --to %s", end, end);
+        return CLI_BAD;
+    }
+    log_warn("restore: --to %s as the range end is deprecated and will be removed in the next "
+             "release: use --until %s",
+             end, end);
+    o->to = end;
+    return CLI_GO;
+}
+
+int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
+{
+    static const struct option opts[] = {{"tenant", required_argument, NULL, 'T'},
+                                         {"date", required_argument, NULL, 'd'},
+                                         {"from", required_argument, NULL, 'f'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"target", required_argument, NULL, 'o'},
+                                         {"source", required_argument, NULL, 's'},
+                                         {"path", required_argument, NULL, 'p'},
+                                         {"tier", required_argument, NULL, 'r'},
+                                         {"days", required_argument, NULL, 'D'},
+                                         {"wait", no_argument, NULL, 'w'},
+                                         {"yes", no_argument, NULL, 'y'},
+                                         {"dry-run", no_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    restore_opts_t *o = &a->restore;
+    const char *to[2] = {NULL, NULL}, *target = NULL;
+    int c, nto = 0, have_until = 0;
+
+    o->days = 7;
+    o->tier = "Bulk";
+    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynh", opts, NULL)) != -1) {
         switch (c) {
         case 'T':
-            o.tenant = optarg;
+            o->tenant = optarg;
             break;
         case 'd':
-            o.from = o.to = optarg;
+            o->from = o->to = optarg;
             break;
         case 'f':
-            o.from = optarg;
+            o->from = optarg;
+            break;
+        case 'u':
+            o->to = optarg;
+            have_until = 1;
             break;
         case 't':
-            if (util_parse_date(optarg, NULL, NULL, NULL) == 0)
-                o.to = optarg;
-            else
-                o.target = optarg;
+            if (nto == 2) {
+                log_error("restore: --to given more than twice");
+                return CLI_BAD;
+            }
+            to[nto++] = optarg;
             break;
         case 'o':
-            o.target = optarg;
+            target = optarg;
             break;
         case 's':
-            o.source = optarg;
+            o->source = optarg;
             break;
         case 'p':
-            o.glob = optarg;
+            o->glob = optarg;
             break;
         case 'r':
             if (!strcasecmp(optarg, "bulk"))
-                o.tier = "Bulk";
+                o->tier = "Bulk";
             else if (!strcasecmp(optarg, "standard"))
-                o.tier = "Standard";
+                o->tier = "Standard";
             else if (!strcasecmp(optarg, "expedited"))
-                o.tier = "Expedited";
+                o->tier = "Expedited";
             else {
                 log_error("--tier %s: expected bulk, standard or expedited", optarg);
-                return EXIT_USAGE;
+                return CLI_BAD;
             }
             break;
         case 'D':
-            o.days = atoi(optarg);
-            if (o.days < 1 || o.days > 365) {
+            o->days = atoi(optarg);
+            if (o->days < 1 || o->days > 365) {
                 log_error("--days %s: expected 1 to 365", optarg);
-                return EXIT_USAGE;
+                return CLI_BAD;
             }
             break;
         case 'w':
-            o.wait = 1;
+            o->wait = 1;
             break;
         case 'y':
-            o.yes = 1;
+            o->yes = 1;
             break;
         case 'n':
-            o.dry_run = 1;
+            o->dry_run = 1;
             break;
-        case 'h':
-            printf("usage: coldpack restore --tenant T (--date D | --from D --to D) [--source S]\n"
-                   "         [--path GLOB] --to DIR [--tier bulk|standard|expedited] [--days N]\n"
-                   "         [--wait] [--yes] [--dry-run]\n");
-            return EXIT_OK;
         default:
-            return EXIT_USAGE;
+            return cli_opt_default(c);
         }
     }
-    if (!o.tenant || !o.from || !o.to || !o.target) {
-        log_error("restore needs --tenant, --date (or --from and --to) and --to DIR");
-        return EXIT_USAGE;
+    if (cli_no_operands(argc, argv) != CLI_GO ||
+        resolve_to(o, to, nto, target, have_until) != CLI_GO)
+        return CLI_BAD;
+    if (!o->tenant || !o->from || !o->to || !o->target) {
+        log_error("restore needs --tenant, --date (or --from and --until) and --to DIR");
+        return CLI_BAD;
     }
-    if (cli_check_date("--from", o.from) < 0 || cli_check_date("--to", o.to) < 0)
-        return EXIT_USAGE;
-    if (strcmp(o.from, o.to) > 0) {
-        log_error("--from %s is after --to %s", o.from, o.to);
-        return EXIT_USAGE;
+    if (cli_check_date("--from", o->from) < 0 || cli_check_date("--until", o->to) < 0)
+        return CLI_BAD;
+    if (strcmp(o->from, o->to) > 0) {
+        log_error("--from %s is after --until %s", o->from, o->to);
+        return CLI_BAD;
     }
-    cfg = cli_load_config(config_path);
-    if (!cfg)
-        return EXIT_USAGE;
-    if (!o.tier)
-        o.tier = "Bulk";
-    code = job_restore(cfg, &o);
-    config_free(cfg);
+    return CLI_GO;
+}
+
+int cmd_restore(const cli_env_t *env, cli_args_t *a)
+{
+    const restore_opts_t *o = &a->restore;
+    int code = job_restore(env->cfg, o);
+
+    /* job_restore returns EXIT_USAGE when it does not get to proceed: on a
+     * terminal that is the operator answering no (or EOF) to "Proceed?",
+     * which is no usage error; off a terminal without --yes it is one. */
+    if (code == EXIT_USAGE && !o->yes && !o->dry_run && isatty(STDIN_FILENO)) {
+        log_warn("restore cancelled: nothing was requested or written");
+        code = EXIT_FAIL;
+    }
     return code;
 }

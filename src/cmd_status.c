@@ -5,31 +5,37 @@
 #include "cli.h"
 #include "job.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-int cmd_status(int argc, char **argv, const char *config_path)
+int cmd_status_parse(int argc, char **argv, cli_args_t *a)
 {
-    int n = 10, code = EXIT_FAIL;
-    config_t *cfg;
-    catalog_t *c;
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-            n = atoi(argv[++i]);
-        } else {
-            fprintf(stderr, "usage: coldpack status [-n N]\n");
-            return EXIT_USAGE;
+    a->status.n = 10;
+    while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            a->status.n = atoi(optarg);
+            if (a->status.n <= 0) /* as before: a nonsense count shows the default */
+                a->status.n = 10;
+            break;
+        default:
+            return cli_opt_default(c);
         }
     }
-    cfg = cli_load_config(config_path);
-    if (!cfg)
-        return EXIT_USAGE;
-    c = catalog_open(cfg->catalog.path);
-    if (c && catalog_print_status(c, n > 0 ? n : 10) == 0)
+    return cli_no_operands(argc, argv);
+}
+
+int cmd_status(const cli_env_t *env, cli_args_t *a)
+{
+    catalog_t *c = catalog_open(env->cfg->catalog.path);
+    int code = EXIT_FAIL;
+
+    if (c && catalog_print_status(c, a->status.n) == 0)
         code = EXIT_OK;
     catalog_free(c);
-    config_free(cfg);
     return code;
 }

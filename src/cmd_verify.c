@@ -4,29 +4,27 @@
 #include "cli.h"
 #include "job.h"
 
-#include <stdio.h>
-#include <string.h>
+#include <getopt.h>
 
-int cmd_verify(int argc, char **argv, const char *config_path)
+int cmd_verify_parse(int argc, char **argv, cli_args_t *a)
 {
-    int deep = 0, code;
-    config_t *cfg;
+    static const struct option opts[] = {
+        {"deep", no_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--deep")) {
-            deep = 1;
-        } else if (!strcmp(argv[i], "--help")) {
-            printf("usage: coldpack verify [--deep]\n");
-            return EXIT_OK;
-        } else {
-            fprintf(stderr, "coldpack: verify: unknown argument %s\n", argv[i]);
-            return EXIT_USAGE;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'D':
+            a->verify.deep = 1;
+            break;
+        default:
+            return cli_opt_default(c);
         }
     }
-    cfg = cli_load_config(config_path);
-    if (!cfg)
-        return EXIT_USAGE;
-    code = job_verify(cfg, deep);
-    config_free(cfg);
-    return code;
+    return cli_no_operands(argc, argv);
+}
+
+int cmd_verify(const cli_env_t *env, cli_args_t *a)
+{
+    return job_verify(env->cfg, a->verify.deep);
 }

@@ -1,7 +1,8 @@
 /*
  * job.h — the jobs above the pipeline: run (daily backup), restore, verify,
  * catalog rebuild. Each returns an exit code from the table below (only main
- * exits). The table is documented in README.md and docs/exit-codes.md.
+ * exits). docs/exit-codes.md says when each is returned and what the
+ * operator does; README.md and `coldpack --help` summarise it.
  */
 #ifndef COLDPACK_JOB_H
 #define COLDPACK_JOB_H
@@ -10,8 +11,10 @@
 
 enum exit_code {
     EXIT_OK = 0,      /* everything done */
-    EXIT_FAIL = 1,    /* failure: nothing or not everything could be done */
-    EXIT_USAGE = 2,   /* bad command line or configuration */
+    EXIT_FAIL = 1,    /* failure: nothing or not everything could be done; also an
+                         operator declining the restore prompt ("restore cancelled") */
+    EXIT_USAGE = 2,   /* bad command line or configuration (usage printed on stderr);
+                         also restore off a terminal without --yes */
     EXIT_WARN = 3,    /* done, with warnings (files unreadable, changed while read,
                          entries refused on restore) */
     EXIT_PARTIAL = 4, /* some units failed (a source down); rerun completes them */
@@ -20,24 +23,27 @@ enum exit_code {
     EXIT_CORRUPT = 7, /* verify/restore found corrupt or missing data */
 };
 
+/* Options of one run; strings are borrowed (argv) for the job's duration. */
 typedef struct run_opts {
     const char *date;        /* YYYY-MM-DD */
     const char *only_source; /* NULL = all */
     int deadline_sec;        /* seconds after local midnight, -1 = from the config */
-    int quiet;
+    int quiet;               /* global -q: no per-unit lines, summary or progress bar;
+                                warnings and errors still print (log level) */
 } run_opts_t;
 
 int job_run(const config_t *cfg, const run_opts_t *o);
 
+/* Options of one restore; strings are borrowed (argv) for the job's duration. */
 typedef struct restore_opts {
     const char *tenant;
-    const char *from, *to; /* inclusive dates */
+    const char *from, *to; /* inclusive dates: --from and --until (or --date for both) */
     const char *source;    /* NULL = all */
     const char *glob;      /* NULL = all files */
-    const char *target;
-    const char *tier; /* Bulk | Standard | Expedited */
-    int days;         /* how long restored copies stay readable */
-    int yes;
+    const char *target;    /* --to DIR (or --target DIR) */
+    const char *tier;      /* Bulk | Standard | Expedited */
+    int days;              /* how long restored copies stay readable */
+    int yes;               /* proceed without asking; without it restore asks on a terminal */
     int wait;
     int dry_run;
 } restore_opts_t;

@@ -597,7 +597,7 @@ int job_run(const config_t *cfg, const run_opts_t *o)
                                         : "partial",
                     mkey, mkey ? rs.msha : NULL);
 
-    {
+    if (!o->quiet) {
         char a[32], b[32];
         printf("run %s date %s: %d unit(s) done, %d already complete, %d failed, %d left by "
                "deadline, %d warning(s); %s read, %s stored%s%s\n",

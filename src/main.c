@@ -1,42 +1,116 @@
 /*
- * main.c — global options and the git-style command table. Only main exits;
- * every command returns an exit code from job.h's table.
+ * main.c — global options and the git-style command table. Each entry names
+ * the command's parse and exec functions, its flags (what cli_dispatch does
+ * before exec: load the config, take the run lock; or that it is read-only)
+ * and its usage. Only main exits; every command returns an exit code from
+ * job.h's table (docs/exit-codes.md).
  */
 #include "cli.h"
 #include "job.h"
 #include "log.h"
 
+#include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #define COLDPACK_VERSION "0.1.0"
 
+static int help_parse(int argc, char **argv, cli_args_t *a);
+static int help_exec(const cli_env_t *env, cli_args_t *a);
+
+/* `run` and `catalog rebuild` take the run lock inside their jobs (job_run.c,
+ * job_verify.c), so they do not carry CMD_LOCK: holding it here as well would
+ * make the job find it taken. */
 static const cli_cmd_t commands[] = {
-    {"init", cmd_init, "create the store and catalog, check the store is reachable"},
-    {"check", cmd_check, "validate the config and check sources and store"},
-    {"run", cmd_run, "back up one day (default: yesterday)"},
-    {"status", cmd_status, "show recent runs"},
-    {"ls", cmd_ls, "list backed-up volumes of a tenant"},
-    {"restore", cmd_restore, "restore a tenant's days into a directory"},
-    {"verify", cmd_verify, "check the manifest chain and the objects"},
-    {"catalog", cmd_catalog, "catalog rebuild: recreate the catalog from the store"},
+    {"init", cmd_init_parse, cmd_init, CMD_CONFIG, "",
+     "create the store and catalog, prove the store is writable"},
+    {"check", cmd_check_parse, cmd_check, CMD_CONFIG | CMD_RDONLY, "[--date YYYY-MM-DD]",
+     "validate the config and check that each local source's day directory exists\n"
+     "(remote sources are only listed; the store is not contacted)"},
+    {"run", cmd_run_parse, cmd_run, CMD_CONFIG,
+     "[--date YYYY-MM-DD] [--source NAME] [--deadline HH:MM[:SS]]",
+     "back up one day (default: yesterday, local time), idempotently\n"
+     "With the global -q a successful run prints nothing; warnings and errors still do."},
+    {"status", cmd_status_parse, cmd_status, CMD_CONFIG | CMD_RDONLY, "[-n N]",
+     "show the last N runs (default 10)"},
+    {"ls", cmd_ls_parse, cmd_ls, CMD_CONFIG | CMD_RDONLY,
+     "[--tenant T] [--date D | --from D --until D] [--source S]",
+     "list the backed-up volumes the catalog knows"},
+    {"restore", cmd_restore_parse, cmd_restore, CMD_CONFIG,
+     "--tenant T (--date D | --from D --until D) --to DIR\n"
+     "[--source S] [--path GLOB] [--tier bulk|standard|expedited] [--days N]\n"
+     "[--wait] [--yes] [--dry-run]",
+     "restore a tenant's days into DIR/<tenant>/<date>/<source>/...\n"
+     "--to (or --target) is the target directory. The old `--from D --to D --to DIR`\n"
+     "still works for one release (deprecated: use --until D)."},
+    {"verify", cmd_verify_parse, cmd_verify, CMD_CONFIG | CMD_RDONLY, "[--deep]",
+     "check the manifest hash chain and every catalogued object (--deep: re-hash)"},
+    {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG, "rebuild",
+     "recreate the catalog from the store alone"},
+    {"help", help_parse, help_exec, 0, "[COMMAND]", "show the commands, or COMMAND's usage"},
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: coldpack [-c CONFIG] [-q|-v] COMMAND [ARGS]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nCONFIG defaults to $COLDPACK_CONFIG, then /etc/coldpack/coldpack.conf.\n"
-               "Exit codes: 0 ok, 1 failure, 2 usage/config error, 3 done with warnings,\n"
-               "4 partial (some units failed), 5 locked, 6 restore pending, 7 corrupt data.\n");
+    fprintf(f, "usage: coldpack [-c CONFIG] [-q|-v] COMMAND [ARGS]\n"
+               "       coldpack help COMMAND | COMMAND --help\n\n"
+               "options:\n"
+               "  -c, --config FILE  default $COLDPACK_CONFIG, then /etc/coldpack/coldpack.conf\n"
+               "  -q, --quiet        warnings and errors only (a successful run prints nothing)\n"
+               "  -v, --verbose      debug messages\n"
+               "  -h, --help         this text;  --version  the version\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *nl = strchr(commands[i].summary, '\n');
+        int len = nl ? (int)(nl - commands[i].summary) : (int)strlen(commands[i].summary);
+        fprintf(f, "  %-8s %.*s\n", commands[i].name, len, commands[i].summary);
+    }
+    fprintf(f, "\nexit codes (docs/exit-codes.md): 0 ok, 1 failure or restore cancelled,\n"
+               "2 usage or config error, 3 done with warnings, 4 partial (rerun completes),\n"
+               "5 locked by another run, 6 restore pending (thawing), 7 corrupt or missing data\n");
+}
+
+static int help_parse(int argc, char **argv, cli_args_t *a)
+{
+    int r = cli_help_only(argc, argv);
+
+    if (r != CLI_GO)
+        return r;
+    if (optind < argc)
+        a->help.topic = argv[optind++];
+    return cli_no_operands(argc, argv);
+}
+
+static int help_exec(const cli_env_t *env, cli_args_t *a)
+{
+    const cli_cmd_t *cmd;
+
+    (void)env;
+    if (!a->help.topic) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    cmd = cli_find(commands, NCOMMANDS, a->help.topic);
+    if (!cmd) {
+        fprintf(stderr, "coldpack: help: unknown command \"%s\"\n", a->help.topic);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cli_usage(stdout, cmd);
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+    char prog[] = "coldpack";
     const char *config = NULL;
-    int i;
+    int c, quiet = 0;
 
     /* File names are bytes, usually UTF-8. libarchive converts names through
      * the locale's charset, and in the C locale (cron, systemd) it cannot
@@ -45,37 +119,41 @@ int main(int argc, char **argv)
     if (!strstr(setlocale(LC_CTYPE, NULL), "UTF-8") && !strstr(setlocale(LC_CTYPE, NULL), "utf8"))
         if (!setlocale(LC_CTYPE, "C.UTF-8"))
             setlocale(LC_CTYPE, "en_US.UTF-8");
-    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
-            if (++i >= argc) {
-                fprintf(stderr, "coldpack: -c needs a file\n");
-                return EXIT_USAGE;
-            }
-            config = argv[i];
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+    argv[0] = prog; /* getopt's messages say "coldpack: ..." */
+    /* '+': stop at the command name; the command parses the rest. */
+    while ((c = getopt_long(argc, argv, "+c:qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'q':
+            quiet = 1;
             log_set_level(LOG_WARN);
-        } else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+            break;
+        case 'v':
+            quiet = 0;
             log_set_level(LOG_DEBUG);
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            break;
+        case 'h':
             usage(stdout);
             return EXIT_OK;
-        } else if (!strcmp(argv[i], "--version")) {
+        case 'V':
             printf("coldpack %s\n", COLDPACK_VERSION);
             return EXIT_OK;
-        } else {
-            fprintf(stderr, "coldpack: unknown option %s\n", argv[i]);
+        default:
             usage(stderr);
             return EXIT_USAGE;
         }
     }
-    if (i >= argc) {
+    if (optind >= argc) {
+        fprintf(stderr, "coldpack: no command given\n");
         usage(stderr);
         return EXIT_USAGE;
     }
-    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-        if (!strcmp(argv[i], commands[k].name))
-            return commands[k].fn(argc - i, argv + i, config);
-    fprintf(stderr, "coldpack: unknown command \"%s\"\n", argv[i]);
-    usage(stderr);
-    return EXIT_USAGE;
+    if (!cli_find(commands, NCOMMANDS, argv[optind])) {
+        fprintf(stderr, "coldpack: unknown command \"%s\"\n", argv[optind]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return cli_dispatch(commands, NCOMMANDS, argc - optind, argv + optind, config, quiet);
 }

@@ -73,6 +73,6 @@ after=$(store_objects "$T/store"; find "$T/store" -path '*/.coldpack' -prune -o 
 
 "$COLDPACK" -c "$T/c.conf" verify --deep >/dev/null 2>&1 || true  # cold objects: content skipped
 "$COLDPACK" -c "$T/c.conf" verify
-"$COLDPACK" -c "$T/c.conf" ls --tenant acme --from "$DATE" --to "$DATE" | grep -q "vol-0001.tar.gz" || die "ls lists nothing"
+"$COLDPACK" -c "$T/c.conf" ls --tenant acme --from "$DATE" --until "$DATE" | grep -q "vol-0001.tar.gz" || die "ls lists nothing"
 "$COLDPACK" -c "$T/c.conf" status | grep -q "$DATE" || die "status shows no run"
 echo "roundtrip ok"

@@ -54,5 +54,5 @@ echo "$out" | grep -qF "$T/bad-size.conf:9:" || die "COLDPACK_CONFIG not used: $
 # bad command-line input
 expect_rc 2 "$COLDPACK" -c "$T/ok.conf" run --date 2026-02-30
 expect_rc 2 "$COLDPACK" -c "$T/ok.conf" frobnicate
-expect_rc 2 "$COLDPACK" -c "$T/ok.conf" restore --tenant acme --from 2026-11-05 --to 2026-11-01 --to "$T/r"
+expect_rc 2 "$COLDPACK" -c "$T/ok.conf" restore --tenant acme --from 2026-11-05 --until 2026-11-01 --to "$T/r"
 echo "config errors ok"

@@ -25,7 +25,7 @@ mv "$T/catalog.db" "$T/catalog.old"; rm -f "$T"/catalog.db-*
 "$COLDPACK" -c "$T/c.conf" catalog rebuild | tee "$T/rb"
 grep -q "12 complete unit(s), 3 run(s)" "$T/rb" || die "rebuild counts wrong"
 "$COLDPACK" -c "$T/c.conf" run --date 2026-11-22 | grep -q "0 unit(s) done, 4 already complete" || die "rebuilt catalog does not know the units"
-"$COLDPACK" -q -c "$T/c.conf" restore --tenant acme --from 2026-11-21 --to 2026-11-23 --to "$T/r" --yes >/dev/null
+"$COLDPACK" -q -c "$T/c.conf" restore --tenant acme --from 2026-11-21 --until 2026-11-23 --to "$T/r" --yes >/dev/null
 for d in 2026-11-21 2026-11-22 2026-11-23; do DATE=$d check_restored "$T/r" "$T/data" acme; done
 # alter the middle manifest: the break is reported at the next one
 sed -i 's/"date": "2026-11-22"/"date": "2026-11-2X"/' "$T/store/${m[1]}"
