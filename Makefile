@@ -141,12 +141,12 @@ uninstall:
 	rmdir --ignore-fail-on-non-empty $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/coldpack 2>/dev/null || true
 
 # ---- fuzzing (clang + libFuzzer); see tests/fuzz/README.md ----
+# The targets link the library objects, built once more with clang's coverage
+# and sanitizers under $(B)/fuzzobj/ (as unit-san does under $(B)/san/).
 FUZZCC    ?= clang
-FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-             -Wno-unused-function
-FUZZCFLAGS = $(CSTD) $(FUZZFLAGS) -pthread $(shell pkg-config --cflags $(PKGS)) -Isrc
-# fuzz_index and fuzz_restore_paths #include src/job_restore.c for its static functions
-FUZZSRCS  := $(filter-out src/main.c src/job_restore.c,$(SRCS))
+FUZZSAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZCFLAGS = $(CSTD) -g -O1 -pthread $(shell pkg-config --cflags $(PKGS)) -Isrc
+FUZZOBJS  := $(LIBSRCS:src/%.c=$(B)/fuzzobj/%.o)
 FUZZBIN   := $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_index $(B)/fuzz/fuzz_restore_paths
 FUZZTIME  ?= 60
 
@@ -156,13 +156,16 @@ fuzz: $(FUZZBIN)
 	  $$f -max_total_time=$(FUZZTIME) -close_fd_mask=2 -artifact_prefix=$(B)/fuzz/ \
 	      $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
-$(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/util.c src/log.c
+$(B)/fuzzobj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZCFLAGS) -o $@ $^ $(LIBS)
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link $(FUZZSAN) -MMD -MP -c -o $@ $<
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZSRCS) src/job_restore.c
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZOBJS)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZCFLAGS) -o $@ $< $(FUZZSRCS) $(LIBS)
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer $(FUZZSAN) -o $@ $^ $(LIBS)
+
+.SECONDARY: $(FUZZOBJS)
+-include $(FUZZOBJS:.o=.d)
 
 # Replay the inputs that once crashed a fuzzer (part of make test).
 fuzz-regress: $(FUZZBIN)

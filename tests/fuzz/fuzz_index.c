@@ -1,18 +1,25 @@
 /*
- * fuzz_index.c — libFuzzer target for the volume-index reader used by
- * restore: job_restore.c's load_index (gzip member -> ISIZE-sized buffer ->
- * codec_decompress -> jansson), then what restore does with an index before
- * touching data: the path-glob match (index_matches) and the block-table
- * validation of the parallel decompressor (pdec_init). The functions are
- * static, so this file includes job_restore.c and is linked with every other
- * module except main.c and job_restore.c.
+ * fuzz_index.c — libFuzzer target for what restore does with a volume index
+ * before it touches data: index_load (index.h: gzip member -> ISIZE-bounded
+ * buffer -> codec_decompress -> jansson), then restore_index_matches (the
+ * --path glob over the index's files) and restore_block_table (restore.h:
+ * the validation of the block table that drives parallel decompression and
+ * damage location). Linked with the library objects like every other test.
  *
  * The index object is served from memory by a minimal store whose only
  * operation is get. Inputs that do not start with the gzip magic are gzipped
  * first, so the fuzzer can mutate the JSON directly as well as the gzip
  * framing. Seeds: tests/fuzz/corpus/index/.
  */
-#include "../../src/job_restore.c"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "index.h"
+#include "log.h"
+#include "restore.h"
+#include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,7 +51,29 @@ static int mem_get(store_t *s, const char *key, int64_t off, int64_t len, store_
 
 static const struct store_ops mem_ops = {.get = mem_get};
 
-static pool_t *fuzz_pool;
+/* What restore relies on when restore_block_table accepts a table. */
+static void check_table(json_t *idx)
+{
+    json_t *obj = json_object_get(idx, "object");
+    int64_t objsize = json_integer_value(json_object_get(obj, "size")), sum = 0;
+    size_t n;
+    int kind;
+    restore_block_t *b = restore_block_table(idx, objsize, &n, &kind);
+
+    if (!b)
+        return;
+    /* it tiles the object exactly, with positive bounded blocks, in a known codec */
+    if (n == 0 || (kind != CODEC_GZIP && kind != CODEC_ZSTD))
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        if (b[i].clen <= 0 || b[i].tlen <= 0 || b[i].tlen > (256 << 20) || b[i].coff != sum)
+            abort();
+        sum += b[i].clen;
+    }
+    if (sum != objsize)
+        abort();
+    free(b);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,12 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned char *gz = NULL;
     json_t *idx;
 
-    if (!fuzz_pool) {
-        log_set_level(LOG_ERROR);
-        fuzz_pool = pool_new(1);
-        if (!fuzz_pool)
-            abort();
-    }
+    log_set_level(LOG_ERROR);
     memset(&m, 0, sizeof m);
     m.base.ops = &mem_ops;
     m.base.url = (char *)(uintptr_t) "mem://fuzz";
@@ -79,24 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     idx = index_load(&m.base, "tenant=t/date=2026-11-23/source=s/vol-0001.index.json.gz");
     if (idx) {
-        struct pdec d;
-        json_t *obj = json_object_get(idx, "object");
-        int64_t objsize = json_integer_value(json_object_get(obj, "size"));
-
-        (void)index_matches(idx, "**/*.log");
-        (void)index_matches(idx, "fw/[a-c]?*.json");
-        if (pdec_init(&d, idx, objsize, -1, fuzz_pool) == 0) {
-            /* a usable table tiles the object exactly with positive blocks */
-            int64_t sum = 0;
-            for (size_t i = 0; i < d.n; i++) {
-                if (d.b[i].clen <= 0 || d.b[i].tlen <= 0 || d.b[i].coff != sum)
-                    abort();
-                sum += d.b[i].clen;
-            }
-            if (sum != objsize)
-                abort();
-            pdec_finish(&d);
-        }
+        (void)restore_index_matches(idx, "**/*.log");
+        (void)restore_index_matches(idx, "fw/[a-c]?*.json");
+        check_table(idx);
         json_decref(idx);
     }
     free(gz);

@@ -1,13 +1,21 @@
 /*
- * fuzz_restore_paths.c — libFuzzer target for restore's entry checks
- * (job_restore.c's static path_is_safe and symlink_is_safe, reached by
- * including the file): for an archive entry at `path` that is a symlink to
- * `target`, if both checks pass then resolving the link lexically from the
- * directory it is created in (after libarchive drops "." and empty
- * components, as archive_write_disk does) must stay inside the restore
- * target. Input: path, a NUL byte, target.
+ * fuzz_restore_paths.c — libFuzzer target for the path-safety contract
+ * (pathsafe.h) that restore's extractor applies to every entry: for an
+ * archive entry at `path` that is a symlink to `target`, if
+ * pathsafe_refusal accepts it (which implies pathsafe_entry_ok and
+ * pathsafe_symlink_ok) then resolving the link lexically from the directory
+ * it is created in (after dropping "." and empty components, as
+ * archive_write_disk does) must stay inside the restore target; and an
+ * entry at `path` that is a hardlink to `target` must be accepted exactly
+ * when both are pathsafe_entry_ok. Input: path, a NUL byte, target.
  */
-#include "../../src/job_restore.c"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pathsafe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *nul = memchr(data, 0, size);
     char *path, *target;
     size_t plen, tlen, dirlen;
+    int d;
 
     if (!nul)
         return 0;
@@ -48,8 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     target = strndup((const char *)nul + 1, tlen);
     if (!path || !target)
         abort();
-    if (path_is_safe(path) && symlink_is_safe(path, target)) {
-        int d;
+    if ((pathsafe_refusal(path, S_IFREG, NULL, target) == NULL) !=
+        (pathsafe_entry_ok(path) && pathsafe_hardlink_ok(target)))
+        abort();
+    if (pathsafe_refusal(path, S_IFLNK, target, NULL) == NULL) {
+        if (!pathsafe_entry_ok(path) || !pathsafe_symlink_ok(path, target))
+            abort();
         /* the link's directory: path without its last component (and
          * without trailing slashes, which name the same entry) */
         dirlen = plen;
