@@ -3,8 +3,9 @@
  * tar stream (issue "Remote sources").
  *
  * We run the system ssh (so ~/.ssh/config, known_hosts, agents and jump hosts
- * work) with fork/exec and an argv — no local shell — in batch mode with
- * strict host key checking, in its own process group, stdin on /dev/null.
+ * work) through child.c with an argv — no local shell — in batch mode with
+ * strict host key checking, in its own process group, stdin on /dev/null,
+ * with the minimal ssh environment of child.h (no cloud credentials).
  * The remote command is a small POSIX sh script run through `exec sh -c`
  * (so the remote login shell only has to understand one quoted word): it
  * checks the day directory, enters it and execs GNU tar (under nice -n 19 and
@@ -37,6 +38,7 @@
  */
 #include "source.h"
 
+#include "child.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -51,9 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SSH_BUF_SIZE     (256 * 1024)
@@ -89,8 +89,7 @@ struct ssh_scan {
     source_entry_fn fn;
     void *ctx;
     source_stats_t *st;
-    pid_t pid;
-    int out_fd, err_fd;
+    child_t ch; /* ssh */
     int out_eof, err_eof;
     unsigned char *buf;
     struct archive *a;
@@ -180,92 +179,40 @@ out:
 
 /* --- child process --- */
 
-/* In the child: close every descriptor >= 3 but keep. */
-static void close_others(int keep)
-{
-#ifdef SYS_close_range
-    if ((keep <= 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0) == 0) &&
-        syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0)
-        return;
-#endif
-    for (int fd = 3; fd < 65536; fd++)
-        if (fd != keep)
-            close(fd);
-}
-
-/* Start argv[0] with stdout/stderr on pipes. On failure logs and returns -1. */
+/* Start ssh (argv) with stdin on /dev/null, stdout and stderr on pipes, in
+ * its own process group, with the ssh environment of child.h. On failure
+ * logs and returns -1. */
 static int spawn(struct ssh_scan *s, char *const argv[])
 {
-    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, exep[2] = {-1, -1};
-    int child_errno = 0;
-    ssize_t n;
-    pid_t pid;
+    char **env = child_env_new(CHILD_ENV_SSH, NULL);
+    child_opts_t o = {.argv = argv,
+                      .envp = env,
+                      .in = CHILD_NULL,
+                      .out = CHILD_PIPE,
+                      .err = CHILD_PIPE,
+                      .new_pgrp = 1};
+    enum child_rc rc;
 
-    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(exep, O_CLOEXEC) < 0) {
-        log_error("source %s (host %s): pipe: %s", s->src->name, s->host, strerror(errno));
-        goto fail;
+    if (!env) {
+        log_error("source %s (host %s): out of memory", s->src->name, s->host);
+        return -1;
     }
-    pid = fork();
-    if (pid < 0) {
-        log_error("source %s (host %s): fork: %s", s->src->name, s->host, strerror(errno));
-        goto fail;
-    }
-    if (pid == 0) {
-        /* child: async-signal-safe calls only */
-        int devnull = open("/dev/null", O_RDONLY);
-        struct sigaction dfl;
-        sigset_t none;
-
-        setpgid(0, 0);
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        sigaction(SIGPIPE, &dfl, NULL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outp[1], 1) < 0 || dup2(errp[1], 2) < 0)
-            goto child_fail;
-        close_others(exep[1]); /* exep[1] is CLOEXEC: closed by a successful exec */
-        execvp(argv[0], argv);
-    child_fail:
-        child_errno = errno;
-        n = write(exep[1], &child_errno, sizeof child_errno);
-        (void)n;
-        _exit(127);
-    }
-    setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
-    close(outp[1]);
-    close(errp[1]);
-    close(exep[1]);
-    do
-        n = read(exep[0], &child_errno, sizeof child_errno);
-    while (n < 0 && errno == EINTR);
-    close(exep[0]);
-    if (n == (ssize_t)sizeof child_errno) {
+    rc = child_spawn(&s->ch, &o);
+    child_env_free(env);
+    if (rc == CHILD_EEXEC) {
         log_error("source %s (host %s): cannot run ssh command '%s': %s", s->src->name, s->host,
-                  argv[0], strerror(child_errno));
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        close(outp[0]);
-        close(errp[0]);
+                  argv[0], strerror(errno));
+        return -1;
+    }
+    if (rc != CHILD_OK) {
+        log_error("source %s (host %s): cannot start ssh: %s", s->src->name, s->host,
+                  strerror(errno));
         return -1;
     }
 #ifdef F_SETPIPE_SZ
-    fcntl(outp[0], F_SETPIPE_SZ, 1024 * 1024); /* fewer wake-ups; best effort */
+    fcntl(s->ch.out_fd, F_SETPIPE_SZ, 1024 * 1024); /* fewer wake-ups; best effort */
 #endif
-    s->pid = pid;
-    s->out_fd = outp[0];
-    s->err_fd = errp[0];
     return 0;
-fail:
-    for (int i = 0; i < 2; i++) {
-        if (outp[i] >= 0)
-            close(outp[i]);
-        if (errp[i] >= 0)
-            close(errp[i]);
-        if (exep[i] >= 0)
-            close(exep[i]);
-    }
-    return -1;
 }
 
 /* --- stderr --- */
@@ -409,7 +356,7 @@ static const char *diag_last(const struct ssh_diag *d)
 static void drain_err(struct ssh_scan *s)
 {
     char tmp[4096];
-    ssize_t n = read(s->err_fd, tmp, sizeof tmp);
+    ssize_t n = read(s->ch.err_fd, tmp, sizeof tmp);
 
     if (n > 0) {
         diag_feed(s, tmp, (size_t)n);
@@ -424,8 +371,8 @@ static void drain_err(struct ssh_scan *s)
 static int wait_out(struct ssh_scan *s)
 {
     while (!s->out_eof) {
-        struct pollfd p[2] = {{.fd = s->out_fd, .events = POLLIN},
-                              {.fd = s->err_fd, .events = POLLIN}};
+        struct pollfd p[2] = {{.fd = s->ch.out_fd, .events = POLLIN},
+                              {.fd = s->ch.err_fd, .events = POLLIN}};
 
         if (poll(p, s->err_eof ? 1 : 2, -1) < 0) {
             if (errno == EINTR)
@@ -459,7 +406,7 @@ static la_ssize_t archive_read_cb(struct archive *a, void *ud, const void **buff
         }
         if (r == 0)
             return 0;
-        n = read(s->out_fd, s->buf, SSH_BUF_SIZE);
+        n = read(s->ch.out_fd, s->buf, SSH_BUF_SIZE);
         if (n > 0)
             return n;
         if (n == 0) {
@@ -613,66 +560,51 @@ static int deliver(struct ssh_scan *s, struct archive_entry *ae)
 
 /* --- reaping and verdict --- */
 
-static void sleep_ms(long ms)
+/* child_wait's idle round: drain stderr for up to 100 ms. */
+static void reap_idle(void *ctx)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+    struct ssh_scan *s = ctx;
+
+    if (!s->err_eof) {
+        struct pollfd p = {.fd = s->ch.err_fd, .events = POLLIN};
+        if (poll(&p, 1, 100) > 0)
+            drain_err(s);
+    } else {
+        util_sleep(0.02);
+    }
 }
 
 /*
- * Stop reading, reap the child and return its wait status. kill_now: send
- * SIGTERM to its process group at once (callee stopped, or no point in
- * waiting). Otherwise wait up to SSH_REAP_TIMEOUT for it to exit by itself,
- * draining stderr, then SIGTERM, then SIGKILL.
+ * Stop reading, reap the child and return its wait status (-1 when it
+ * cannot be known). kill_now: send SIGTERM to its process group at once
+ * (callee stopped, or no point in waiting). Otherwise wait up to
+ * SSH_REAP_TIMEOUT for it to exit by itself, draining stderr, then SIGTERM,
+ * then SIGKILL.
  */
 static int reap(struct ssh_scan *s, int kill_now)
 {
-    double deadline = util_now() + SSH_REAP_TIMEOUT;
-    int status = 0, signalled = 0;
-    pid_t r;
+    int status;
 
-    if (kill_now) {
-        kill(-s->pid, SIGTERM);
-        signalled = 1;
-    }
-    if (s->out_fd >= 0) {
-        close(s->out_fd);
-        s->out_fd = -1;
+    if (kill_now)
+        child_signal(&s->ch, SIGTERM);
+    if (s->ch.out_fd >= 0) {
+        close(s->ch.out_fd);
+        s->ch.out_fd = -1;
         s->out_eof = 1;
     }
-    for (;;) {
-        r = waitpid(s->pid, &status, WNOHANG);
-        if (r == s->pid || (r < 0 && errno != EINTR))
-            break;
-        if (!s->err_eof) {
-            struct pollfd p = {.fd = s->err_fd, .events = POLLIN};
-            if (poll(&p, 1, 100) > 0)
-                drain_err(s);
-        } else {
-            sleep_ms(20);
-        }
-        if (util_now() > deadline) {
-            kill(-s->pid, signalled ? SIGKILL : SIGTERM);
-            signalled = 1;
-            deadline = util_now() + 2.0;
-        }
-    }
-    if (r < 0) {
+    status = child_wait(&s->ch, SSH_REAP_TIMEOUT, 2.0, reap_idle, s);
+    if (status == -1)
         log_error("source %s (host %s): waiting for ssh: %s", s->src->name, s->host,
                   strerror(errno));
-        status = -1;
-    }
     /* the child is gone; whatever is left of its stderr is buffered */
     while (!s->err_eof) {
-        struct pollfd p = {.fd = s->err_fd, .events = POLLIN};
+        struct pollfd p = {.fd = s->ch.err_fd, .events = POLLIN};
         if (poll(&p, 1, 200) <= 0)
             break;
         drain_err(s);
     }
     diag_flush(s);
-    kill(-s->pid, SIGKILL); /* leftovers in its group (ProxyCommand...) */
-    s->pid = -1;
+    child_end(&s->ch); /* and leftovers in its group (ProxyCommand...) */
     return status;
 }
 
@@ -774,8 +706,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
     s->fn = fn;
     s->ctx = ctx;
     s->st = st;
-    s->pid = -1;
-    s->out_fd = s->err_fd = -1;
+    s->ch = (child_t)CHILD_INIT;
 
     if (src->port > 0)
         snprintf(port, sizeof port, "%d", src->port);
@@ -850,7 +781,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
             r = wait_out(s);
             if (r <= 0)
                 break;
-            ssize_t n = read(s->out_fd, s->buf, SSH_BUF_SIZE);
+            ssize_t n = read(s->ch.out_fd, s->buf, SSH_BUF_SIZE);
             if (n > 0)
                 trailer += n;
             else if (n == 0)
@@ -888,12 +819,8 @@ out:
     if (s) {
         if (s->a)
             archive_read_free(s->a);
-        if (s->pid > 0)
+        if (s->ch.pid > 0)
             reap(s, 1);
-        if (s->out_fd >= 0)
-            close(s->out_fd);
-        if (s->err_fd >= 0)
-            close(s->err_fd);
         free(s->buf);
     }
     free(s);
