@@ -35,6 +35,7 @@
 #include "config.h"
 #include "log.h"
 #include "source.h"
+#include "testutil.h"
 #include "util.h"
 
 static char tmp[256];  /* test root */
@@ -55,16 +56,6 @@ static void sh(const char *fmt, ...)
         fail_msg("command failed (%d): %s", rc, cmd);
 }
 
-static void write_file(const char *path, const char *text, int mode)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    chmod(path, (mode_t)mode);
-}
-
 /* A stand-in ssh: logs its argv, then runs `body` (sh) with $cmd = the last
  * argument (the remote command). */
 static void expect_fail_run(const char *name, const char *body, const char *date);
@@ -77,7 +68,7 @@ static char *fake_ssh(const char *name, const char *body)
                                "%s\n",
                                tmp, name, body);
 
-    write_file(path, text, 0755);
+    tu_write_file(path, text, 0755);
     free(text);
     return path;
 }
@@ -158,8 +149,9 @@ static int setup(void **state)
     char *p;
 
     (void)state;
-    snprintf(tmp, sizeof tmp, "/tmp/coldpack-test-ssh.XXXXXX");
-    assert_non_null(mkdtemp(tmp));
+    p = tu_tmpdir("coldpack-test-ssh");
+    snprintf(tmp, sizeof tmp, "%s", p);
+    free(p);
     snprintf(data, sizeof data, "%s/data", tmp);
     sh("mkdir -p '%s/2026-11-23/acme/fw' '%s/2026-11-23/globex/app/sub' "
        "'%s/2026-11-23/empty-tenant'",
@@ -182,7 +174,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    sh("rm -rf '%s'", tmp);
+    assert_int_equal(tu_rmtree(tmp), 0);
     return 0;
 }
 
