@@ -32,7 +32,7 @@
  * tar's 1 ("some files differ") / 2 with only per-file problems, each already
  * reported as a warning. A tar stream cut between two entries looks like a
  * clean end to libarchive, so the exit status is what catches it (ssh exits
- * 255 or by signal). Every other outcome returns -1 after one log_error
+ * 255 or by signal). Every other outcome returns -1 after one log_error (source_fail)
  * naming the source, the host and the cause. The child is always reaped; if
  * the callee stops the scan, the child's process group is killed first.
  */
@@ -194,19 +194,19 @@ static int spawn(struct ssh_scan *s, char *const argv[])
     enum child_rc rc;
 
     if (!env) {
-        log_error("source %s (host %s): out of memory", s->src->name, s->host);
+        source_fail(s->st, "source %s (host %s): out of memory", s->src->name, s->host);
         return -1;
     }
     rc = child_spawn(&s->ch, &o);
     child_env_free(env);
     if (rc == CHILD_EEXEC) {
-        log_error("source %s (host %s): cannot run ssh command '%s': %s", s->src->name, s->host,
-                  argv[0], strerror(errno));
+        source_fail(s->st, "source %s (host %s): cannot run ssh command '%s': %s", s->src->name,
+                    s->host, argv[0], strerror(errno));
         return -1;
     }
     if (rc != CHILD_OK) {
-        log_error("source %s (host %s): cannot start ssh: %s", s->src->name, s->host,
-                  strerror(errno));
+        source_fail(s->st, "source %s (host %s): cannot start ssh: %s", s->src->name, s->host,
+                    strerror(errno));
         return -1;
     }
 #ifdef F_SETPIPE_SZ
@@ -594,8 +594,8 @@ static int reap(struct ssh_scan *s, int kill_now)
     }
     status = child_wait(&s->ch, SSH_REAP_TIMEOUT, 2.0, reap_idle, s);
     if (status == -1)
-        log_error("source %s (host %s): waiting for ssh: %s", s->src->name, s->host,
-                  strerror(errno));
+        source_fail(s->st, "source %s (host %s): waiting for ssh: %s", s->src->name, s->host,
+                    strerror(errno));
     /* the child is gone; whatever is left of its stderr is buffered */
     while (!s->err_eof) {
         struct pollfd p = {.fd = s->ch.err_fd, .events = POLLIN};
@@ -629,44 +629,50 @@ static void explain_failure(struct ssh_scan *s, int status)
         snprintf(where, sizeof where, " after %s", s->cur);
 
     if (d->host_key)
-        log_error("source %s (host %s): host key verification failed (the host key changed or is "
-                  "not in known_hosts; ssh runs with StrictHostKeyChecking=yes): %s",
-                  s->src->name, s->host, last);
+        source_fail(s->st,
+                    "source %s (host %s): host key verification failed (the host key changed or is "
+                    "not in known_hosts; ssh runs with StrictHostKeyChecking=yes): %s",
+                    s->src->name, s->host, last);
     else if (d->denied && !s->st->bytes_read)
-        log_error("source %s (host %s): permission denied: the host refused the key for user %s "
-                  "(%s)",
-                  s->src->name, s->host, s->src->user ? s->src->user : "(default)", last);
+        source_fail(s->st,
+                    "source %s (host %s): permission denied: the host refused the key for user %s "
+                    "(%s)",
+                    s->src->name, s->host, s->src->user ? s->src->user : "(default)", last);
     else if (d->unreachable)
-        log_error("source %s (host %s): host unreachable: %s", s->src->name, s->host, last);
+        source_fail(s->st, "source %s (host %s): host unreachable: %s", s->src->name, s->host,
+                    last);
     else if (d->no_dir || code == REMOTE_NO_DIR)
-        log_error("source %s (host %s): no such directory for the day: %s", s->src->name, s->host,
-                  s->daydir);
+        source_fail(s->st, "source %s (host %s): no such directory for the day: %s", s->src->name,
+                    s->host, s->daydir);
     else if (code == REMOTE_CANNOT_CD)
-        log_error("source %s (host %s): cannot enter the day directory %s: %s", s->src->name,
-                  s->host, s->daydir, last);
+        source_fail(s->st, "source %s (host %s): cannot enter the day directory %s: %s",
+                    s->src->name, s->host, s->daydir, last);
     else if (!s->headers && d->tar_error[0])
-        log_error("source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host, how,
-                  d->tar_error);
+        source_fail(s->st, "source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host,
+                    how, d->tar_error);
     else if (!s->headers && (code == 127 || code == 126))
-        log_error("source %s (host %s): remote command failed (%s; are sh and GNU tar "
-                  "installed?): %s",
-                  s->src->name, s->host, how, last);
+        source_fail(s->st,
+                    "source %s (host %s): remote command failed (%s; are sh and GNU tar "
+                    "installed?): %s",
+                    s->src->name, s->host, how, last);
     else if (!s->headers)
-        log_error("source %s (host %s): no tar archive arrived (ssh %s)%s%s%s%s", s->src->name,
-                  s->host, how[0] ? how : "unknown status", last[0] ? ": " : "", last,
-                  s->stream_error ? "; reader: " : "", s->stream_error ? s->why_stream : "");
+        source_fail(s->st, "source %s (host %s): no tar archive arrived (ssh %s)%s%s%s%s",
+                    s->src->name, s->host, how[0] ? how : "unknown status", last[0] ? ": " : "",
+                    last, s->stream_error ? "; reader: " : "",
+                    s->stream_error ? s->why_stream : "");
     else if (s->stream_error || d->conn_lost || code == 255 || signalled)
-        log_error("source %s (host %s): stream cut%s (%lld payload bytes received; %s%s%s; ssh "
-                  "%s): the source's units stay incomplete",
-                  s->src->name, s->host, where, (long long)s->st->bytes_read,
-                  s->stream_error ? s->why_stream : "", s->stream_error && last[0] ? "; " : "",
-                  last[0] ? last : (s->stream_error ? "" : "connection lost"), how);
+        source_fail(s->st,
+                    "source %s (host %s): stream cut%s (%lld payload bytes received; %s%s%s; ssh "
+                    "%s): the source's units stay incomplete",
+                    s->src->name, s->host, where, (long long)s->st->bytes_read,
+                    s->stream_error ? s->why_stream : "", s->stream_error && last[0] ? "; " : "",
+                    last[0] ? last : (s->stream_error ? "" : "connection lost"), how);
     else if (d->tar_error[0])
-        log_error("source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host, how,
-                  d->tar_error);
+        source_fail(s->st, "source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host,
+                    how, d->tar_error);
     else
-        log_error("source %s (host %s): ssh failed (%s)%s%s", s->src->name, s->host,
-                  how[0] ? how : "unknown status", last[0] ? ": " : "", last);
+        source_fail(s->st, "source %s (host %s): ssh failed (%s)%s%s", s->src->name, s->host,
+                    how[0] ? how : "unknown status", last[0] ? ": " : "", last);
 }
 
 /* Append n strdup'ed strings to argv (capacity SSH_ARGV_MAX, NULL-terminated). */
@@ -690,14 +696,14 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
     struct archive_entry *ae;
 
     if (!src->host) {
-        log_error("source %s: no host configured for a remote source", src->name);
+        source_fail(st, "source %s: no host configured for a remote source", src->name);
         return -1;
     }
     s = calloc(1, sizeof *s);
     daydir = source_day_dir(src, date);
     if (!s || !daydir || !(s->buf = malloc(SSH_BUF_SIZE)) ||
         !(cmd = remote_command(src, daydir, src->remote_nice, skip))) {
-        log_error("source %s: out of memory", src->name);
+        source_fail(st, "source %s: out of memory", src->name);
         goto out;
     }
     s->src = src;
@@ -739,7 +745,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
         if (ok && src->user && src->user[0])
             ok = argv_add(argv, &argc, with_user, 2) == 0;
         if (!ok || argv_add(argv, &argc, tail, 3) < 0) {
-            log_error("source %s: out of memory", src->name);
+            source_fail(st, "source %s: out of memory", src->name);
             goto out;
         }
     }

@@ -308,6 +308,10 @@ static void expect_fail_run(const char *name, const char *body, const char *date
     rem.read_data = 1;
     memset(&st, 0, sizeof st);
     assert_int_equal(source_ssh_scan(&src, date, NULL, on_entry, &rem, &st), -1);
+    /* the reason stays with the scan, exactly as logged */
+    assert_non_null(st.error);
+    assert_non_null(strstr(st.error, "source siem-test (host testhost): "));
+    free(st.error);
     assert_true(util_now() - t0 < 8.0);
     free(rem.text);
     free(src.path);
@@ -349,6 +353,9 @@ static void test_cannot_exec(void **state)
     (void)state;
     memset(&st, 0, sizeof st);
     assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), -1);
+    assert_non_null(st.error);
+    assert_non_null(strstr(st.error, "cannot run ssh command '/nonexistent/ssh'"));
+    free(st.error);
     free(src.path);
 }
 
@@ -475,6 +482,7 @@ static void *par_main(void *arg)
     memset(&st, 0, sizeof st);
     p->c.read_data = 1;
     p->rc = source_ssh_scan(&p->src, "2026-11-23", NULL, on_entry, &p->c, &st);
+    free(st.error);
     p->secs = util_now() - t0;
     return NULL;
 }
@@ -529,6 +537,7 @@ static void test_consumer_stops(void **state)
     memset(&st, 0, sizeof st);
     assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), -1);
     assert_true(util_now() - t0 < 5.0);
+    assert_null(st.error); /* the consumer stopped it: not the source's failure */
     /* no child left behind */
     assert_int_equal(waitpid(-1, &status, WNOHANG), -1);
     assert_int_equal(errno, ECHILD);
