@@ -38,11 +38,11 @@ $(B)/san/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -O1 -MMD -MP -c -o $@ $<
 
-$(B)/unit/%: tests/unit/%.c $(LIBOBJS)
+$(B)/unit/%: tests/unit/%.c tests/unit/testutil.c $(LIBOBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS) $(shell pkg-config --cflags --libs cmocka)
 
-$(B)/unit-san/%: tests/unit/%.c $(SANOBJS)
+$(B)/unit-san/%: tests/unit/%.c tests/unit/testutil.c $(SANOBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -O1 -o $@ $^ $(LIBS) $(shell pkg-config --cflags --libs cmocka)
 

@@ -5,6 +5,7 @@
  */
 #include "catalog.h"
 
+#include "array.h"
 #include "log.h"
 #include "util.h"
 
@@ -254,13 +255,8 @@ static int query_objects(catalog_t *c, const char *sql, int n, const char *const
     } *rows = NULL;
     size_t nrows = 0, cap = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (nrows == cap) {
-            cap = cap ? cap * 2 : 64;
-            struct row *t = realloc(rows, cap * sizeof *rows);
-            if (!t)
-                break;
-            rows = t;
-        }
+        if (ARRAY_GROW(rows, nrows + 1, cap) < 0)
+            break;
         struct row *r = &rows[nrows++];
         for (int i = 0; i < 8; i++) {
             const unsigned char *txt = sqlite3_column_text(st, i < 5 ? i : i + 2);
@@ -411,14 +407,8 @@ int catalog_runs_without_manifest(catalog_t *c,
         return -1;
     }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n + 2 > cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **t = realloc(ids, ncap * sizeof *t);
-            if (!t)
-                break;
-            ids = t;
-            cap = ncap;
-        }
+        if (ARRAY_GROW(ids, n + 2, cap) < 0)
+            break;
         ids[n++] = strdup((const char *)sqlite3_column_text(st, 0));
         ids[n++] = strdup((const char *)sqlite3_column_text(st, 1));
     }
@@ -451,6 +441,7 @@ int catalog_complete_tenants(catalog_t *c, const char *date, const char *source,
 {
     sqlite3_stmt *st = NULL;
     char **v = calloc(1, sizeof *v);
+    size_t vcap = 1;
     int cnt = 0, rc = -1, step;
 
     *out = NULL;
@@ -468,10 +459,8 @@ int catalog_complete_tenants(catalog_t *c, const char *date, const char *source,
     sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        char **t = realloc(v, (size_t)(cnt + 2) * sizeof *v);
-        if (!t)
+        if (ARRAY_GROW(v, (size_t)cnt + 2, vcap) < 0)
             goto out;
-        v = t;
         if (!(v[cnt] = strdup((const char *)sqlite3_column_text(st, 0))))
             goto out;
         v[++cnt] = NULL;

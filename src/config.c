@@ -9,7 +9,9 @@
  */
 #include "config.h"
 
+#include "array.h"
 #include "log.h"
+#include "strbuf.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -27,7 +29,8 @@ struct parse {
     char err[512];
     int err_line;
     char cur_section[256];
-    int plain_line[6]; /* first line of each plain section, to refuse repeats */
+    int plain_line[6];  /* first line of each plain section, to refuse repeats */
+    size_t sources_cap; /* allocated entries of c->sources */
     /* keys seen in the current section, to refuse duplicates */
     char seen[64][64];
     int nseen;
@@ -202,11 +205,9 @@ static int begin_section(struct parse *p, const char *section)
             if (!strcmp(p->c->sources[i].name, name))
                 return fail(p, "duplicate source \"%s\" (first defined at line %d)", name,
                             p->c->sources[i].line);
-        s = realloc(p->c->sources, sizeof *s * (size_t)(p->c->nsources + 1));
-        if (!s)
+        if (ARRAY_GROW(p->c->sources, (size_t)p->c->nsources + 1, p->sources_cap) < 0)
             return fail(p, "out of memory");
-        p->c->sources = s;
-        s = &s[p->c->nsources++];
+        s = &p->c->sources[p->c->nsources++];
         memset(s, 0, sizeof *s);
         s->name = strdup(name);
         s->line = p->line;
@@ -562,8 +563,8 @@ config_t *config_parse_string(const char *name, const char *text)
 config_t *config_load(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    char *text = NULL;
-    size_t len = 0, cap = 0;
+    strbuf_t text = STRBUF_INIT(1 << 20);
+    char chunk[4096];
     config_t *c = NULL;
 
     if (!f) {
@@ -571,35 +572,26 @@ config_t *config_load(const char *path)
         return NULL;
     }
     for (;;) {
-        if (len + 4096 + 1 > cap) {
-            char *t;
-            cap = cap ? cap * 2 : 8192;
-            if (cap > (1 << 20)) {
-                log_error("%s: config file larger than 1 MiB", path);
-                goto out;
-            }
-            t = realloc(text, cap);
-            if (!t)
-                goto out;
-            text = t;
+        size_t n = fread(chunk, 1, sizeof chunk, f);
+        if (strbuf_add(&text, chunk, n) < 0) {
+            log_error(errno == E2BIG ? "%s: config file larger than 1 MiB" : "%s: out of memory",
+                      path);
+            goto out;
         }
-        size_t n = fread(text + len, 1, 4096, f);
-        len += n;
-        if (n < 4096)
+        if (n < sizeof chunk)
             break;
     }
     if (ferror(f)) {
         log_error("cannot read config %s: %s", path, strerror(errno));
         goto out;
     }
-    text[len] = 0;
-    if (memchr(text, 0, len)) {
+    if (memchr(strbuf_str(&text), 0, text.len)) {
         log_error("%s: not a text file (contains a NUL byte)", path);
         goto out;
     }
-    c = config_parse_string(path, text);
+    c = config_parse_string(path, strbuf_str(&text));
 out:
-    free(text);
+    strbuf_release(&text);
     fclose(f);
     return c;
 }

@@ -17,6 +17,7 @@
  */
 #include "job.h"
 
+#include "array.h"
 #include "catalog.h"
 #include "codec.h"
 #include "lock.h"
@@ -28,10 +29,12 @@
 #include "ratelimit.h"
 #include "source.h"
 #include "store.h"
+#include "strbuf.h"
 #include "util.h"
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,11 +67,21 @@ struct run_state {
 
 struct src_state;
 
+/* Where a unit of this run stands. */
+enum unit_state {
+    UNIT_PACKING = 0, /* being packed (or about to be) */
+    UNIT_SKIPPED,     /* complete in the catalog before this run */
+    UNIT_DONE,        /* packed and recorded complete by this run */
+    UNIT_FAILED,      /* failed; the next run redoes it */
+    UNIT_LEFT,        /* not started: the deadline had passed */
+};
+
 struct unit_slot {
     struct src_state *ss;
     char *tenant;
     pack_unit_t *u;
-    int state; /* 0 packing, 1 skipped (complete), 2 finished, 3 failed, 4 left (deadline) */
+    enum unit_state state;
+    char *error; /* UNIT_FAILED: why, set where the failure was detected */
     int volumes, files;
     int64_t bytes_in, bytes_stored;
 };
@@ -78,13 +91,32 @@ struct src_state {
     const config_source_t *src;
     ratelimit_t *rl;
     struct unit_slot **units; /* each slot allocated once: pack callbacks hold it */
-    int nunits, cap;
+    int nunits;
+    size_t cap;
     int cur;   /* index of the unit being packed, -1 none */
     int eager; /* tenants are contiguous: finish a unit when the next starts */
     struct progress *prog;
     char **skip; /* tenants complete before the scan (NULL-terminated) */
     int nskip;
+    char *error; /* the source failed outside any unit: why (first cause) */
 };
+
+/* Keep the first reason for a failure in *dst (already logged where it was
+ * detected). Out of memory leaves *dst NULL: the log still has it. */
+static void keep_error(char **dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void keep_error(char **dst, const char *fmt, ...)
+{
+    strbuf_t sb = STRBUF_INIT(1024);
+    va_list ap;
+
+    if (*dst)
+        return;
+    va_start(ap, fmt);
+    if (strbuf_vaddf(&sb, fmt, ap) == 0)
+        *dst = strbuf_detach(&sb, NULL);
+    va_end(ap);
+    strbuf_release(&sb);
+}
 
 struct limited_reader {
     source_read_fn rd;
@@ -106,12 +138,14 @@ static ssize_t limited_read(void *ctx, void *buf, size_t len)
     return n;
 }
 
+enum progress_state { PROGRESS_WAITING = 0, PROGRESS_RUNNING, PROGRESS_DONE };
+
 /* Progress of one source, read by the progress thread. */
 struct progress {
     const char *name;
     _Atomic int64_t bytes;
     _Atomic int64_t total; /* -1 unknown */
-    _Atomic int state;     /* 0 waiting, 1 running, 2 done */
+    _Atomic int state;     /* enum progress_state */
     double started;
 };
 
@@ -155,7 +189,7 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     struct run_state *rs = ss->rs;
     int rc = -1;
 
-    if (slot->state != 0 || !slot->u)
+    if (slot->state != UNIT_PACKING || !slot->u)
         return;
     if (ok)
         rc = pack_unit_finish(slot->u);
@@ -169,9 +203,13 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     slot->u = NULL;
     /* A failed unit's committed volumes are leftovers for the next run to
      * delete: keep them out of this run's manifest, ls and restore. */
-    if (rc != 0)
+    if (rc != 0) {
         catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, slot->tenant);
-    slot->state = rc == 0 ? 2 : 3;
+        keep_error(&slot->error, "unit %s/%s/%s: %s", rs->opts->date, ss->src->name, slot->tenant,
+                   ok ? "finishing or recording it failed (see the log)"
+                      : "not completed: its source or its packing failed (see the log)");
+    }
+    slot->state = rc == 0 ? UNIT_DONE : UNIT_FAILED;
     pthread_mutex_lock(&rs->mu);
     if (rc == 0) {
         rs->units_done++;
@@ -197,28 +235,29 @@ static int start_unit(struct src_state *ss, const char *tenant)
     struct unit_slot *slot;
     int idx, done;
 
-    if (ss->nunits == ss->cap) {
-        int cap = ss->cap ? ss->cap * 2 : 16;
-        struct unit_slot **t = realloc(ss->units, (size_t)cap * sizeof *t);
-        if (!t)
-            return -1;
-        ss->units = t;
-        ss->cap = cap;
-    }
-    slot = calloc(1, sizeof *slot);
-    if (!slot)
+    if (ARRAY_GROW(ss->units, (size_t)ss->nunits + 1, ss->cap) < 0 ||
+        !(slot = calloc(1, sizeof *slot))) {
+        log_error("source %s: out of memory", ss->src->name);
+        keep_error(&ss->error, "source %s: out of memory", ss->src->name);
         return -1;
+    }
     idx = ss->nunits++;
     ss->units[idx] = slot;
     slot->ss = ss;
     slot->tenant = strdup(tenant);
-    if (!slot->tenant)
+    if (!slot->tenant) {
+        log_error("source %s: out of memory", ss->src->name);
+        keep_error(&ss->error, "source %s: out of memory", ss->src->name);
         return -1;
+    }
     done = catalog_unit_complete(rs->cat, rs->opts->date, ss->src->name, tenant);
-    if (done < 0)
+    if (done < 0) {
+        keep_error(&ss->error, "unit %s/%s/%s: the catalog cannot be read (see the log)",
+                   rs->opts->date, ss->src->name, tenant);
         return -1;
+    }
     if (done) {
-        slot->state = 1;
+        slot->state = UNIT_SKIPPED;
         if (!source_skipped((const char *const *)ss->skip, tenant)) {
             pthread_mutex_lock(&rs->mu);
             rs->units_skipped++; /* not counted with the skip list */
@@ -227,7 +266,7 @@ static int start_unit(struct src_state *ss, const char *tenant)
         return idx;
     }
     if (rs->deadline && time(NULL) >= rs->deadline) {
-        slot->state = 4;
+        slot->state = UNIT_LEFT;
         pthread_mutex_lock(&rs->mu);
         rs->units_left++;
         json_array_append_new(rs->left,
@@ -241,11 +280,17 @@ static int start_unit(struct src_state *ss, const char *tenant)
     char *prefix = pack_unit_prefix(rs->opts->date, ss->src->name, tenant);
     if (!prefix || catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0 ||
         store_list(rs->store, prefix, delete_leftovers_cb, rs->store) < 0) {
+        keep_error(&ss->error,
+                   "unit %s/%s/%s: what an interrupted run left cannot be removed (see the log)",
+                   rs->opts->date, ss->src->name, tenant);
         free(prefix);
         return -1;
     }
     free(prefix);
     slot->u = pack_unit_new(&rs->pp, rs->opts->date, ss->src->name, tenant, on_volume, slot);
+    if (!slot->u)
+        keep_error(&ss->error, "unit %s/%s/%s: cannot be started (see the log)", rs->opts->date,
+                   ss->src->name, tenant);
     return slot->u ? idx : -1;
 }
 
@@ -260,9 +305,12 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
         for (int i = 0; i < ss->nunits; i++)
             if (!strcmp(ss->units[i]->tenant, e->tenant))
                 idx = i;
-        if (idx >= 0 && ss->eager && ss->units[idx]->state == 2) {
+        if (idx >= 0 && ss->eager && ss->units[idx]->state == UNIT_DONE) {
             log_error("source %s: entries of tenant %s are not contiguous in the stream",
                       ss->src->name, e->tenant);
+            keep_error(&ss->error,
+                       "source %s: entries of tenant %s are not contiguous in the stream",
+                       ss->src->name, e->tenant);
             return -1;
         }
         if (idx < 0) {
@@ -275,7 +323,7 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
         ss->cur = idx;
     }
     struct unit_slot *slot = ss->units[idx];
-    if (slot->state != 0)
+    if (slot->state != UNIT_PACKING)
         return 0; /* complete already, or left for later: data is skipped */
     struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl, &ss->prog->bytes};
     if (pack_unit_add(slot->u, e, rd ? limited_read : NULL, &lr) < 0) {
@@ -301,10 +349,11 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     ss.prog = &rs->prog[src - rs->cfg->sources];
     ss.prog->started = util_now();
     atomic_store(&ss.prog->total, source_local_total(src, rs->opts->date));
-    atomic_store(&ss.prog->state, 1);
-    log_clear_error();
+    atomic_store(&ss.prog->state, PROGRESS_RUNNING);
     memset(&st, 0, sizeof st);
     rc = catalog_complete_tenants(rs->cat, rs->opts->date, src->name, &ss.skip, &ss.nskip);
+    if (rc < 0)
+        keep_error(&ss.error, "source %s: the catalog cannot be read (see the log)", src->name);
     if (rc == 0 && ss.nskip) {
         pthread_mutex_lock(&rs->mu);
         rs->units_skipped += ss.nskip;
@@ -312,18 +361,23 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     }
     if (rc == 0 && !(src->tenant_rule == TENANT_FIXED && ss.nskip))
         rc = source_scan(src, rs->opts->date, (const char *const *)ss.skip, on_entry, &ss, &st);
-    if (rc < 0)
-        why = log_last_error();
     for (int i = 0; i < ss.nunits; i++)
         finish_unit(&ss, i, rc == 0);
     int failed = 0, done = 0, skipped = ss.nskip;
+    const char *unit_why = NULL;
     for (int i = 0; i < ss.nunits; i++) {
-        failed += ss.units[i]->state == 3;
-        done += ss.units[i]->state == 2;
-        skipped += ss.units[i]->state == 1 &&
+        failed += ss.units[i]->state == UNIT_FAILED;
+        done += ss.units[i]->state == UNIT_DONE;
+        skipped += ss.units[i]->state == UNIT_SKIPPED &&
                    !source_skipped((const char *const *)ss.skip, ss.units[i]->tenant);
+        if (!unit_why && ss.units[i]->state == UNIT_FAILED)
+            unit_why = ss.units[i]->error;
     }
-    atomic_store(&ss.prog->state, 2);
+    /* why the source failed: the source's own reason, else what stopped its
+     * scan, else the first failed unit's */
+    if (rc < 0)
+        why = st.error ? st.error : ss.error ? ss.error : unit_why ? unit_why : "";
+    atomic_store(&ss.prog->state, PROGRESS_DONE);
     pthread_mutex_lock(&rs->mu);
     rs->warnings += st.warnings;
     if (rc < 0)
@@ -341,8 +395,11 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     pthread_mutex_unlock(&rs->mu);
     for (int i = 0; i < ss.nunits; i++) {
         free(ss.units[i]->tenant);
+        free(ss.units[i]->error);
         free(ss.units[i]);
     }
+    free(ss.error);
+    free(st.error);
     for (int i = 0; i < ss.nskip; i++)
         free(ss.skip[i]);
     free(ss.skip);
@@ -417,7 +474,7 @@ static void *progress_thread(void *arg)
             break;
         for (int i = 0; i < rs->cfg->nsources && n < sizeof line - 80; i++) {
             struct progress *p = &rs->prog[i];
-            if (atomic_load(&p->state) != 1)
+            if (atomic_load(&p->state) != PROGRESS_RUNNING)
                 continue;
             char b[32], eta[32] = "";
             int64_t bytes = atomic_load(&p->bytes), total = atomic_load(&p->total);
@@ -430,8 +487,7 @@ static void *progress_thread(void *arg)
         fprintf(stderr, "\r%-100.100s", line);
         fflush(stderr);
         for (int i = 0; i < 10; i++) {
-            struct timespec ts = {0, 100000000};
-            nanosleep(&ts, NULL);
+            util_sleep(0.1);
             pthread_mutex_lock(&rs->mu);
             stop = rs->progress_stop;
             pthread_mutex_unlock(&rs->mu);
@@ -501,7 +557,7 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         free(dir);
     }
     lockfd = lock_acquire(lockpath);
-    if (lockfd == -2) {
+    if (lockfd == LOCK_HELD) {
         code = EXIT_LOCKED;
         goto out;
     }

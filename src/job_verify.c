@@ -18,6 +18,7 @@
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
+#include "objkey.h"
 #include "store.h"
 #include "util.h"
 
@@ -86,7 +87,8 @@ struct rebuild {
     int objects, units, runs, problems;
 };
 
-static int rebuild_index(struct rebuild *rb, const char *key, int64_t size)
+static int rebuild_index(struct rebuild *rb, const char *key, const objkey_parts_t *kp,
+                         int64_t size)
 {
     json_t *idx = index_load(rb->s, key);
     store_info_t info;
@@ -108,6 +110,21 @@ static int rebuild_index(struct rebuild *rb, const char *key, int64_t size)
     int last = json_is_true(json_object_get(idx, "last"));
     if (!tenant || !date || !source || !dkey || !obj) {
         log_error("rebuild: index %s lacks tenant/date/source/key", key);
+        rb->problems++;
+        goto out;
+    }
+    /* the index must describe the unit and volume its key names, and its
+     * data object must be that volume's key */
+    objkey_parts_t dp;
+    int dok = objkey_parse(dkey, &dp) == 0 && dp.kind == OBJKEY_VOLUME &&
+              !strcmp(dp.tenant, kp->tenant) && !strcmp(dp.date, kp->date) &&
+              !strcmp(dp.source, kp->source) && dp.volno == kp->volno;
+    objkey_parts_free(&dp);
+    if (!dok || strcmp(tenant, kp->tenant) || strcmp(date, kp->date) ||
+        strcmp(source, kp->source) || vol != kp->volno) {
+        log_error("rebuild: index %s does not describe its own unit and volume (data object %s): "
+                  "ignored",
+                  key, dkey);
         rb->problems++;
         goto out;
     }
@@ -141,12 +158,9 @@ static int rebuild_index(struct rebuild *rb, const char *key, int64_t size)
         /* complete when volumes 1..vol all have their data objects */
         int ok = 1;
         for (int i = 1; i < vol && ok; i++) {
-            char *k =
-                util_asprintf("tenant=%s/date=%s/source=%s/vol-%04d", tenant, date, source, i);
-            char *kg = util_asprintf("%s.index.json.gz", k);
+            char *kg = objkey_index(tenant, date, source, i);
             store_info_t ii;
-            ok = k && kg && store_head(rb->s, kg, &ii) == 0;
-            free(k);
+            ok = kg && store_head(rb->s, kg, &ii) == 0;
             free(kg);
         }
         if (ok) {
@@ -167,11 +181,17 @@ out:
 static int rebuild_key(void *ctx, const char *key, int64_t size)
 {
     struct rebuild *rb = ctx;
-    size_t n = strlen(key);
+    objkey_parts_t kp;
+    int rc = 0;
 
-    if (n > 14 && !strcmp(key + n - 14, ".index.json.gz"))
-        return rebuild_index(rb, key, size);
-    return 0;
+    if (objkey_parse(key, &kp) < 0) {
+        log_warn("rebuild: %s is not a coldpack key: ignored", key);
+        return 0;
+    }
+    if (kp.kind == OBJKEY_INDEX)
+        rc = rebuild_index(rb, key, &kp, size);
+    objkey_parts_free(&kp);
+    return rc;
 }
 
 static int rebuild_manifest(void *ctx, const char *key)
@@ -212,7 +232,7 @@ int job_rebuild(const config_t *cfg)
     int code = EXIT_FAIL;
 
     memset(&rb, 0, sizeof rb);
-    if (lockfd == -2) {
+    if (lockfd == LOCK_HELD) {
         code = EXIT_LOCKED;
         goto out;
     }
@@ -226,7 +246,7 @@ int job_rebuild(const config_t *cfg)
     rb.c = c;
     if (catalog_begin(c) < 0 || catalog_clear(c) < 0)
         goto out;
-    if (store_list(s, "tenant=", rebuild_key, &rb) < 0 ||
+    if (store_list(s, OBJKEY_DATA_ROOT, rebuild_key, &rb) < 0 ||
         manifest_list(s, rebuild_manifest, &rb) < 0 || catalog_commit(c) < 0) {
         log_error("rebuild: reading the store %s failed; catalog unchanged", cfg->store.url);
         goto out;

@@ -22,7 +22,7 @@ int lock_acquire(const char *path)
 
     if (fd < 0) {
         log_error("lock %s: %s", path, strerror(errno));
-        return -1;
+        return LOCK_ERROR;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         ssize_t n = errno == EWOULDBLOCK ? pread(fd, buf, sizeof buf - 1, 0) : -1;
@@ -32,11 +32,11 @@ int lock_acquire(const char *path)
             log_error("another coldpack run holds the lock %s (pid %s); not starting", path,
                       buf[0] ? buf : "?");
             close(fd);
-            return -2;
+            return LOCK_HELD;
         }
         log_error("lock %s: %s", path, strerror(errno));
         close(fd);
-        return -1;
+        return LOCK_ERROR;
     }
     snprintf(buf, sizeof buf, "%d\n", (int)getpid());
     if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0)

@@ -18,11 +18,6 @@ const char *log_last_error(void)
     return last_error;
 }
 
-void log_clear_error(void)
-{
-    last_error[0] = 0;
-}
-
 void log_set_level(int level)
 {
     log_level = level;

@@ -16,12 +16,11 @@ int log_get_level(void);
 /* Print "coldpack: <level>: message\n" atomically. Thread-safe. */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The last LOG_ERROR message logged by the calling thread ("" if none), for
- * summaries that must say why a unit failed. Valid until the thread's next
- * log_msg. */
+/* The last LOG_ERROR message logged by the calling thread ("" if none).
+ * For tests that check what was logged; code that must say why something
+ * failed keeps the reason with it (e.g. source_stats_t.error). Valid until
+ * the thread's next log_msg. */
 const char *log_last_error(void);
-/* Forget the calling thread's last error. */
-void log_clear_error(void);
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)

@@ -6,7 +6,9 @@
  */
 #include "manifest.h"
 
+#include "array.h"
 #include "log.h"
+#include "objkey.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -29,20 +31,16 @@ static const char *base_name(const char *key)
 static int collect(void *ctx, const char *key, int64_t size)
 {
     struct keys *k = ctx;
-    size_t len = strlen(key);
+    objkey_parts_t parts;
+    int ours = objkey_parse(key, &parts) == 0 && parts.kind == OBJKEY_MANIFEST;
 
     (void)size;
-    if (len < 5 || strcmp(key + len - 5, ".json"))
+    objkey_parts_free(&parts);
+    if (!ours) {
+        log_warn("%s is not a run manifest key: ignored", key);
         return 0;
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 64;
-        char **t = realloc(k->v, cap * sizeof *t);
-        if (!t)
-            return -1;
-        k->v = t;
-        k->cap = cap;
     }
-    if (!(k->v[k->n] = strdup(key)))
+    if (ARRAY_GROW(k->v, k->n + 1, k->cap) < 0 || !(k->v[k->n] = strdup(key)))
         return -1;
     k->n++;
     return 0;
@@ -75,7 +73,7 @@ int manifest_list(store_t *s, int (*fn)(void *ctx, const char *key), void *ctx)
     struct keys k = {0};
     int rc = 0;
 
-    if (store_list(s, "runs/", collect, &k) < 0)
+    if (store_list(s, OBJKEY_RUNS_ROOT, collect, &k) < 0)
         rc = -1;
     qsort(k.v, k.n, sizeof *k.v, by_run_id);
     for (size_t i = 0; i < k.n; i++) {
@@ -153,7 +151,7 @@ int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *dat
     if (!m)
         goto out;
     txt = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS);
-    key = util_asprintf("runs/%s/%s.json", date, run_id);
+    key = objkey_manifest(date, run_id);
     if (!txt || !key)
         goto out;
     store_put_opts_t o = {"STANDARD", "application/json", 1, (int64_t)strlen(txt)};

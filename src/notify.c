@@ -1,14 +1,14 @@
 /*
  * notify.c — the [notify] command and webhook.
  *
- * The command runs as `/bin/sh -c command` in its own process group, with
- * stdin, stdout and stderr on pipes. One poll loop feeds the summary to its
- * stdin (non-blocking, so a command that never reads cannot hang us), keeps a
- * bounded copy of its output, and enforces the timeout by killing the group
- * (SIGTERM, then SIGKILL). SIGPIPE from a command that exits without reading
+ * The command runs as `/bin/sh -c command` through child.c, in its own
+ * process group, with stdin on a pipe and stdout and stderr on one pipe, and
+ * only the environment child.h lists (never cloud credentials). While
+ * child_wait waits, its idle rounds feed the summary to its stdin
+ * (non-blocking, so a command that never reads cannot hang us) and keep a
+ * bounded copy of its output; child_wait enforces the timeout by killing the
+ * group (SIGTERM, then SIGKILL). SIGPIPE from a command that exits without reading
  * is blocked in this thread and consumed, never delivered to the process.
- * Everything the child needs (argv, envp) is built before fork, so the child
- * only makes async-signal-safe calls.
  *
  * The webhook is one libcurl easy handle per attempt, POSTing the summary
  * with Content-Type: application/json; connection errors, timeouts, 408, 429
@@ -18,6 +18,7 @@
  */
 #include "notify.h"
 
+#include "child.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -29,234 +30,181 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define NOTIFY_OUTPUT_MAX 2048 /* bytes of the command's output kept for the log */
 
-extern char **environ;
-
 /* --- command --- */
 
-/* environ minus any COLDPACK_* we set, plus ours. NULL-terminated; frees
- * with free_env(). */
+/* The command's COLDPACK_* variables (notify.h), in the child environment
+ * of child.h. NULL when out of memory; free with child_env_free(). */
 static char **build_env(const char *summary_json, int failed, const char *config_file)
 {
-    static const char *const ours[] = {
-        "COLDPACK_STATUS=", "COLDPACK_FAILED=",    "COLDPACK_DATE=",
-        "COLDPACK_RUN_ID=", "COLDPACK_EXIT_CODE=", "COLDPACK_CONFIG="};
-    size_t n = 0, k = 0;
-    char **env;
+    char *ours[7] = {NULL};
+    char **env = NULL;
+    size_t k = 0;
     json_t *root = NULL, *v;
     json_error_t jerr;
     const char *status = failed ? "failed" : "ok";
 
-    while (environ && environ[n])
-        n++;
-    env = calloc(n + 8, sizeof *env);
-    if (!env)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        int skip = 0;
-        for (size_t j = 0; j < sizeof ours / sizeof ours[0]; j++)
-            if (!strncmp(environ[i], ours[j], strlen(ours[j])))
-                skip = 1;
-        if (!skip && !(env[k++] = strdup(environ[i])))
-            goto fail;
-    }
     root = summary_json ? json_loads(summary_json, 0, &jerr) : NULL;
     if (root && (v = json_object_get(root, "status")) && json_is_string(v))
         status = json_string_value(v);
-    if (!(env[k++] = util_asprintf("COLDPACK_STATUS=%s", status)))
-        goto fail;
-    if (!(env[k++] = util_asprintf("COLDPACK_FAILED=%d", failed ? 1 : 0)))
-        goto fail;
+    if (!(ours[k++] = util_asprintf("COLDPACK_STATUS=%s", status)))
+        goto out;
+    if (!(ours[k++] = util_asprintf("COLDPACK_FAILED=%d", failed ? 1 : 0)))
+        goto out;
     if (root && (v = json_object_get(root, "date")) && json_is_string(v) &&
-        !(env[k++] = util_asprintf("COLDPACK_DATE=%s", json_string_value(v))))
-        goto fail;
+        !(ours[k++] = util_asprintf("COLDPACK_DATE=%s", json_string_value(v))))
+        goto out;
     if (root && (v = json_object_get(root, "run_id")) && json_is_string(v) &&
-        !(env[k++] = util_asprintf("COLDPACK_RUN_ID=%s", json_string_value(v))))
-        goto fail;
+        !(ours[k++] = util_asprintf("COLDPACK_RUN_ID=%s", json_string_value(v))))
+        goto out;
     if (root && (v = json_object_get(root, "exit_code")) && json_is_integer(v) &&
-        !(env[k++] = util_asprintf("COLDPACK_EXIT_CODE=%lld", (long long)json_integer_value(v))))
-        goto fail;
-    if (config_file && !(env[k++] = util_asprintf("COLDPACK_CONFIG=%s", config_file)))
-        goto fail;
-    json_decref(root);
-    return env;
-fail:
+        !(ours[k++] = util_asprintf("COLDPACK_EXIT_CODE=%lld", (long long)json_integer_value(v))))
+        goto out;
+    if (config_file && !(ours[k++] = util_asprintf("COLDPACK_CONFIG=%s", config_file)))
+        goto out;
+    env = child_env_new(CHILD_ENV_BASE, (const char *const *)ours);
+out:
     json_decref(root);
     for (size_t i = 0; i < k; i++)
-        free(env[i]);
-    free(env);
-    return NULL;
+        free(ours[i]);
+    return env;
 }
 
-static void free_env(char **env)
-{
-    for (size_t i = 0; env && env[i]; i++)
-        free(env[i]);
-    free(env);
-}
+/* The command's pipes: the summary going in, a bounded copy of its output
+ * coming out. */
+struct cmd_io {
+    child_t *ch;
+    const char *body;
+    size_t body_len, sent;
+    char out[NOTIFY_OUTPUT_MAX + 1];
+    size_t outlen;
+};
 
-static void sleep_ms(long ms)
+/* One round of at most 50 ms: write what stdin takes, keep what it says. */
+static void cmd_io_round(void *ctx)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    struct cmd_io *io = ctx;
+    child_t *ch = io->ch;
+    struct pollfd p[2];
+    int np = 0;
 
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-/* In the child: close every descriptor >= 3. */
-static void close_from_3(void)
-{
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3U, ~0U, 0) == 0)
+    if (ch->in_fd >= 0)
+        p[np++] = (struct pollfd){.fd = ch->in_fd, .events = POLLOUT};
+    if (ch->out_fd >= 0)
+        p[np++] = (struct pollfd){.fd = ch->out_fd, .events = POLLIN};
+    if (np == 0) {
+        util_sleep(0.02);
         return;
-#endif
-    for (int fd = 3; fd < 65536; fd++)
-        close(fd);
+    }
+    if (poll(p, (nfds_t)np, 50) <= 0)
+        return;
+    for (int i = 0; i < np; i++) {
+        if (!p[i].revents)
+            continue;
+        if (p[i].fd == ch->in_fd) {
+            ssize_t n = write(ch->in_fd, io->body + io->sent, io->body_len - io->sent);
+            if (n > 0)
+                io->sent += (size_t)n;
+            if ((n < 0 && errno != EAGAIN && errno != EINTR) || io->sent == io->body_len) {
+                close(ch->in_fd); /* done, or it closed its stdin (EPIPE) */
+                ch->in_fd = -1;
+            }
+        } else {
+            char tmp[4096];
+            ssize_t n = read(ch->out_fd, tmp, sizeof tmp);
+            if (n > 0) {
+                size_t keep = (size_t)n;
+                if (keep > NOTIFY_OUTPUT_MAX - io->outlen)
+                    keep = NOTIFY_OUTPUT_MAX - io->outlen;
+                memcpy(io->out + io->outlen, tmp, keep);
+                io->outlen += keep;
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                close(ch->out_fd);
+                ch->out_fd = -1;
+            }
+        }
+    }
 }
 
 int notify_command(const char *command, const char *summary_json, int failed,
                    const char *config_file, int timeout_s)
 {
-    int inp[2] = {-1, -1}, outp[2] = {-1, -1};
-    char **env = NULL, out[NOTIFY_OUTPUT_MAX + 1];
-    size_t outlen = 0, body_len = summary_json ? strlen(summary_json) : 0, sent = 0;
+    child_t ch = CHILD_INIT;
+    struct cmd_io *io = NULL;
+    char **env = NULL;
+    char *argv[] = {(char *)(uintptr_t) "sh", (char *)(uintptr_t) "-c", (char *)(uintptr_t)command,
+                    NULL};
+    child_opts_t o = {.path = "/bin/sh",
+                      .argv = argv,
+                      .in = CHILD_PIPE,
+                      .out = CHILD_PIPE,
+                      .err = CHILD_STDOUT,
+                      .new_pgrp = 1};
     sigset_t pipe_set, old_set, pending;
-    int pipe_was_pending, status = 0, rc = -1, exited = 0, killed = 0, sig_blocked = 0;
-    double deadline = util_now() + timeout_s, grace = 0;
-    pid_t pid = -1;
+    int pipe_was_pending, status, rc = -1, sig_blocked = 0;
+    double grace;
 
     env = build_env(summary_json, failed, config_file);
-    if (!env || pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
-        log_warn("notify command: cannot prepare it: %s", env ? strerror(errno) : "out of memory");
+    io = calloc(1, sizeof *io);
+    if (!env || !io) {
+        log_warn("notify command: cannot prepare it: out of memory");
         goto out;
     }
+    o.envp = env;
+    io->ch = &ch;
+    io->body = summary_json ? summary_json : "";
+    io->body_len = strlen(io->body);
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     sigpending(&pending);
     pipe_was_pending = sigismember(&pending, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
     sig_blocked = 1;
-    pid = fork();
-    if (pid < 0) {
-        log_warn("notify command: fork: %s", strerror(errno));
+    if (child_spawn(&ch, &o) != CHILD_OK) {
+        log_warn("notify command: cannot run /bin/sh: %s", strerror(errno));
         goto out;
     }
-    if (pid == 0) {
-        struct sigaction dfl;
-        sigset_t none;
-
-        setpgid(0, 0);
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        sigaction(SIGPIPE, &dfl, NULL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (dup2(inp[0], 0) < 0 || dup2(outp[1], 1) < 0 || dup2(outp[1], 2) < 0)
-            _exit(127);
-        close_from_3();
-        execle("/bin/sh", "sh", "-c", command, (char *)NULL, env);
-        _exit(127);
+    fcntl(ch.in_fd, F_SETFL, O_NONBLOCK);
+    if (io->body_len == 0) {
+        close(ch.in_fd);
+        ch.in_fd = -1;
     }
-    setpgid(pid, pid);
-    close(inp[0]);
-    inp[0] = -1;
-    close(outp[1]);
-    outp[1] = -1;
-    fcntl(inp[1], F_SETFL, O_NONBLOCK);
-    if (body_len == 0) {
-        close(inp[1]);
-        inp[1] = -1;
-    }
-    for (;;) {
-        struct pollfd p[2];
-        int np = 0, wait_ms;
-        double now = util_now();
-
-        if (!exited) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid) {
-                exited = 1;
-                grace = now + 1.0; /* collect what is left of its output */
-            }
-        }
-        if (exited && (outp[0] < 0 || now > grace))
-            break;
-        if (!exited && now > deadline) {
-            if (!killed) {
-                kill(-pid, SIGTERM);
-                killed = 1;
-                deadline = now + 2.0;
-            } else {
-                kill(-pid, SIGKILL);
-                deadline = now + 60.0;
-            }
-        }
-        if (inp[1] >= 0)
-            p[np++] = (struct pollfd){.fd = inp[1], .events = POLLOUT};
-        if (outp[0] >= 0)
-            p[np++] = (struct pollfd){.fd = outp[0], .events = POLLIN};
-        wait_ms = np ? 50 : 20;
-        if (np == 0) {
-            sleep_ms(wait_ms);
-            continue;
-        }
-        if (poll(p, (nfds_t)np, wait_ms) <= 0)
-            continue;
-        for (int i = 0; i < np; i++) {
-            if (!p[i].revents)
-                continue;
-            if (p[i].fd == inp[1]) {
-                ssize_t n = write(inp[1], summary_json + sent, body_len - sent);
-                if (n > 0)
-                    sent += (size_t)n;
-                if ((n < 0 && errno != EAGAIN && errno != EINTR) || sent == body_len) {
-                    close(inp[1]); /* done, or it closed its stdin (EPIPE) */
-                    inp[1] = -1;
-                }
-            } else {
-                char tmp[4096];
-                ssize_t n = read(outp[0], tmp, sizeof tmp);
-                if (n > 0) {
-                    size_t keep = (size_t)n;
-                    if (keep > NOTIFY_OUTPUT_MAX - outlen)
-                        keep = NOTIFY_OUTPUT_MAX - outlen;
-                    memcpy(out + outlen, tmp, keep);
-                    outlen += keep;
-                } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                    close(outp[0]);
-                    outp[0] = -1;
-                }
-            }
-        }
-    }
-    out[outlen] = 0;
-    while (outlen && (out[outlen - 1] == '\n' || out[outlen - 1] == '\r'))
-        out[--outlen] = 0;
-    if (killed)
+    status = child_wait(&ch, timeout_s, 2.0, cmd_io_round, io);
+    grace = util_now() + 1.0; /* collect what is left of its output */
+    while (ch.out_fd >= 0 && util_now() < grace)
+        cmd_io_round(io);
+    io->out[io->outlen] = 0;
+    while (io->outlen && (io->out[io->outlen - 1] == '\n' || io->out[io->outlen - 1] == '\r'))
+        io->out[--io->outlen] = 0;
+    if (ch.signalled)
         log_warn("notify command: killed after its %d s timeout%s%s", timeout_s,
-                 outlen ? "; output: " : "", out);
+                 io->outlen ? "; output: " : "", io->out);
+    else if (status == -1)
+        log_warn("notify command: waiting for it: %s", strerror(errno));
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         rc = 0;
-        if (outlen)
-            log_debug("notify command: output: %s", out);
+        if (io->outlen)
+            log_debug("notify command: output: %s", io->out);
     } else if (WIFEXITED(status))
         log_warn("notify command: exit status %d%s%s", WEXITSTATUS(status),
-                 outlen ? "; output: " : "", out);
+                 io->outlen ? "; output: " : "", io->out);
     else
         log_warn("notify command: killed by signal %d%s%s", WTERMSIG(status),
-                 outlen ? "; output: " : "", out);
-    if (rc == 0 && sent < body_len)
-        log_debug("notify command: it read %zu of %zu bytes of the summary", sent, body_len);
+                 io->outlen ? "; output: " : "", io->out);
+    if (rc == 0 && io->sent < io->body_len)
+        log_debug("notify command: it read %zu of %zu bytes of the summary", io->sent,
+                  io->body_len);
 out:
+    child_end(&ch); /* closes our pipe ends, kills leftovers in its group */
     if (sig_blocked) {
         struct timespec zero = {0, 0};
         sigpending(&pending);
@@ -265,15 +213,8 @@ out:
                 ;
         pthread_sigmask(SIG_SETMASK, &old_set, NULL);
     }
-    for (int i = 0; i < 2; i++) {
-        if (inp[i] >= 0)
-            close(inp[i]);
-        if (outp[i] >= 0)
-            close(outp[i]);
-    }
-    if (pid > 0)
-        kill(-pid, SIGKILL); /* leftovers in its group */
-    free_env(env);
+    child_env_free(env);
+    free(io);
     return rc;
 }
 
@@ -347,7 +288,7 @@ int notify_webhook(const char *url, const char *body, int attempts, int base_del
         if (i > 0) {
             log_debug("notify webhook %s: attempt %d failed (%s); retrying in %ld ms", origin, i,
                       why, delay);
-            sleep_ms(delay);
+            util_sleep((double)delay / 1000.0);
             delay *= 2;
         }
         if (!h) {

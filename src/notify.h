@@ -3,8 +3,9 @@
  *
  * After each run the job hands its JSON summary to notify_run(), which, per
  * the [notify] section:
- *   - runs `command` through /bin/sh -c with the summary on stdin and these
- *     environment variables (besides the inherited environment):
+ *   - runs `command` through /bin/sh -c with the summary on stdin and, besides
+ *     the minimal environment of child.h (PATH, HOME, USER, LOGNAME, LANG,
+ *     LC_*, TZ — nothing else of ours, no credentials), these variables:
  *       COLDPACK_STATUS     the summary's "status" string if it has one, else
  *                           "failed" or "ok" from `failed`
  *       COLDPACK_FAILED     "1" or "0" (the `failed` argument)

@@ -23,6 +23,7 @@
 
 #include "codec.h"
 #include "log.h"
+#include "objkey.h"
 #include "util.h"
 
 #include <archive.h>
@@ -217,7 +218,7 @@ static la_ssize_t tar_write_cb(struct archive *a, void *ctx, const void *data, s
 
 char *pack_unit_prefix(const char *date, const char *source, const char *tenant)
 {
-    return util_asprintf("tenant=%s/date=%s/source=%s/", tenant, date, source);
+    return objkey_unit_prefix(tenant, date, source);
 }
 
 static int volume_open(pack_unit_t *u)
@@ -227,8 +228,8 @@ static int volume_open(pack_unit_t *u)
     u->volno++;
     free(u->key);
     free(u->index_key);
-    u->key = util_asprintf("%svol-%04d%s", u->prefix, u->volno, codec_suffix(u->pp.codec));
-    u->index_key = util_asprintf("%svol-%04d.index.json.gz", u->prefix, u->volno);
+    u->key = objkey_volume(u->tenant, u->date, u->source, u->volno, codec_suffix(u->pp.codec));
+    u->index_key = objkey_index(u->tenant, u->date, u->source, u->volno);
     if (!u->key || !u->index_key)
         return -1;
     if (u->pp.codec == CODEC_ZSTD)

@@ -46,7 +46,9 @@ typedef int (*pack_volume_fn)(void *ctx, const pack_volume_t *v);
 
 typedef struct pack_unit pack_unit_t;
 
-/* Key prefix of a unit: "tenant=T/date=D/source=S/". Caller frees. */
+/* Key prefix of a unit: "tenant=T/date=D/source=S/" (objkey_unit_prefix).
+ * Caller frees; NULL when a name cannot be part of a key or out of memory.
+ * Thread-safe. */
 char *pack_unit_prefix(const char *date, const char *source, const char *tenant);
 
 /* Start a unit. pp and the strings are copied. Caller owns the result.

@@ -11,10 +11,10 @@
  */
 #include "ratelimit.h"
 
-#include <errno.h>
+#include "util.h"
+
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define RATELIMIT_MIN_BURST (64 * 1024)
 
@@ -25,26 +25,6 @@ struct ratelimit {
     double tokens; /* may be negative: debt */
     double last;   /* monotonic seconds of the last refill */
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_seconds(double s)
-{
-    struct timespec ts;
-
-    if (s <= 0)
-        return;
-    ts.tv_sec = (time_t)s;
-    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
 
 ratelimit_t *ratelimit_new(int64_t bytes_per_sec)
 {
@@ -61,7 +41,7 @@ ratelimit_t *ratelimit_new(int64_t bytes_per_sec)
     if (r->burst < RATELIMIT_MIN_BURST)
         r->burst = RATELIMIT_MIN_BURST;
     r->tokens = r->burst;
-    r->last = mono_now();
+    r->last = util_now();
     return r;
 }
 
@@ -72,7 +52,7 @@ void ratelimit_take(ratelimit_t *r, size_t n)
     if (!r || r->rate == 0 || n == 0)
         return;
     pthread_mutex_lock(&r->lock);
-    now = mono_now();
+    now = util_now();
     r->tokens += (now - r->last) * (double)r->rate;
     if (r->tokens > r->burst)
         r->tokens = r->burst;
@@ -81,7 +61,7 @@ void ratelimit_take(ratelimit_t *r, size_t n)
     if (r->tokens < 0)
         wait = -r->tokens / (double)r->rate;
     pthread_mutex_unlock(&r->lock);
-    sleep_seconds(wait);
+    util_sleep(wait);
 }
 
 int64_t ratelimit_rate(const ratelimit_t *r)

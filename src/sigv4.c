@@ -30,34 +30,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+/* A strbuf that remembers a failed append, so a whole string can be built
+ * and checked once. */
 typedef struct sb {
-    char *p;
-    size_t len, cap;
+    strbuf_t s;
     int oom;
 } sb_t;
 
 static void sb_addn(sb_t *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    if (!b->oom && strbuf_add(&b->s, s, n) < 0)
+        b->oom = 1;
 }
 
 static void sb_add(sb_t *b, const char *s)
@@ -74,12 +62,10 @@ static void sb_addc(sb_t *b, char c)
 static char *sb_take(sb_t *b)
 {
     if (b->oom) {
-        free(b->p);
+        strbuf_release(&b->s);
         return NULL;
     }
-    if (!b->p)
-        return calloc(1, 1);
-    return b->p;
+    return strbuf_detach(&b->s, NULL);
 }
 
 static void hex(const unsigned char *in, size_t n, char *out)
@@ -178,11 +164,11 @@ static char *reencode(const char *s, size_t n)
         }
     }
     if (dec.oom) {
-        free(dec.p);
+        strbuf_release(&dec.s);
         return NULL;
     }
-    encode_into(&enc, dec.p ? dec.p : "", dec.len, 0);
-    free(dec.p);
+    encode_into(&enc, dec.s.buf ? dec.s.buf : "", dec.s.len, 0);
+    strbuf_release(&dec.s);
     return sb_take(&enc);
 }
 
@@ -309,7 +295,7 @@ static int canon_headers(const sigv4_header_t *h, size_t nh, sb_t *block, sb_t *
             sb_add(block, hs[j].value);
         }
         sb_addc(block, '\n');
-        if (signed_list->len)
+        if (signed_list->s.len)
             sb_addc(signed_list, ';');
         sb_add(signed_list, hs[i].name);
     }
@@ -341,18 +327,18 @@ static int sign_core(const sigv4_ctx_t *c, const char *method, const char *path,
     sb_addc(&cr, '\n');
     sb_add(&cr, canon_query);
     sb_addc(&cr, '\n');
-    if (hb.p)
-        sb_add(&cr, hb.p);
+    if (hb.s.buf)
+        sb_add(&cr, hb.s.buf);
     sb_addc(&cr, '\n');
-    if (sl.p)
-        sb_add(&cr, sl.p);
+    if (sl.s.buf)
+        sb_add(&cr, sl.s.buf);
     sb_addc(&cr, '\n');
     sb_add(&cr, payload_hash);
     if (cr.oom)
         goto out;
 
     snprintf(date8, sizeof date8, "%.8s", c->amz_date);
-    sigv4_sha256_hex(cr.p, cr.len, crhash);
+    sigv4_sha256_hex(cr.s.buf, cr.s.len, crhash);
     sb_add(&sts, "AWS4-HMAC-SHA256\n");
     sb_add(&sts, c->amz_date);
     sb_addc(&sts, '\n');
@@ -367,19 +353,18 @@ static int sign_core(const sigv4_ctx_t *c, const char *method, const char *path,
         goto out;
 
     sigv4_signing_key(c->secret_key, date8, c->region, c->service, key);
-    hmac(key, 32, sts.p, sts.len, sig);
+    hmac(key, 32, sts.s.buf, sts.s.len, sig);
     OPENSSL_cleanse(key, sizeof key);
     hex(sig, 32, out->signature);
     out->canonical_request = sb_take(&cr);
     out->string_to_sign = sb_take(&sts);
     out->signed_headers = sb_take(&sl);
-    cr.p = sts.p = sl.p = NULL;
     rc = (out->canonical_request && out->string_to_sign && out->signed_headers) ? 0 : -1;
 out:
-    free(cr.p);
-    free(hb.p);
-    free(sl.p);
-    free(sts.p);
+    strbuf_release(&cr.s);
+    strbuf_release(&hb.s);
+    strbuf_release(&sl.s);
+    strbuf_release(&sts.s);
     return rc;
 }
 
@@ -446,11 +431,11 @@ int sigv4_presign(const sigv4_ctx_t *c, const char *method, const char *path, co
     sb_add(&cred, c->service);
     sb_add(&cred, "/aws4_request");
     if (cred.oom) {
-        free(cred.p);
+        strbuf_release(&cred.s);
         goto out;
     }
-    encode_into(&q, cred.p, cred.len, 0);
-    free(cred.p);
+    encode_into(&q, cred.s.buf, cred.s.len, 0);
+    strbuf_release(&cred.s);
     sb_add(&q, "&X-Amz-Date=");
     sb_add(&q, c->amz_date);
     snprintf(num, sizeof num, "%d", expires);
@@ -461,11 +446,11 @@ int sigv4_presign(const sigv4_ctx_t *c, const char *method, const char *path, co
         encode_into(&q, session_token, strlen(session_token), 0);
     }
     sb_add(&q, "&X-Amz-SignedHeaders=");
-    if (sh.p)
-        encode_into(&q, sh.p, sh.len, 0);
+    if (sh.s.buf)
+        encode_into(&q, sh.s.buf, sh.s.len, 0);
     if (q.oom)
         goto out;
-    cq = sigv4_canonical_query(q.p);
+    cq = sigv4_canonical_query(q.s.buf);
     if (!cq)
         goto out;
     if (sign_core(c, method, path, cq, headers, nheaders, payload_hash, out) != 0)
@@ -477,9 +462,9 @@ int sigv4_presign(const sigv4_ctx_t *c, const char *method, const char *path, co
     out->query = sb_take(&u);
     rc = out->query ? 0 : -1;
 out:
-    free(q.p);
-    free(sh.p);
-    free(hb.p);
+    strbuf_release(&q.s);
+    strbuf_release(&sh.s);
+    strbuf_release(&hb.s);
     free(cq);
     if (rc != 0)
         sigv4_out_free(out);

@@ -5,7 +5,10 @@
 #include "source.h"
 
 #include "config.h"
+#include "log.h"
 #include "util.h"
+
+#include <stdarg.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,19 @@ char *source_day_dir(const config_source_t *src, const char *date)
     if (!at)
         return strdup(src->path);
     return util_asprintf("%.*s%s%s", (int)(at - src->path), src->path, date, at + 6);
+}
+
+void source_fail(source_stats_t *st, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_error("%s", line);
+    if (!st->error)
+        st->error = strdup(line); /* NULL when out of memory: the log has it */
 }
 
 int source_skipped(const char *const *skip, const char *tenant)

@@ -45,6 +45,9 @@ typedef int (*source_entry_fn)(void *ctx, const source_entry_t *e, source_read_f
 typedef struct source_stats {
     int warnings;       /* files unreadable, changed while read, outside any tenant */
     int64_t bytes_read; /* payload bytes delivered */
+    char *error;        /* why the scan failed, as logged where the source detected
+                           it (malloc'd; the caller frees); NULL when it did not
+                           fail or the consumer stopped it */
 } source_stats_t;
 
 struct config_source;
@@ -55,8 +58,9 @@ struct config_source;
  * from the remote tar, so no byte of them crosses the link); otherwise their
  * entries may still be delivered and the callee ignores them.
  * Returns 0 when the whole scan completed (possibly with warnings counted in
- * st), -1 when the source failed (unreachable, directory missing, stream cut):
- * entries already delivered must then be treated as incomplete.
+ * st), -1 when the source failed (unreachable, directory missing, stream cut;
+ * st->error says why) or fn stopped it: entries already delivered must then
+ * be treated as incomplete. st is zeroed first; the caller frees st->error.
  * Thread-safety: scans of different sources may run concurrently. */
 int source_scan(const struct config_source *src, const char *date, const char *const *skip,
                 source_entry_fn fn, void *ctx, source_stats_t *st);
@@ -66,6 +70,10 @@ int source_local_scan(const struct config_source *src, const char *date, const c
                       source_entry_fn fn, void *ctx, source_stats_t *st);
 int source_ssh_scan(const struct config_source *src, const char *date, const char *const *skip,
                     source_entry_fn fn, void *ctx, source_stats_t *st);
+/* For implementations: the scan failed. Logs the message once (log_error)
+ * and keeps it in st->error when that is still unset (the first cause
+ * wins). Thread-safe for different st. */
+void source_fail(source_stats_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 1 when tenant is in the NULL-terminated list skip (NULL: never). */
 int source_skipped(const char *const *skip, const char *tenant);
 

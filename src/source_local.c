@@ -11,6 +11,7 @@
  */
 #include "source.h"
 
+#include "array.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -146,17 +147,7 @@ static int walk_dir(struct walk *w, const char *rel)
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        if (n == cap) {
-            char **t;
-            cap = cap ? cap * 2 : 64;
-            t = realloc(names, cap * sizeof *t);
-            if (!t) {
-                rc = -1;
-                goto out;
-            }
-            names = t;
-        }
-        if (!(names[n] = strdup(de->d_name))) {
+        if (ARRAY_GROW(names, n + 1, cap) < 0 || !(names[n] = strdup(de->d_name))) {
             rc = -1;
             goto out;
         }
@@ -203,11 +194,13 @@ int source_local_scan(const config_source_t *src, const char *date, const char *
     char *root = source_day_dir(src, date);
     int rc;
 
-    if (!root)
+    if (!root) {
+        source_fail(st, "source %s: out of memory", src->name);
         return -1;
+    }
     if (stat(root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        log_error("source %s: day directory %s: %s", src->name, root,
-                  errno ? strerror(errno) : "not a directory");
+        source_fail(st, "source %s: day directory %s: %s", src->name, root,
+                    errno ? strerror(errno) : "not a directory");
         free(root);
         return -1;
     }

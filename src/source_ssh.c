@@ -3,8 +3,9 @@
  * tar stream (issue "Remote sources").
  *
  * We run the system ssh (so ~/.ssh/config, known_hosts, agents and jump hosts
- * work) with fork/exec and an argv — no local shell — in batch mode with
- * strict host key checking, in its own process group, stdin on /dev/null.
+ * work) through child.c with an argv — no local shell — in batch mode with
+ * strict host key checking, in its own process group, stdin on /dev/null,
+ * with the minimal ssh environment of child.h (no cloud credentials).
  * The remote command is a small POSIX sh script run through `exec sh -c`
  * (so the remote login shell only has to understand one quoted word): it
  * checks the day directory, enters it and execs GNU tar (under nice -n 19 and
@@ -31,12 +32,13 @@
  * tar's 1 ("some files differ") / 2 with only per-file problems, each already
  * reported as a warning. A tar stream cut between two entries looks like a
  * clean end to libarchive, so the exit status is what catches it (ssh exits
- * 255 or by signal). Every other outcome returns -1 after one log_error
+ * 255 or by signal). Every other outcome returns -1 after one log_error (source_fail)
  * naming the source, the host and the cause. The child is always reaped; if
  * the callee stops the scan, the child's process group is killed first.
  */
 #include "source.h"
 
+#include "child.h"
 #include "config.h"
 #include "log.h"
 #include "util.h"
@@ -51,9 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SSH_BUF_SIZE     (256 * 1024)
@@ -89,8 +89,7 @@ struct ssh_scan {
     source_entry_fn fn;
     void *ctx;
     source_stats_t *st;
-    pid_t pid;
-    int out_fd, err_fd;
+    child_t ch; /* ssh */
     int out_eof, err_eof;
     unsigned char *buf;
     struct archive *a;
@@ -180,92 +179,40 @@ out:
 
 /* --- child process --- */
 
-/* In the child: close every descriptor >= 3 but keep. */
-static void close_others(int keep)
-{
-#ifdef SYS_close_range
-    if ((keep <= 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0) == 0) &&
-        syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0)
-        return;
-#endif
-    for (int fd = 3; fd < 65536; fd++)
-        if (fd != keep)
-            close(fd);
-}
-
-/* Start argv[0] with stdout/stderr on pipes. On failure logs and returns -1. */
+/* Start ssh (argv) with stdin on /dev/null, stdout and stderr on pipes, in
+ * its own process group, with the ssh environment of child.h. On failure
+ * logs and returns -1. */
 static int spawn(struct ssh_scan *s, char *const argv[])
 {
-    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, exep[2] = {-1, -1};
-    int child_errno = 0;
-    ssize_t n;
-    pid_t pid;
+    char **env = child_env_new(CHILD_ENV_SSH, NULL);
+    child_opts_t o = {.argv = argv,
+                      .envp = env,
+                      .in = CHILD_NULL,
+                      .out = CHILD_PIPE,
+                      .err = CHILD_PIPE,
+                      .new_pgrp = 1};
+    enum child_rc rc;
 
-    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(exep, O_CLOEXEC) < 0) {
-        log_error("source %s (host %s): pipe: %s", s->src->name, s->host, strerror(errno));
-        goto fail;
+    if (!env) {
+        source_fail(s->st, "source %s (host %s): out of memory", s->src->name, s->host);
+        return -1;
     }
-    pid = fork();
-    if (pid < 0) {
-        log_error("source %s (host %s): fork: %s", s->src->name, s->host, strerror(errno));
-        goto fail;
+    rc = child_spawn(&s->ch, &o);
+    child_env_free(env);
+    if (rc == CHILD_EEXEC) {
+        source_fail(s->st, "source %s (host %s): cannot run ssh command '%s': %s", s->src->name,
+                    s->host, argv[0], strerror(errno));
+        return -1;
     }
-    if (pid == 0) {
-        /* child: async-signal-safe calls only */
-        int devnull = open("/dev/null", O_RDONLY);
-        struct sigaction dfl;
-        sigset_t none;
-
-        setpgid(0, 0);
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        sigaction(SIGPIPE, &dfl, NULL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outp[1], 1) < 0 || dup2(errp[1], 2) < 0)
-            goto child_fail;
-        close_others(exep[1]); /* exep[1] is CLOEXEC: closed by a successful exec */
-        execvp(argv[0], argv);
-    child_fail:
-        child_errno = errno;
-        n = write(exep[1], &child_errno, sizeof child_errno);
-        (void)n;
-        _exit(127);
-    }
-    setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
-    close(outp[1]);
-    close(errp[1]);
-    close(exep[1]);
-    do
-        n = read(exep[0], &child_errno, sizeof child_errno);
-    while (n < 0 && errno == EINTR);
-    close(exep[0]);
-    if (n == (ssize_t)sizeof child_errno) {
-        log_error("source %s (host %s): cannot run ssh command '%s': %s", s->src->name, s->host,
-                  argv[0], strerror(child_errno));
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        close(outp[0]);
-        close(errp[0]);
+    if (rc != CHILD_OK) {
+        source_fail(s->st, "source %s (host %s): cannot start ssh: %s", s->src->name, s->host,
+                    strerror(errno));
         return -1;
     }
 #ifdef F_SETPIPE_SZ
-    fcntl(outp[0], F_SETPIPE_SZ, 1024 * 1024); /* fewer wake-ups; best effort */
+    fcntl(s->ch.out_fd, F_SETPIPE_SZ, 1024 * 1024); /* fewer wake-ups; best effort */
 #endif
-    s->pid = pid;
-    s->out_fd = outp[0];
-    s->err_fd = errp[0];
     return 0;
-fail:
-    for (int i = 0; i < 2; i++) {
-        if (outp[i] >= 0)
-            close(outp[i]);
-        if (errp[i] >= 0)
-            close(errp[i]);
-        if (exep[i] >= 0)
-            close(exep[i]);
-    }
-    return -1;
 }
 
 /* --- stderr --- */
@@ -409,7 +356,7 @@ static const char *diag_last(const struct ssh_diag *d)
 static void drain_err(struct ssh_scan *s)
 {
     char tmp[4096];
-    ssize_t n = read(s->err_fd, tmp, sizeof tmp);
+    ssize_t n = read(s->ch.err_fd, tmp, sizeof tmp);
 
     if (n > 0) {
         diag_feed(s, tmp, (size_t)n);
@@ -424,8 +371,8 @@ static void drain_err(struct ssh_scan *s)
 static int wait_out(struct ssh_scan *s)
 {
     while (!s->out_eof) {
-        struct pollfd p[2] = {{.fd = s->out_fd, .events = POLLIN},
-                              {.fd = s->err_fd, .events = POLLIN}};
+        struct pollfd p[2] = {{.fd = s->ch.out_fd, .events = POLLIN},
+                              {.fd = s->ch.err_fd, .events = POLLIN}};
 
         if (poll(p, s->err_eof ? 1 : 2, -1) < 0) {
             if (errno == EINTR)
@@ -459,7 +406,7 @@ static la_ssize_t archive_read_cb(struct archive *a, void *ud, const void **buff
         }
         if (r == 0)
             return 0;
-        n = read(s->out_fd, s->buf, SSH_BUF_SIZE);
+        n = read(s->ch.out_fd, s->buf, SSH_BUF_SIZE);
         if (n > 0)
             return n;
         if (n == 0) {
@@ -613,66 +560,51 @@ static int deliver(struct ssh_scan *s, struct archive_entry *ae)
 
 /* --- reaping and verdict --- */
 
-static void sleep_ms(long ms)
+/* child_wait's idle round: drain stderr for up to 100 ms. */
+static void reap_idle(void *ctx)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+    struct ssh_scan *s = ctx;
+
+    if (!s->err_eof) {
+        struct pollfd p = {.fd = s->ch.err_fd, .events = POLLIN};
+        if (poll(&p, 1, 100) > 0)
+            drain_err(s);
+    } else {
+        util_sleep(0.02);
+    }
 }
 
 /*
- * Stop reading, reap the child and return its wait status. kill_now: send
- * SIGTERM to its process group at once (callee stopped, or no point in
- * waiting). Otherwise wait up to SSH_REAP_TIMEOUT for it to exit by itself,
- * draining stderr, then SIGTERM, then SIGKILL.
+ * Stop reading, reap the child and return its wait status (-1 when it
+ * cannot be known). kill_now: send SIGTERM to its process group at once
+ * (callee stopped, or no point in waiting). Otherwise wait up to
+ * SSH_REAP_TIMEOUT for it to exit by itself, draining stderr, then SIGTERM,
+ * then SIGKILL.
  */
 static int reap(struct ssh_scan *s, int kill_now)
 {
-    double deadline = util_now() + SSH_REAP_TIMEOUT;
-    int status = 0, signalled = 0;
-    pid_t r;
+    int status;
 
-    if (kill_now) {
-        kill(-s->pid, SIGTERM);
-        signalled = 1;
-    }
-    if (s->out_fd >= 0) {
-        close(s->out_fd);
-        s->out_fd = -1;
+    if (kill_now)
+        child_signal(&s->ch, SIGTERM);
+    if (s->ch.out_fd >= 0) {
+        close(s->ch.out_fd);
+        s->ch.out_fd = -1;
         s->out_eof = 1;
     }
-    for (;;) {
-        r = waitpid(s->pid, &status, WNOHANG);
-        if (r == s->pid || (r < 0 && errno != EINTR))
-            break;
-        if (!s->err_eof) {
-            struct pollfd p = {.fd = s->err_fd, .events = POLLIN};
-            if (poll(&p, 1, 100) > 0)
-                drain_err(s);
-        } else {
-            sleep_ms(20);
-        }
-        if (util_now() > deadline) {
-            kill(-s->pid, signalled ? SIGKILL : SIGTERM);
-            signalled = 1;
-            deadline = util_now() + 2.0;
-        }
-    }
-    if (r < 0) {
-        log_error("source %s (host %s): waiting for ssh: %s", s->src->name, s->host,
-                  strerror(errno));
-        status = -1;
-    }
+    status = child_wait(&s->ch, SSH_REAP_TIMEOUT, 2.0, reap_idle, s);
+    if (status == -1)
+        source_fail(s->st, "source %s (host %s): waiting for ssh: %s", s->src->name, s->host,
+                    strerror(errno));
     /* the child is gone; whatever is left of its stderr is buffered */
     while (!s->err_eof) {
-        struct pollfd p = {.fd = s->err_fd, .events = POLLIN};
+        struct pollfd p = {.fd = s->ch.err_fd, .events = POLLIN};
         if (poll(&p, 1, 200) <= 0)
             break;
         drain_err(s);
     }
     diag_flush(s);
-    kill(-s->pid, SIGKILL); /* leftovers in its group (ProxyCommand...) */
-    s->pid = -1;
+    child_end(&s->ch); /* and leftovers in its group (ProxyCommand...) */
     return status;
 }
 
@@ -697,44 +629,50 @@ static void explain_failure(struct ssh_scan *s, int status)
         snprintf(where, sizeof where, " after %s", s->cur);
 
     if (d->host_key)
-        log_error("source %s (host %s): host key verification failed (the host key changed or is "
-                  "not in known_hosts; ssh runs with StrictHostKeyChecking=yes): %s",
-                  s->src->name, s->host, last);
+        source_fail(s->st,
+                    "source %s (host %s): host key verification failed (the host key changed or is "
+                    "not in known_hosts; ssh runs with StrictHostKeyChecking=yes): %s",
+                    s->src->name, s->host, last);
     else if (d->denied && !s->st->bytes_read)
-        log_error("source %s (host %s): permission denied: the host refused the key for user %s "
-                  "(%s)",
-                  s->src->name, s->host, s->src->user ? s->src->user : "(default)", last);
+        source_fail(s->st,
+                    "source %s (host %s): permission denied: the host refused the key for user %s "
+                    "(%s)",
+                    s->src->name, s->host, s->src->user ? s->src->user : "(default)", last);
     else if (d->unreachable)
-        log_error("source %s (host %s): host unreachable: %s", s->src->name, s->host, last);
+        source_fail(s->st, "source %s (host %s): host unreachable: %s", s->src->name, s->host,
+                    last);
     else if (d->no_dir || code == REMOTE_NO_DIR)
-        log_error("source %s (host %s): no such directory for the day: %s", s->src->name, s->host,
-                  s->daydir);
+        source_fail(s->st, "source %s (host %s): no such directory for the day: %s", s->src->name,
+                    s->host, s->daydir);
     else if (code == REMOTE_CANNOT_CD)
-        log_error("source %s (host %s): cannot enter the day directory %s: %s", s->src->name,
-                  s->host, s->daydir, last);
+        source_fail(s->st, "source %s (host %s): cannot enter the day directory %s: %s",
+                    s->src->name, s->host, s->daydir, last);
     else if (!s->headers && d->tar_error[0])
-        log_error("source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host, how,
-                  d->tar_error);
+        source_fail(s->st, "source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host,
+                    how, d->tar_error);
     else if (!s->headers && (code == 127 || code == 126))
-        log_error("source %s (host %s): remote command failed (%s; are sh and GNU tar "
-                  "installed?): %s",
-                  s->src->name, s->host, how, last);
+        source_fail(s->st,
+                    "source %s (host %s): remote command failed (%s; are sh and GNU tar "
+                    "installed?): %s",
+                    s->src->name, s->host, how, last);
     else if (!s->headers)
-        log_error("source %s (host %s): no tar archive arrived (ssh %s)%s%s%s%s", s->src->name,
-                  s->host, how[0] ? how : "unknown status", last[0] ? ": " : "", last,
-                  s->stream_error ? "; reader: " : "", s->stream_error ? s->why_stream : "");
+        source_fail(s->st, "source %s (host %s): no tar archive arrived (ssh %s)%s%s%s%s",
+                    s->src->name, s->host, how[0] ? how : "unknown status", last[0] ? ": " : "",
+                    last, s->stream_error ? "; reader: " : "",
+                    s->stream_error ? s->why_stream : "");
     else if (s->stream_error || d->conn_lost || code == 255 || signalled)
-        log_error("source %s (host %s): stream cut%s (%lld payload bytes received; %s%s%s; ssh "
-                  "%s): the source's units stay incomplete",
-                  s->src->name, s->host, where, (long long)s->st->bytes_read,
-                  s->stream_error ? s->why_stream : "", s->stream_error && last[0] ? "; " : "",
-                  last[0] ? last : (s->stream_error ? "" : "connection lost"), how);
+        source_fail(s->st,
+                    "source %s (host %s): stream cut%s (%lld payload bytes received; %s%s%s; ssh "
+                    "%s): the source's units stay incomplete",
+                    s->src->name, s->host, where, (long long)s->st->bytes_read,
+                    s->stream_error ? s->why_stream : "", s->stream_error && last[0] ? "; " : "",
+                    last[0] ? last : (s->stream_error ? "" : "connection lost"), how);
     else if (d->tar_error[0])
-        log_error("source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host, how,
-                  d->tar_error);
+        source_fail(s->st, "source %s (host %s): remote tar failed (%s): %s", s->src->name, s->host,
+                    how, d->tar_error);
     else
-        log_error("source %s (host %s): ssh failed (%s)%s%s", s->src->name, s->host,
-                  how[0] ? how : "unknown status", last[0] ? ": " : "", last);
+        source_fail(s->st, "source %s (host %s): ssh failed (%s)%s%s", s->src->name, s->host,
+                    how[0] ? how : "unknown status", last[0] ? ": " : "", last);
 }
 
 /* Append n strdup'ed strings to argv (capacity SSH_ARGV_MAX, NULL-terminated). */
@@ -758,14 +696,14 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
     struct archive_entry *ae;
 
     if (!src->host) {
-        log_error("source %s: no host configured for a remote source", src->name);
+        source_fail(st, "source %s: no host configured for a remote source", src->name);
         return -1;
     }
     s = calloc(1, sizeof *s);
     daydir = source_day_dir(src, date);
     if (!s || !daydir || !(s->buf = malloc(SSH_BUF_SIZE)) ||
         !(cmd = remote_command(src, daydir, src->remote_nice, skip))) {
-        log_error("source %s: out of memory", src->name);
+        source_fail(st, "source %s: out of memory", src->name);
         goto out;
     }
     s->src = src;
@@ -774,8 +712,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
     s->fn = fn;
     s->ctx = ctx;
     s->st = st;
-    s->pid = -1;
-    s->out_fd = s->err_fd = -1;
+    s->ch = (child_t)CHILD_INIT;
 
     if (src->port > 0)
         snprintf(port, sizeof port, "%d", src->port);
@@ -808,7 +745,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
         if (ok && src->user && src->user[0])
             ok = argv_add(argv, &argc, with_user, 2) == 0;
         if (!ok || argv_add(argv, &argc, tail, 3) < 0) {
-            log_error("source %s: out of memory", src->name);
+            source_fail(st, "source %s: out of memory", src->name);
             goto out;
         }
     }
@@ -850,7 +787,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
             r = wait_out(s);
             if (r <= 0)
                 break;
-            ssize_t n = read(s->out_fd, s->buf, SSH_BUF_SIZE);
+            ssize_t n = read(s->ch.out_fd, s->buf, SSH_BUF_SIZE);
             if (n > 0)
                 trailer += n;
             else if (n == 0)
@@ -888,12 +825,8 @@ out:
     if (s) {
         if (s->a)
             archive_read_free(s->a);
-        if (s->pid > 0)
+        if (s->ch.pid > 0)
             reap(s, 1);
-        if (s->out_fd >= 0)
-            close(s->out_fd);
-        if (s->err_fd >= 0)
-            close(s->err_fd);
         free(s->buf);
     }
     free(s);

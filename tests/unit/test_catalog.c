@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "testutil.h"
 #include "log.h"
 
 struct fx {
@@ -32,9 +33,9 @@ static int setup(void **state)
 
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_catalog_XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
+    char *d = tu_tmpdir("test_catalog");
+    snprintf(f->dir, sizeof f->dir, "%s", d);
+    free(d);
     /* a directory that does not exist yet: open creates it */
     snprintf(f->path, sizeof f->path, "%s/sub/dir/catalog.db", f->dir);
     log_set_level(LOG_ERROR);
@@ -48,11 +49,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     catalog_free(f->c);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (tu_rmtree(f->dir) < 0)
         return -1;
     free(f);
     return 0;

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "testutil.h"
 #include "util.h"
 
 static char tmp[128];
@@ -35,17 +36,7 @@ static const char summary[] =
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    char *p;
-    size_t n;
-
-    if (!f)
-        return NULL;
-    p = calloc(1, 1 << 20);
-    n = fread(p, 1, (1 << 20) - 1, f);
-    p[n] = 0;
-    fclose(f);
-    return p;
+    return tu_read_file(path, NULL);
 }
 
 /* --- a tiny HTTP server: answers `codes` in turn, one request each --- */
@@ -294,20 +285,19 @@ static void test_webhook_down(void **state)
 
 static int setup(void **state)
 {
+    char *d = tu_tmpdir("coldpack-test-notify");
+
     (void)state;
-    snprintf(tmp, sizeof tmp, "/tmp/coldpack-test-notify.XXXXXX");
-    assert_non_null(mkdtemp(tmp));
+    snprintf(tmp, sizeof tmp, "%s", d);
+    free(d);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char *cmd = util_asprintf("rm -rf '%s'", tmp);
-
     (void)state;
-    if (system(cmd) != 0)
+    if (tu_rmtree(tmp) < 0)
         fprintf(stderr, "cannot remove %s\n", tmp);
-    free(cmd);
     return 0;
 }
 

@@ -42,6 +42,7 @@
 #include "config.h"
 #include "log.h"
 #include "pack.h"
+#include "testutil.h"
 #include "pool.h"
 #include "store.h"
 #include "util.h"
@@ -84,9 +85,9 @@ static int setup(void **state)
 
     if (!f)
         return -1;
-    snprintf(f->root, sizeof f->root, "/tmp/test_pack_XXXXXX");
-    if (!mkdtemp(f->root))
-        return -1;
+    char *d = tu_tmpdir("test_pack");
+    snprintf(f->root, sizeof f->root, "%s", d);
+    free(d);
     snprintf(url, sizeof url, "file://%s", f->root);
     f->cfg.store.url = strdup(url);
     f->cfg.store.storage_class = strdup("STANDARD");
@@ -102,7 +103,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     for (int i = 0; i < f->nvols; i++) {
         free(f->vols[i].key);
@@ -112,8 +112,7 @@ static int teardown(void **state)
     store_free(f->s);
     free(f->cfg.store.url);
     free(f->cfg.store.storage_class);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
-    if (system(cmd) != 0)
+    if (tu_rmtree(f->root) < 0)
         return -1;
     free(f);
     return 0;

@@ -17,23 +17,16 @@
 #include <time.h>
 
 #include "ratelimit.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util.h"
 
 /* Takes total bytes in chunks of chunk; returns elapsed seconds. */
 static double take_all(ratelimit_t *r, size_t total, size_t chunk)
 {
-    double t0 = now_s();
+    double t0 = util_now();
 
     for (size_t done = 0; done < total; done += chunk)
         ratelimit_take(r, chunk);
-    return now_s() - t0;
+    return util_now() - t0;
 }
 
 /* The rate cannot exceed rate + burst/t; it should not be much slower. */
@@ -101,12 +94,12 @@ static void test_shared_by_threads(void **state)
 
     (void)state;
     assert_non_null(r);
-    t0 = now_s();
+    t0 = util_now();
     for (int i = 0; i < 4; i++)
         assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w), 0);
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    secs = now_s() - t0;
+    secs = util_now() - t0;
     check_rate(4.0 * (double)w.total, secs, rate);
     ratelimit_free(r);
 }
@@ -117,14 +110,14 @@ static void test_two_limiters_in_turn(void **state)
     ratelimit_t *run = ratelimit_new(16 * 1024 * 1024);
     ratelimit_t *src = ratelimit_new(4 * 1024 * 1024);
     size_t total = 6u * 1024 * 1024;
-    double t0 = now_s(), secs;
+    double t0 = util_now(), secs;
 
     (void)state;
     for (size_t done = 0; done < total; done += 128 * 1024) {
         ratelimit_take(run, 128 * 1024);
         ratelimit_take(src, 128 * 1024);
     }
-    secs = now_s() - t0;
+    secs = util_now() - t0;
     check_rate((double)total, secs, 4.0 * 1024 * 1024);
     ratelimit_free(run);
     ratelimit_free(src);

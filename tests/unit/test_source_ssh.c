@@ -35,6 +35,7 @@
 #include "config.h"
 #include "log.h"
 #include "source.h"
+#include "testutil.h"
 #include "util.h"
 
 static char tmp[256];  /* test root */
@@ -55,16 +56,6 @@ static void sh(const char *fmt, ...)
         fail_msg("command failed (%d): %s", rc, cmd);
 }
 
-static void write_file(const char *path, const char *text, int mode)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    chmod(path, (mode_t)mode);
-}
-
 /* A stand-in ssh: logs its argv, then runs `body` (sh) with $cmd = the last
  * argument (the remote command). */
 static void expect_fail_run(const char *name, const char *body, const char *date);
@@ -77,7 +68,7 @@ static char *fake_ssh(const char *name, const char *body)
                                "%s\n",
                                tmp, name, body);
 
-    write_file(path, text, 0755);
+    tu_write_file(path, text, 0755);
     free(text);
     return path;
 }
@@ -158,8 +149,9 @@ static int setup(void **state)
     char *p;
 
     (void)state;
-    snprintf(tmp, sizeof tmp, "/tmp/coldpack-test-ssh.XXXXXX");
-    assert_non_null(mkdtemp(tmp));
+    p = tu_tmpdir("coldpack-test-ssh");
+    snprintf(tmp, sizeof tmp, "%s", p);
+    free(p);
     snprintf(data, sizeof data, "%s/data", tmp);
     sh("mkdir -p '%s/2026-11-23/acme/fw' '%s/2026-11-23/globex/app/sub' "
        "'%s/2026-11-23/empty-tenant'",
@@ -182,7 +174,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    sh("rm -rf '%s'", tmp);
+    assert_int_equal(tu_rmtree(tmp), 0);
     return 0;
 }
 
@@ -316,6 +308,10 @@ static void expect_fail_run(const char *name, const char *body, const char *date
     rem.read_data = 1;
     memset(&st, 0, sizeof st);
     assert_int_equal(source_ssh_scan(&src, date, NULL, on_entry, &rem, &st), -1);
+    /* the reason stays with the scan, exactly as logged */
+    assert_non_null(st.error);
+    assert_non_null(strstr(st.error, "source siem-test (host testhost): "));
+    free(st.error);
     assert_true(util_now() - t0 < 8.0);
     free(rem.text);
     free(src.path);
@@ -357,6 +353,9 @@ static void test_cannot_exec(void **state)
     (void)state;
     memset(&st, 0, sizeof st);
     assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), -1);
+    assert_non_null(st.error);
+    assert_non_null(strstr(st.error, "cannot run ssh command '/nonexistent/ssh'"));
+    free(st.error);
     free(src.path);
 }
 
@@ -483,6 +482,7 @@ static void *par_main(void *arg)
     memset(&st, 0, sizeof st);
     p->c.read_data = 1;
     p->rc = source_ssh_scan(&p->src, "2026-11-23", NULL, on_entry, &p->c, &st);
+    free(st.error);
     p->secs = util_now() - t0;
     return NULL;
 }
@@ -537,6 +537,7 @@ static void test_consumer_stops(void **state)
     memset(&st, 0, sizeof st);
     assert_int_equal(source_ssh_scan(&src, "2026-11-23", NULL, on_entry, &rem, &st), -1);
     assert_true(util_now() - t0 < 5.0);
+    assert_null(st.error); /* the consumer stopped it: not the source's failure */
     /* no child left behind */
     assert_int_equal(waitpid(-1, &status, WNOHANG), -1);
     assert_int_equal(errno, ECHILD);
