@@ -11,6 +11,7 @@ pkgs=(
   clang-format clang
   # tests: real peers
   tar gzip zstd sqlite3 python3 curl age awscli openssh-server openssh-client iproute2
+  python3-botocore  # regenerates tests/vectors/sigv4 (make-vectors.py)
   radosgw ceph-mon ceph-osd ceph-common uuid-runtime
   # benchmarks
   pigz restic hyperfine time linux-perf
