@@ -20,7 +20,7 @@ UNITBIN := $(UNIT:tests/unit/%.c=$(B)/unit/%)
 UNITSAN := $(UNIT:tests/unit/%.c=$(B)/unit-san/%)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps demo test unit unit-san e2e fuzz fuzz-regress bench format format-check clean
+.PHONY: all deps demo test unit unit-san e2e fuzz fuzz-regress bench format format-check check-layers clean
 all: $(B)/coldpack $(B)/loggen
 
 $(B)/coldpack: $(OBJS)
@@ -67,6 +67,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 test:
 	$(MAKE) -j$(JOBS) WERROR=-Werror all
 	$(MAKE) WERROR=-Werror format-check
+	$(MAKE) check-layers
 	$(MAKE) -j$(JOBS) WERROR=-Werror unit
 	$(MAKE) -j$(JOBS) WERROR=-Werror unit-san
 	$(MAKE) -j$(JOBS) fuzz-regress
@@ -85,6 +86,10 @@ format:
 format-check:
 	@out=$$(for f in src/*.c src/*.h tests/unit/*.c tools/*.c; do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
 	if [ -n "$$out" ]; then echo "format-check: not clang-formatted:"; echo "$$out"; exit 1; fi; echo "format-check: ok"
+
+# No lower layer of src/ includes a higher one (the table is in the script).
+check-layers:
+	@tools/check-layers.sh
 
 clean:
 	rm -rf $(B)

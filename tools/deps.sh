@@ -26,6 +26,7 @@ case $group in
       libcmocka-dev clang clang-format
       # e2e: real peers
       tar gzip zstd sqlite3 python3 curl age awscli openssh-server openssh-client iproute2
+      python3-botocore  # regenerates tests/vectors/sigv4 (make-vectors.py)
       radosgw ceph-mon ceph-osd ceph-common uuid-runtime
       # e2e 14-install: man -l rendering, systemd-analyze verify
       man-db groff-base systemd

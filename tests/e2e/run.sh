@@ -4,7 +4,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 export COLDPACK=${COLDPACK:-$PWD/build/coldpack} LOGGEN=${LOGGEN:-$PWD/build/loggen}
-export SHARED_DIR=${SHARED_DIR:-$(cd .. && pwd)/shared}
 pass=0; fail=0; skip=0; failed=()
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(tests/e2e/[0-9][0-9]-*.sh)

@@ -1,11 +1,23 @@
 /*
- * test_sigv4.c — replays every S3-applicable SigV4 vector in place from
- * $SHARED_DIR/testvectors/sigv4 (default ../shared, relative to the project
- * root): the AWS S3 API reference examples (header auth, presigned URL,
- * aws-chunked seed and chunk signatures), every case of the aws-c-auth suite
- * that does not normalise the path (header and presigned-query variants), and
- * the botocore-format suite cases outside normalize-path/. Asserts canonical
- * request, string to sign and signature (and the Authorization value).
+ * test_sigv4.c — replays two sets of SigV4 vectors and reports how many of
+ * each ran:
+ *
+ * - the project's own, tests/vectors/sigv4/NN-name/ (always; the test fails
+ *   without them): S3 requests signed by botocore, the aws cli's library, at
+ *   a fixed time with fixed credentials, made by
+ *   tests/vectors/sigv4/make-vectors.py (header auth and presigned URLs).
+ *   Asserts canonical request, string to sign, and the Authorization value or
+ *   the presigned query. $COLDPACK_SIGV4_VECTORS overrides where they are
+ *   (default: ../../tests/vectors/sigv4 from this binary, else
+ *   tests/vectors/sigv4 from the current directory).
+ * - the shared ones, in place from $SHARED_DIR/testvectors/sigv4 (default
+ *   ../shared from the current directory) when that directory exists; else
+ *   their tests are skipped: the AWS S3 API reference examples (header auth,
+ *   presigned URL, aws-chunked seed and chunk signatures), every case of the
+ *   aws-c-auth suite that does not normalise the path (header and
+ *   presigned-query variants), and the botocore-format suite cases outside
+ *   normalize-path/. Asserts canonical request, string to sign and signature
+ *   (and the Authorization value).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,15 +26,21 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "sigv4.h"
 
-static char vecdir[4096];
+static char vecdir[4096];          /* shared vectors; "" when absent */
+static char owndir[PATH_MAX + 64]; /* tests/vectors/sigv4 */
+
+/* vectors run per set, printed at the end */
+static size_t n_own, n_own_header, n_own_presign, n_s3_examples, n_aws_c_auth, n_botocore;
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -72,23 +90,75 @@ static void expect_eq(const char *cas, const char *what, const char *want, const
     }
 }
 
+static int is_dir(const char *p)
+{
+    DIR *d = opendir(p);
+    if (d)
+        closedir(d);
+    return d != NULL;
+}
+
 static int setup(void **state)
 {
-    const char *sd = getenv("SHARED_DIR");
-    snprintf(vecdir, sizeof vecdir, "%s/testvectors/sigv4", sd ? sd : "../shared");
-    DIR *d = opendir(vecdir);
-    if (!d) {
-        print_error("test vectors not found at %s (set SHARED_DIR)\n", vecdir);
+    const char *own = getenv("COLDPACK_SIGV4_VECTORS");
+    if (own) {
+        snprintf(owndir, sizeof owndir, "%s", own);
+    } else {
+        /* build/unit[-san]/test_sigv4 -> ../../tests/vectors/sigv4 */
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        owndir[0] = '\0';
+        if (n > 0) {
+            exe[n] = '\0';
+            for (int up = 0; up < 3; up++) {
+                char *sl = strrchr(exe, '/');
+                if (sl)
+                    *sl = '\0';
+            }
+            snprintf(owndir, sizeof owndir, "%s/tests/vectors/sigv4", exe);
+        }
+        if (!is_dir(owndir))
+            snprintf(owndir, sizeof owndir, "tests/vectors/sigv4");
+    }
+    if (!is_dir(owndir)) {
+        print_error("own test vectors not found at %s (set COLDPACK_SIGV4_VECTORS)\n", owndir);
         return -1;
     }
-    closedir(d);
+    const char *sd = getenv("SHARED_DIR");
+    snprintf(vecdir, sizeof vecdir, "%s/testvectors/sigv4", sd ? sd : "../shared");
+    if (!is_dir(vecdir)) {
+        print_message("shared vectors not found at %s: their tests are skipped\n", vecdir);
+        vecdir[0] = '\0';
+    }
     return 0;
 }
+
+static int teardown(void **state)
+{
+    print_message("sigv4 vectors run: own (botocore) %zu (%zu header, %zu presign)", n_own,
+                  n_own_header, n_own_presign);
+    if (vecdir[0])
+        print_message("; shared %zu: s3-examples %zu, aws-c-auth %zu x 2 variants, botocore "
+                      "suite %zu\n",
+                      n_s3_examples + n_aws_c_auth + n_botocore, n_s3_examples, n_aws_c_auth,
+                      n_botocore);
+    else
+        print_message("; shared 0 (absent)\n");
+    return 0;
+}
+
+/* Skips the calling test when the shared vectors are absent. */
+#define NEED_SHARED()                                                                              \
+    do {                                                                                           \
+        if (!vecdir[0])                                                                            \
+            skip();                                                                                \
+    } while (0)
 
 /* ---------------------------------------------------------- s3-examples --- */
 
 static void test_s3_examples(void **state)
 {
+    NEED_SHARED();
     char path[8192];
     snprintf(path, sizeof path, "%s/s3-examples/s3-sigv4-examples.json", vecdir);
     json_error_t jerr;
@@ -179,6 +249,7 @@ static void test_s3_examples(void **state)
         ncases++;
     }
     json_decref(root);
+    n_s3_examples = ncases;
     assert_int_equal(ncases, 6);
     assert_int_equal(failures, 0);
 }
@@ -298,6 +369,7 @@ static int ends_with(const char *s, const char *suf)
 
 static void test_aws_c_auth_suite(void **state)
 {
+    NEED_SHARED();
     char dir[8192];
     snprintf(dir, sizeof dir, "%s/suite-aws-c-auth/v4", vecdir);
     char **cases = NULL;
@@ -384,6 +456,7 @@ static void test_aws_c_auth_suite(void **state)
         ran++;
     }
     free(cases);
+    n_aws_c_auth = ran;
     print_message("aws-c-auth: %zu S3-applicable cases x 2 variants\n", ran);
     assert_true(ran >= 28);
     assert_int_equal(failures, 0);
@@ -393,6 +466,7 @@ static void test_aws_c_auth_suite(void **state)
 
 static void test_botocore_suite(void **state)
 {
+    NEED_SHARED();
     char dir[8192];
     snprintf(dir, sizeof dir, "%s/suite", vecdir);
     char *origins = slurpf("suite", "ORIGIN-PATHS.txt", NULL);
@@ -462,9 +536,141 @@ static void test_botocore_suite(void **state)
     }
     free(cases);
     free(origins);
+    n_botocore = ran;
     print_message("botocore suite: %zu cases outside normalize-path/\n", ran);
     assert_true(ran >= 24);
     assert_int_equal(failures, 0);
+}
+
+/* ------------------------------------------ own vectors (botocore) ----- */
+
+/* s without the space after each ',' (botocore writes ", " between the
+ * Authorization parts, coldpack ","; S3 accepts both). Malloc'd. */
+static char *no_comma_space(const char *s)
+{
+    char *o = malloc(strlen(s) + 1), *w = o;
+    for (const char *p = s; *p; p++) {
+        *w++ = *p;
+        if (*p == ',' && p[1] == ' ')
+            p++;
+    }
+    *w = '\0';
+    return o;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The '&'-separated parameters of a query, sorted and joined again: the
+ * order of a presigned URL's parameters is not signed. Malloc'd. */
+static char *sorted_params(const char *q)
+{
+    char *copy = strdup(q), *save = NULL, *tok;
+    char **v = NULL;
+    size_t n = 0;
+    for (tok = strtok_r(copy, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
+        v = realloc(v, (n + 1) * sizeof *v);
+        v[n++] = tok;
+    }
+    qsort(v, n, sizeof *v, str_cmp);
+    char *o = malloc(strlen(q) + 2), *w = o;
+    for (size_t i = 0; i < n; i++)
+        w += sprintf(w, "%s%s", i ? "&" : "", v[i]);
+    *w = '\0';
+    free(v);
+    free(copy);
+    return o;
+}
+
+static char *own_file(const char *cs, const char *name)
+{
+    char path[16384];
+    snprintf(path, sizeof path, "%s/%s/%s", owndir, cs, name);
+    return slurp(path, NULL);
+}
+
+/* Compares own file cs/name with got, both passed through norm first. */
+static void expect_own_norm(const char *cs, const char *name, const char *what,
+                            char *(*norm)(const char *), const char *got)
+{
+    char *want = own_file(cs, name);
+    char *w = want ? norm(want) : NULL;
+    char *g = norm(got);
+    expect_eq(cs, what, w, g);
+    free(g);
+    free(w);
+    free(want);
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static void test_own_vectors(void **state)
+{
+    char **cases = NULL;
+    size_t n = list_cases(owndir, &cases);
+    int before = failures;
+    for (size_t i = 0; i < n; i++) {
+        const char *cs = cases[i];
+        char path[16384];
+        snprintf(path, sizeof path, "%s/%s/request.json", owndir, cs);
+        json_error_t jerr;
+        json_t *req = json_load_file(path, 0, &jerr);
+        if (!req)
+            print_error("%s: %s\n", path, jerr.text);
+        assert_non_null(req);
+        sigv4_ctx_t c = {jstr(req, "access_key"), jstr(req, "secret_key"), jstr(req, "region"),
+                         jstr(req, "service"), jstr(req, "amz_date")};
+        json_t *hs = json_object_get(req, "headers");
+        size_t nh = json_array_size(hs);
+        sigv4_header_t *h = calloc(nh ? nh : 1, sizeof *h);
+        for (size_t j = 0; j < nh; j++) {
+            h[j].name = json_string_value(json_array_get(json_array_get(hs, j), 0));
+            h[j].value = json_string_value(json_array_get(json_array_get(hs, j), 1));
+        }
+        const char *kind = jstr(req, "kind");
+        assert_non_null(kind);
+        sigv4_out_t o;
+        if (strcmp(kind, "header") == 0) {
+            assert_int_equal(sigv4_sign(&c, jstr(req, "method"), jstr(req, "path"),
+                                        jstr(req, "query"), h, nh, jstr(req, "payload_hash"), &o),
+                             0);
+            expect_own_norm(cs, "authorization.txt", "authorization", no_comma_space,
+                            o.authorization);
+            n_own_header++;
+        } else if (strcmp(kind, "presign") == 0) {
+            int exp = (int)json_integer_value(json_object_get(req, "expires"));
+            assert_int_equal(sigv4_presign(&c, jstr(req, "method"), jstr(req, "path"),
+                                           jstr(req, "query"), h, nh, jstr(req, "payload_hash"),
+                                           exp, jstr(req, "session_token"), &o),
+                             0);
+            expect_own_norm(cs, "query.txt", "presigned query (parameters sorted)", sorted_params,
+                            o.query);
+            n_own_presign++;
+        } else {
+            fail_msg("%s: unknown kind %s", cs, kind);
+        }
+        char *want = own_file(cs, "canonical-request.txt");
+        expect_eq(cs, "canonical request", want, o.canonical_request);
+        free(want);
+        want = own_file(cs, "string-to-sign.txt");
+        expect_eq(cs, "string to sign", want, o.string_to_sign);
+        free(want);
+        sigv4_out_free(&o);
+        free(h);
+        json_decref(req);
+        free(cases[i]);
+        n_own++;
+    }
+    free(cases);
+    print_message("own vectors (botocore): %zu cases (%zu header, %zu presign)\n", n_own,
+                  n_own_header, n_own_presign);
+    assert_true(n_own >= 20);
+    assert_int_equal(failures, before);
 }
 
 /* ---------------------------------------------------- encoding details --- */
@@ -491,10 +697,9 @@ static void test_encoding(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_s3_examples),
-        cmocka_unit_test(test_aws_c_auth_suite),
-        cmocka_unit_test(test_botocore_suite),
+        cmocka_unit_test(test_own_vectors),      cmocka_unit_test(test_s3_examples),
+        cmocka_unit_test(test_aws_c_auth_suite), cmocka_unit_test(test_botocore_suite),
         cmocka_unit_test(test_encoding),
     };
-    return cmocka_run_group_tests_name("sigv4", tests, setup, NULL);
+    return cmocka_run_group_tests_name("sigv4", tests, setup, teardown);
 }

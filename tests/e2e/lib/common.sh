@@ -6,7 +6,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 COLDPACK=${COLDPACK:-$ROOT/build/coldpack}
 LOGGEN=${LOGGEN:-$ROOT/build/loggen}
-SHARED_DIR=${SHARED_DIR:-$(cd "$ROOT/.." && pwd)/shared}
 T=$(mktemp -d /tmp/coldpack-e2e.XXXXXX)
 _cleanup_fns=()
 on_exit() { _cleanup_fns+=("$1"); }

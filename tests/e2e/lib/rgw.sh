@@ -1,21 +1,21 @@
 # tests/e2e/lib/rgw.sh — start/stop a private Ceph RGW for one e2e script.
 #
-# Source it, then `rgw_start` (skips the test with exit 77 when radosgw is not
-# installed). It runs ../shared/tools/rgw/start with RGW_DATA in a mktemp dir
-# and an RGW_PORT of its own, installs a trap that stops exactly those daemons
-# (../shared/tools/rgw/stop, WIPE=1), and exports:
+# Source it, then `rgw_start` (skips the test with exit 77 when radosgw or
+# the aws cli is not installed). It runs the project's own launcher,
+# tests/e2e/lib/rgw-launch.sh, on a cluster directory inside an RGW_DATA of
+# mktemp and an RGW_PORT of its own, installs a trap that stops exactly those
+# daemons and deletes RGW_DATA, and exports:
 #   RGW_ENDPOINT  http://127.0.0.1:PORT
 #   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION
 #   rgw_aws ...   aws cli against it (s3api ...)
-# SHARED_DIR overrides where shared/ is (default: ../shared from the repo root).
 
 RGW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-SHARED_DIR=${SHARED_DIR:-$RGW_ROOT/../shared}
-RGW_TOOLS=$SHARED_DIR/tools/rgw
+RGW_LAUNCH=$RGW_ROOT/tests/e2e/lib/rgw-launch.sh
 
 rgw_stop() {
     if [ -n "${RGW_DATA:-}" ] && [ -d "$RGW_DATA" ]; then
-        RGW_DATA=$RGW_DATA WIPE=1 "$RGW_TOOLS/stop" >/dev/null 2>&1 || true
+        "$RGW_LAUNCH" stop "$RGW_DATA/cluster" >/dev/null 2>&1 || true
+        rm -rf -- "$RGW_DATA"
     fi
 }
 
@@ -30,8 +30,8 @@ e2e_cleanup() {
 }
 
 rgw_start() {
-    if ! command -v radosgw >/dev/null 2>&1 || [ ! -x "$RGW_TOOLS/start" ]; then
-        echo "SKIP: radosgw or $RGW_TOOLS/start not available"
+    if ! command -v radosgw >/dev/null 2>&1; then
+        echo "SKIP: radosgw not installed (Debian packages radosgw ceph-mon ceph-osd ceph-common)"
         exit 77
     fi
     if ! command -v aws >/dev/null 2>&1; then
@@ -45,7 +45,7 @@ rgw_start() {
     export RGW_PORT
     # scripts that use lib/common.sh register e2e_cleanup with on_exit instead
     [ "${RGW_NO_TRAP:-0}" = 1 ] || trap e2e_cleanup EXIT
-    if ! RGW_DATA=$RGW_DATA RGW_PORT=$RGW_PORT "$RGW_TOOLS/start" >"$RGW_DATA/start.log" 2>&1; then
+    if ! "$RGW_LAUNCH" start "$RGW_DATA/cluster" "$RGW_PORT" >"$RGW_DATA/start.log" 2>&1; then
         echo "rgw start failed:"; tail -20 "$RGW_DATA/start.log"
         return 1
     fi
