@@ -18,16 +18,15 @@ LAYERS=(cli jobs pipeline services base)
 declare -A MODULES=(
     [cli]="main cli cmd"
     [jobs]="job"
-    [pipeline]="pack restore codec"
+    [pipeline]="pack restore"
     # sources, stores (with S3 and its signer), catalog, manifest, index, notify
     [services]="source store s3 sigv4 catalog manifest index notify"
-    [base]="util log config pool ratelimit lock array strbuf child objkey pathsafe age bech32"
+    # codec: one block in, one gzip member / zstd frame out; no I/O
+    [base]="util log config pool ratelimit lock array strbuf child objkey pathsafe age bech32 codec"
 )
 # Violations present when this check was added, tolerated until src/ is fixed
 # (reported, not failed); "FILE -> HEADER". Remove an entry once it is fixed.
-KNOWN=(
-    "index.c -> codec.h"
-)
+KNOWN=()
 
 # layer_of NAME: prints the layer of module NAME (file name without .c/.h)
 layer_of() {
