@@ -76,4 +76,74 @@ int catalog_restore_status(catalog_t *c, const char *key, char *buf, size_t bufs
 /* Print the last n runs and unit totals (for `status`). */
 int catalog_print_status(catalog_t *c, int n);
 
+/* ---- read-only queries for status, ls --json, estimate and report ----
+ * Callbacks of the functions below run with the catalog's lock held: they
+ * must not call back into the catalog. Strings they get live only for the
+ * call. Any thread; calls are serialised like the rest. */
+
+/* A run with its totals (volumes and bytes of the objects it wrote, units
+ * of its date recorded complete). started/finished are Unix seconds,
+ * finished 0 while running (or when it died). */
+typedef struct catalog_run {
+    const char *run_id, *date, *status; /* status: running|ok|warnings|partial|failed */
+    int64_t started, finished;
+    int volumes, units;
+    int64_t bytes;
+    const char *manifest_key; /* NULL when none yet */
+} catalog_run_t;
+
+/* Runs with from <= date <= until (NULL = open), newest first (by run id),
+ * at most limit (<= 0: all). fn returning non-zero stops early. 0 or -1. */
+int catalog_runs(catalog_t *c, const char *from, const char *until, int limit,
+                 int (*fn)(void *ctx, const catalog_run_t *r), void *ctx);
+
+/* Whole-catalog (or from..until) totals: what estimate and report start from. */
+typedef struct catalog_totals {
+    int64_t days;        /* distinct dates with a complete unit */
+    int64_t units;       /* complete units */
+    int64_t tenants;     /* distinct tenants with data */
+    int64_t tenant_days; /* distinct (tenant, date) with data */
+    int64_t bytes_in;    /* bytes read, summed over complete units */
+    int64_t data_objects, data_bytes;
+    int64_t index_objects, index_bytes;
+    int64_t manifests;                              /* runs with a manifest */
+    int64_t tenant_data_objects, tenant_data_bytes; /* of tenant (when asked), else 0 */
+    int64_t tenant_tenant_days;
+} catalog_totals_t;
+
+/* Fill *t for from <= date <= until (NULL = open); tenant (NULL = none)
+ * fills the tenant_* members for that tenant. Returns 0 or -1. */
+int catalog_totals(catalog_t *c, const char *from, const char *until, const char *tenant,
+                   catalog_totals_t *t);
+
+/* One night: the units and objects of date, and the runs that worked on it. */
+typedef struct catalog_day {
+    const char *date;
+    int64_t bytes_in, stored; /* stored: data objects' bytes */
+    int units, volumes;
+    int runs, runs_failed, runs_warned; /* warned: warnings or partial */
+    int64_t duration;                   /* seconds, summed over finished runs */
+    const char *last_status;            /* of the newest run of the date, NULL = none */
+} catalog_day_t;
+
+/* Each date with a run or a unit in from..until, oldest first. 0 or -1. */
+int catalog_days(catalog_t *c, const char *from, const char *until,
+                 int (*fn)(void *ctx, const catalog_day_t *d), void *ctx);
+
+/* Totals per tenant or per source over from..until. */
+typedef struct catalog_group {
+    const char *name;
+    int64_t bytes_in, stored;
+    int units, volumes;
+} catalog_group_t;
+
+enum catalog_group_by { CATALOG_BY_TENANT = 0, CATALOG_BY_SOURCE = 1 };
+
+/* Call fn for each tenant (or source), largest stored first. 0 or -1. */
+int catalog_groups(catalog_t *c, int by, const char *from, const char *until,
+                   int (*fn)(void *ctx, const catalog_group_t *g), void *ctx);
+
+/* The date of the oldest run ("" when none) into out[11]. 0 or -1. */
+int catalog_first_date(catalog_t *c, char out[11]);
+
 #endif

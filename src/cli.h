@@ -44,11 +44,31 @@ typedef union cli_args {
     } check;
     run_opts_t run; /* date NULL = yesterday; quiet comes from the global -q */
     struct {
-        int n; /* how many runs, default 10 */
+        int n;            /* how many runs, default 10 */
+        int json;         /* --json */
+        int check;        /* --check: monitoring-plugin exit codes */
+        const char *date; /* --check's night, NULL = yesterday */
     } status;
     struct {
         const char *tenant, *from, *until, *source; /* NULL = any */
+        int json;                                   /* --json */
     } ls;
+    struct {
+        const char *daily;                 /* --daily SIZE: flag mode; NULL = catalog */
+        double ratio;                      /* --ratio, 0 = catalog's (flag mode: required) */
+        int days;                          /* --days, 0 = [retention] days */
+        int64_t part_size, volume_size;    /* 0 = config's */
+        int64_t index_size;                /* --index-size, flag mode; 0 = 64 KiB */
+        double tenants;                    /* --tenants, 0 = catalog's or 1 */
+        int restore_days;                  /* --restore-days, default 7 */
+        const char *tenant, *from, *until; /* catalog mode's scope; NULL = all */
+        int json;
+    } estimate;
+    struct {
+        const char *html;  /* --html FILE */
+        int days;          /* --days N, default 30 */
+        const char *until; /* --until D, default yesterday */
+    } report;
     restore_opts_t restore;
     struct {
         int deep;
@@ -117,5 +137,9 @@ int cmd_verify_parse(int argc, char **argv, cli_args_t *a);
 int cmd_verify(const cli_env_t *env, cli_args_t *a);
 int cmd_catalog_parse(int argc, char **argv, cli_args_t *a);
 int cmd_catalog(const cli_env_t *env, cli_args_t *a);
+int cmd_estimate_parse(int argc, char **argv, cli_args_t *a);
+int cmd_estimate(const cli_env_t *env, cli_args_t *a);
+int cmd_report_parse(int argc, char **argv, cli_args_t *a);
+int cmd_report(const cli_env_t *env, cli_args_t *a);
 
 #endif

@@ -29,7 +29,7 @@ struct parse {
     char err[512];
     int err_line;
     char cur_section[256];
-    int plain_line[6];  /* first line of each plain section, to refuse repeats */
+    int plain_line[7];  /* first line of each plain section, to refuse repeats */
     size_t sources_cap; /* allocated entries of c->sources */
     /* keys seen in the current section, to refuse duplicates */
     char seen[64][64];
@@ -181,7 +181,8 @@ static int valid_name(const char *s)
 
 static int begin_section(struct parse *p, const char *section)
 {
-    static const char *const plain[] = {"store", "catalog", "pack", "retention", "run", "notify"};
+    static const char *const plain[] = {"store", "catalog", "pack",  "retention",
+                                        "run",   "notify",  "prices"};
     char name[256];
     size_t n;
 
@@ -229,7 +230,7 @@ static int begin_section(struct parse *p, const char *section)
     }
     return fail(p,
                 "unknown section [%s]; expected [store], [catalog], [pack], [retention], "
-                "[run], [notify] or [source \"NAME\"]",
+                "[run], [notify], [prices] or [source \"NAME\"]",
                 section);
 }
 
@@ -401,6 +402,38 @@ static int handle_source(struct parse *p, const char *sec, const char *key, cons
                 key, s->name);
 }
 
+const char *const config_price_keys[CONFIG_NPRICES] = {
+    "storage_gb_month",      "put_per_1000",
+    "standard_gb_month",     "standard_put_per_1000",
+    "retrieval_standard_gb", "retrieval_standard_per_1000",
+    "retrieval_bulk_gb",     "retrieval_bulk_per_1000",
+    "transfer_out_gb"};
+
+/* [prices]: overrides of estimate.c's list prices, USD, >= 0. */
+static int handle_prices(struct parse *p, const char *sec, const char *key, const char *v)
+{
+    char *end;
+    double d;
+
+    for (int i = 0; i < CONFIG_NPRICES; i++) {
+        if (strcmp(key, config_price_keys[i]))
+            continue;
+        errno = 0;
+        d = strtod(v, &end);
+        if (errno || end == v || *end || !(d >= 0 && d < 1e6))
+            BAD("a price in USD such as 0.00099");
+        p->c->prices.v[i] = d;
+        p->c->prices.set |= 1u << i;
+        return 1;
+    }
+    return fail(p,
+                "unknown key \"%s\" in [prices]; expected storage_gb_month, put_per_1000, "
+                "standard_gb_month, standard_put_per_1000, retrieval_standard_gb, "
+                "retrieval_standard_per_1000, retrieval_bulk_gb, retrieval_bulk_per_1000, "
+                "transfer_out_gb",
+                key);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *v)
 {
     struct parse *p = user;
@@ -476,6 +509,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         }
         return fail(p, "unknown key \"%s\" in [notify]; expected command, webhook, on", key);
     }
+    if (!strcmp(sec, "prices"))
+        return handle_prices(p, sec, key, v);
     return fail(p, "internal: unhandled section [%s]", section);
 }
 

@@ -12,6 +12,22 @@
 
 enum tenant_rule { TENANT_DIR = 1, TENANT_FIXED = 2 };
 
+/* [prices] keys, USD (estimate.c holds the list-price defaults). */
+enum config_price {
+    PRICE_STORAGE_GB_MONTH,      /* the data storage class, per GB-month */
+    PRICE_PUT_PER_1000,          /* PUT/COPY/POST/LIST to that class */
+    PRICE_STANDARD_GB_MONTH,     /* STANDARD (indexes, manifests, overhead) */
+    PRICE_STANDARD_PUT_PER_1000, /* PUT to STANDARD */
+    PRICE_RETRIEVAL_STANDARD_GB, /* thaw, Standard tier, per GB */
+    PRICE_RETRIEVAL_STANDARD_PER_1000,
+    PRICE_RETRIEVAL_BULK_GB, /* thaw, Bulk tier, per GB */
+    PRICE_RETRIEVAL_BULK_PER_1000,
+    PRICE_TRANSFER_OUT_GB, /* data transfer out, per GB */
+    CONFIG_NPRICES
+};
+/* The key name of each enum config_price, for the config and messages. */
+extern const char *const config_price_keys[CONFIG_NPRICES];
+
 typedef struct config_source {
     char *name;
     char *path; /* contains {date} */
@@ -69,6 +85,10 @@ typedef struct config {
         char *webhook;
         int always; /* 0 = on failure only */
     } notify;
+    struct {
+        double v[CONFIG_NPRICES]; /* USD, valid where set */
+        unsigned set;             /* bit i: v[i] was given in [prices] */
+    } prices;
     config_source_t *sources;
     int nsources;
 } config_t;

@@ -32,11 +32,15 @@ static const cli_cmd_t commands[] = {
      "[--date YYYY-MM-DD] [--source NAME] [--deadline HH:MM[:SS]]",
      "back up one day (default: yesterday, local time), idempotently\n"
      "With the global -q a successful run prints nothing; warnings and errors still do."},
-    {"status", cmd_status_parse, cmd_status, CMD_CONFIG | CMD_RDONLY, "[-n N]",
-     "show the last N runs (default 10)"},
+    {"status", cmd_status_parse, cmd_status, CMD_CONFIG | CMD_RDONLY,
+     "[-n N] [--json] | --check [--date YYYY-MM-DD]",
+     "show the last N runs (default 10); --json as a JSON array\n"
+     "--check: one line for a monitoring system (Nagios/Icinga plugin codes) about last\n"
+     "night (or --date): exit 0 OK (complete), 1 WARNING (warnings, partial, still\n"
+     "running), 2 CRITICAL (failed or no run), 3 UNKNOWN (catalog unreadable)"},
     {"ls", cmd_ls_parse, cmd_ls, CMD_CONFIG | CMD_RDONLY,
-     "[--tenant T] [--date D | --from D --until D] [--source S]",
-     "list the backed-up volumes the catalog knows"},
+     "[--tenant T] [--date D | --from D --until D] [--source S] [--json]",
+     "list the backed-up volumes the catalog knows (--json: a JSON array)"},
     {"restore", cmd_restore_parse, cmd_restore, CMD_CONFIG,
      "--tenant T (--date D | --from D --until D) --to DIR\n"
      "[--source S] [--path GLOB] [--tier bulk|standard|expedited] [--days N]\n"
@@ -48,6 +52,19 @@ static const cli_cmd_t commands[] = {
      "check the manifest hash chain and every catalogued object (--deep: re-hash)"},
     {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG, "rebuild",
      "recreate the catalog from the store alone"},
+    {"estimate", cmd_estimate_parse, cmd_estimate, CMD_CONFIG | CMD_RDONLY,
+     "[--daily SIZE --ratio R] [--days N] [--part-size SIZE] [--volume-size SIZE]\n"
+     "[--index-size SIZE] [--tenants N] [--tenant T] [--restore-days N]\n"
+     "[--from D] [--until D] [--json]",
+     "monthly S3 cost at steady state (storage, requests, per-object overhead, indexes)\n"
+     "and a one-tenant restore, from the catalog's real figures, or from --daily and\n"
+     "--ratio before the first run. Prices: AWS us-east-1 list, overridden by [prices].\n"
+     "Warns when part requests exceed 10% of the storage bill."},
+    {"report", cmd_report_parse, cmd_report, CMD_CONFIG | CMD_RDONLY,
+     "--html FILE [--days N] [--until D]",
+     "write a self-contained HTML report (mode 0600) of the last N nights (default 30)\n"
+     "up to D (default yesterday): nightly bytes and duration, tenants and sources,\n"
+     "failures, missing nights, storage growth and the cost projection"},
     {"help", help_parse, help_exec, 0, "[COMMAND]", "show the commands, or COMMAND's usage"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

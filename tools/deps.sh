@@ -30,6 +30,8 @@ case $group in
       radosgw ceph-mon ceph-osd ceph-common uuid-runtime
       # e2e 14-install: man -l rendering, systemd-analyze verify
       man-db groff-base systemd
+      # e2e 16-report: render the HTML report headless
+      chromium
       # benchmarks
       pigz restic hyperfine time linux-perf
     )
