@@ -17,7 +17,8 @@ SRC=${1:-src}
 LAYERS=(cli jobs pipeline services base)
 declare -A MODULES=(
     [cli]="main cli cmd"
-    [jobs]="job"
+    # report, estimate: what the catalog holds, rendered as HTML / priced
+    [jobs]="job report estimate"
     [pipeline]="pack restore"
     # sources, stores (with S3 and its signer), catalog, manifest, index, notify
     [services]="source store s3 sigv4 catalog manifest index notify"
