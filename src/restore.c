@@ -63,7 +63,9 @@ struct deflink {
     char *dest;   /* the volume's directory below stagefd */
     char *path;   /* the link, below dest (clean: no "." or empty components) */
     char *target; /* as archived */
+    char *key;    /* the volume it came from */
     int made;     /* created on disk */
+    int refused;  /* named as refused: a path through it is refused too */
 };
 
 struct restore {
@@ -121,6 +123,7 @@ void restore_free(restore_t *r)
         free(r->links[i].dest);
         free(r->links[i].path);
         free(r->links[i].target);
+        free(r->links[i].key);
     }
     free(r->dirs);
     free(r->links);
@@ -531,7 +534,8 @@ static int through_link(const restore_t *r, const char *dest, const char *clean)
     return 0;
 }
 
-static int defer_link(restore_t *r, const char *dest, const char *clean, const char *target)
+static int defer_link(restore_t *r, const char *key, const char *dest, const char *clean,
+                      const char *target)
 {
     struct deflink *l;
 
@@ -541,11 +545,13 @@ static int defer_link(restore_t *r, const char *dest, const char *clean, const c
     l->dest = strdup(dest);
     l->path = strdup(clean);
     l->target = strdup(target);
-    l->made = 0;
-    if (!l->dest || !l->path || !l->target) {
+    l->key = strdup(key);
+    l->made = l->refused = 0;
+    if (!l->dest || !l->path || !l->target || !l->key) {
         free(l->dest);
         free(l->path);
         free(l->target);
+        free(l->key);
         return -1;
     }
     r->nlinks++;
@@ -659,7 +665,7 @@ static int write_entry(restore_t *r, struct archive *a, struct archive_entry *e,
         goto out;
     }
     if (type == AE_IFLNK && !hl) {
-        if (defer_link(r, v->dest, clean.buf, archive_entry_symlink(e)) < 0) {
+        if (defer_link(r, v->key, v->dest, clean.buf, archive_entry_symlink(e)) < 0) {
             log_error("restore: out of memory");
             goto out;
         }
@@ -786,12 +792,24 @@ restore_rc_t restore_volume(restore_t *r, const restore_volume_t *v, restore_sta
 
 /* ---- restore_finish: deferred symlinks, directory modes and times ---- */
 
-/* Does symlink `path` (clean, below destfd) -> `target` stay inside destfd
- * when resolved against the tree as it is now? Links met on the way are
- * followed (at most MAX_HOPS); a component that does not exist is taken
- * lexically, but ".." after one is refused (its meaning would depend on
- * what is created there later). 1 inside, 0 not. */
-static int link_stays_inside(int destfd, const char *path, const char *target)
+/* Was a symlink at path (clean) below dest refused? */
+static int refused_link(const restore_t *r, const char *dest, const char *path)
+{
+    for (size_t i = 0; i < r->nlinks; i++)
+        if (r->links[i].refused && !strcmp(r->links[i].dest, dest) &&
+            !strcmp(r->links[i].path, path))
+            return 1;
+    return 0;
+}
+
+/* Does symlink `path` (clean, below destfd, the directory dest) -> `target`
+ * stay inside destfd when resolved against the tree as it is now? Links met
+ * on the way are followed (at most MAX_HOPS); a component that does not
+ * exist is taken lexically, but ".." after one, or a component that is a
+ * refused link, is refused (its meaning would depend on what is created
+ * there later). 1 inside, 0 not. */
+static int link_stays_inside(const restore_t *r, const char *dest, int destfd, const char *path,
+                             const char *target)
 {
     strbuf_t cur = STRBUF_INIT(PATH_MAX - 1), rest = STRBUF_INIT(16 * PATH_MAX),
              tmp = STRBUF_INIT(0);
@@ -830,7 +848,7 @@ static int link_stays_inside(int destfd, const char *path, const char *target)
         if (missing)
             continue;
         if (fstatat(destfd, cur.buf, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-            if (errno != ENOENT)
+            if (errno != ENOENT || refused_link(r, dest, cur.buf))
                 goto out;
             missing = 1;
             continue;
@@ -881,10 +899,11 @@ static int link_parent(const restore_t *r, const struct deflink *l, int *destfd,
     return fd;
 }
 
-static void link_refuse(const struct deflink *l, const char *why, restore_stats_t *st)
+static void link_refuse(struct deflink *l, const char *why, restore_stats_t *st)
 {
-    printf("REFUSED %s: symlink \"%s\" -> \"%s\": %s\n", l->dest, l->path, l->target, why);
-    log_warn("restore: %s: refused symlink \"%s\" -> \"%s\": %s", l->dest, l->path, l->target, why);
+    printf("REFUSED %s: entry \"%s\": symlink to \"%s\" %s\n", l->key, l->path, l->target, why);
+    log_warn("restore: %s: refused symlink \"%s\" -> \"%s\": %s", l->key, l->path, l->target, why);
+    l->refused = 1;
     st->refused++;
 }
 
@@ -897,11 +916,12 @@ static void make_links(restore_t *r, restore_stats_t *st)
         const char *base;
         int destfd, pfd = link_parent(r, l, &destfd, &base);
         if (pfd < 0)
-            link_refuse(l, "its directory is not a plain directory", st);
-        else if (!link_stays_inside(destfd, l->path, l->target))
+            link_refuse(l, "in a path that is not a plain directory", st);
+        else if (!link_stays_inside(r, l->dest, destfd, l->path, l->target))
             link_refuse(l, "resolves outside the restore target (through other links)", st);
         else if (symlinkat(l->target, pfd, base) < 0)
-            link_refuse(l, strerror(errno), st);
+            link_refuse(
+                l, errno == EEXIST ? "collides with an entry already there" : strerror(errno), st);
         else
             l->made = 1;
         if (pfd >= 0)
@@ -921,7 +941,7 @@ static void make_links(restore_t *r, restore_stats_t *st)
             if (!l->made)
                 continue;
             pfd = link_parent(r, l, &destfd, &base);
-            if (pfd < 0 || !link_stays_inside(destfd, l->path, l->target)) {
+            if (pfd < 0 || !link_stays_inside(r, l->dest, destfd, l->path, l->target)) {
                 if (pfd >= 0)
                     unlinkat(pfd, base, 0);
                 l->made = 0;
