@@ -8,7 +8,9 @@
  * the range end, told apart by looking like a date. So when a target is given
  * otherwise too (a second --to, or --target), a --to that is a valid
  * YYYY-MM-DD date is still taken as the range end, with a warning naming
- * --until. Declining the confirmation prompt exits 1 ("restore cancelled").
+ * --until. Declining the confirmation prompt exits 1 ("restore cancelled",
+ * decided by job_restore). --overwrite lets files already in the target be
+ * replaced; --same-owner (root only, refused otherwise) restores owners.
  */
 #include "cli.h"
 #include "job.h"
@@ -79,6 +81,8 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
                                          {"wait", no_argument, NULL, 'w'},
                                          {"yes", no_argument, NULL, 'y'},
                                          {"dry-run", no_argument, NULL, 'n'},
+                                         {"overwrite", no_argument, NULL, 'O'},
+                                         {"same-owner", no_argument, NULL, 'S'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     restore_opts_t *o = &a->restore;
@@ -87,7 +91,7 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
 
     o->days = 7;
     o->tier = "Bulk";
-    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSh", opts, NULL)) != -1) {
         switch (c) {
         case 'T':
             o->tenant = optarg;
@@ -146,6 +150,17 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
         case 'n':
             o->dry_run = 1;
             break;
+        case 'O':
+            o->overwrite = 1;
+            break;
+        case 'S':
+            if (geteuid() != 0) {
+                log_error("restore: --same-owner needs root (files are restored owned by you "
+                          "without it)");
+                return CLI_BAD;
+            }
+            o->same_owner = 1;
+            break;
         default:
             return cli_opt_default(c);
         }
@@ -168,15 +183,5 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
 
 int cmd_restore(const cli_env_t *env, cli_args_t *a)
 {
-    const restore_opts_t *o = &a->restore;
-    int code = job_restore(env->cfg, o);
-
-    /* job_restore returns EXIT_USAGE when it does not get to proceed: on a
-     * terminal that is the operator answering no (or EOF) to "Proceed?",
-     * which is no usage error; off a terminal without --yes it is one. */
-    if (code == EXIT_USAGE && !o->yes && !o->dry_run && isatty(STDIN_FILENO)) {
-        log_warn("restore cancelled: nothing was requested or written");
-        code = EXIT_FAIL;
-    }
-    return code;
+    return job_restore(env->cfg, &a->restore);
 }

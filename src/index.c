@@ -2,24 +2,40 @@
  * index.c — read a volume index (vol-NNNN.index.json.gz: one gzip member of
  * JSON, hot class). Shared by restore (glob filter, block table) and catalog
  * rebuild. The gzip trailer's ISIZE sizes the buffer, bounded so that a
- * damaged index cannot make us allocate gigabytes.
+ * damaged index cannot make us allocate gigabytes. index_load_verified
+ * checks the bytes against the catalog before parsing; index_describes and
+ * index_covers_tar decide whether a parsed index may be believed.
  */
 #include "index.h"
 
 #include "codec.h"
 #include "log.h"
+#include "objkey.h"
+#include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-json_t *index_load(store_t *s, const char *key)
+static json_t *load(store_t *s, const char *key, const char *sha256, int64_t size)
 {
     unsigned char *gz = NULL;
     size_t gzlen;
     json_t *j = NULL;
     json_error_t err;
+    char got[65];
 
     if (store_get_buf(s, key, 1u << 30, &gz, &gzlen) < 0)
         return NULL;
+    if (sha256) {
+        util_sha256_buf(gz, gzlen, got);
+        if ((int64_t)gzlen != size || strcmp(got, sha256)) {
+            log_warn("index %s failed verification: SHA-256 %s, expected %s; size %zu, expected "
+                     "%lld",
+                     key, got, sha256, gzlen, (long long)size);
+            free(gz);
+            return NULL;
+        }
+    }
     /* The index is one gzip member; its size is in the trailer (ISIZE). */
     if (gzlen >= 18) {
         size_t isize = (size_t)gz[gzlen - 4] | (size_t)gz[gzlen - 3] << 8 |
@@ -48,4 +64,82 @@ json_t *index_load(store_t *s, const char *key)
     }
     free(gz);
     return j;
+}
+
+json_t *index_load(store_t *s, const char *key)
+{
+    return load(s, key, NULL, 0);
+}
+
+json_t *index_load_verified(store_t *s, const char *key, const char *sha256, int64_t size)
+{
+    if (!sha256) {
+        log_warn("index %s: no SHA-256 recorded for it; not trusted", key);
+        return NULL;
+    }
+    return load(s, key, sha256, size);
+}
+
+static int str_is(json_t *o, const char *field, const char *want)
+{
+    const char *v = json_string_value(json_object_get(o, field));
+
+    return v && want && !strcmp(v, want);
+}
+
+int index_describes(json_t *idx, const char *key, const char *tenant, const char *date,
+                    const char *source, int volno, const char *sha256, int64_t size)
+{
+    json_t *obj = json_object_get(idx, "object");
+
+    return idx && objkey_name_ok(tenant) && objkey_name_ok(source) && objkey_name_ok(date) &&
+           str_is(idx, "tenant", tenant) && str_is(idx, "date", date) &&
+           str_is(idx, "source", source) &&
+           json_integer_value(json_object_get(idx, "volume")) == volno && str_is(obj, "key", key) &&
+           str_is(obj, "sha256", sha256) &&
+           json_integer_value(json_object_get(obj, "size")) == size;
+}
+
+struct span {
+    int64_t tar, data, size;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+    const struct span *x = a, *y = b;
+
+    return (x->tar > y->tar) - (x->tar < y->tar);
+}
+
+int index_covers_tar(json_t *idx)
+{
+    json_t *files = json_object_get(idx, "files"), *f;
+    int64_t tar_size =
+                json_integer_value(json_object_get(json_object_get(idx, "object"), "tar_size")),
+            end = 0;
+    size_t n = json_array_size(files), i;
+    struct span *sp;
+    int ok = 1;
+
+    if (!n || tar_size <= 0)
+        return 0;
+    sp = calloc(n, sizeof *sp);
+    if (!sp)
+        return 0;
+    json_array_foreach(files, i, f)
+    {
+        sp[i].tar = json_integer_value(json_object_get(f, "tar_offset"));
+        sp[i].data = json_integer_value(json_object_get(f, "data_offset"));
+        sp[i].size = json_integer_value(json_object_get(f, "size"));
+    }
+    qsort(sp, n, sizeof *sp, span_cmp);
+    for (i = 0; ok && i < n; i++) {
+        ok =
+            sp[i].tar == end && sp[i].data > sp[i].tar && sp[i].size >= 0 && sp[i].size <= tar_size;
+        end = sp[i].data + (sp[i].size + 511) / 512 * 512;
+    }
+    /* then the end-of-archive: two zero blocks, padded at most to a 10 KiB record */
+    ok = ok && end + 1024 <= tar_size && tar_size - end <= 10240;
+    free(sp);
+    return ok;
 }

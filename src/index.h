@@ -1,5 +1,11 @@
 /*
- * index.h — volume indexes (format in docs/formats.md).
+ * index.h — volume indexes (format in docs/formats.md). An index is hot
+ * and replaceable by whoever can write the store: restore trusts one only
+ * once index_load_verified matched it against the catalog's SHA-256 and
+ * size, index_describes tied it to the volume being restored, and (for the
+ * --path filter) index_covers_tar showed its file list accounts for the
+ * whole tar. All functions are thread-safe and keep no pointer to their
+ * arguments.
  */
 #ifndef COLDPACK_INDEX_H
 #define COLDPACK_INDEX_H
@@ -7,10 +13,23 @@
 #include "store.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 /* Fetch and parse the index object key. Returns a new reference (caller
  * json_decref's it), or NULL after logging why (missing, damaged, not JSON).
  * Thread-safety: any thread. */
 json_t *index_load(store_t *s, const char *key);
+/* index_load, but the object must first have exactly size bytes and the
+ * SHA-256 sha256 (hex); NULL after logging otherwise. */
+json_t *index_load_verified(store_t *s, const char *key, const char *sha256, int64_t size);
+/* 1 when idx names this volume: tenant, date, source and volume number
+ * equal the arguments (each valid, objkey_name_ok), object.key is key and
+ * object.sha256 / object.size are sha256 / size. 0 otherwise. */
+int index_describes(json_t *idx, const char *key, const char *tenant, const char *date,
+                    const char *source, int volno, const char *sha256, int64_t size);
+/* 1 when the entries of idx tile its tar (sorted by tar_offset, each starts
+ * where the previous one's data ends, from 0 to the end-of-archive blocks
+ * within object.tar_size), so no entry was left out; 0 otherwise. */
+int index_covers_tar(json_t *idx);
 
 #endif

@@ -46,6 +46,8 @@ typedef struct restore_opts {
     int yes;               /* proceed without asking; without it restore asks on a terminal */
     int wait;
     int dry_run;
+    int overwrite;  /* replace files already in the target (else they are refused) */
+    int same_owner; /* restore archived owners (root only; cmd_restore checks) */
 } restore_opts_t;
 
 int job_restore(const config_t *cfg, const restore_opts_t *o);

@@ -2,22 +2,31 @@
  * restore.c — the restore pipeline for one volume (contract in restore.h),
  * the reading mirror of pack.c:
  *
- *   fetch:   store_get streams the object into a spool file while SHA-256
- *            and size are computed; a mismatch stops here, and the block
- *            table is replayed block by block to name the first damaged one.
- *   decode:  with a block table that tiles the object, blocks are
- *            decompressed on the pool, a window of 2 × threads + 2 ahead of
- *            the reader, and handed to libarchive in order through its read
- *            callback (like pack.c's in-order drain, reversed). Without one,
- *            libarchive's single-threaded gzip/zstd filters read the spool.
- *   extract: each entry passes pathsafe_refusal (names) and
- *            pathsafe_walk_ok (nothing written through a symlink on disk);
- *            libarchive's SECURE_SYMLINKS | SECURE_NODOTDOT stay on as a
- *            second line. Refused entries are named on stdout and skipped.
+ *   fetch:   store_get streams the object into the spool file (created
+ *            O_EXCL | O_NOFOLLOW in the private staging directory) while
+ *            SHA-256 and size are computed; a mismatch stops here, and the
+ *            block table is replayed block by block to name the first
+ *            damaged one.
+ *   decode:  with a block table that tiles the object within the index's
+ *            block_size, blocks are decompressed on the pool, a window of
+ *            2 × threads + 2 ahead of the reader, and handed to libarchive in
+ *            order through its read callback. Without one (or when the table
+ *            claims more than RESTORE_MAX_BLOCK), libarchive's
+ *            single-threaded gzip/zstd filters read the spool.
+ *   extract: each entry passes pathsafe_refusal (names); then it is written
+ *            by us, not by archive_write_disk: every parent is opened with
+ *            openat(O_NOFOLLOW | O_DIRECTORY) from the staging fd, files are
+ *            created O_EXCL | O_NOFOLLOW, hardlinks only to regular files
+ *            already extracted. Symlinks are only recorded; restore_finish
+ *            creates them once every file exists, each after resolving its
+ *            target against the tree (links followed, up to 40 hops), and
+ *            rechecks all of them until none leads outside its volume's
+ *            directory. Refused entries are named on stdout and skipped.
  *
- * Directory mtimes are collected and applied by restore_finish, after every
- * volume: a later volume adding files to a directory would otherwise leave
- * it with today's time.
+ * Modes: archived mode & 0777 & ~umask (setuid, setgid, sticky never);
+ * owner only with same_owner. Directory modes and mtimes are applied by
+ * restore_finish, after every volume: a later volume adding files to a
+ * directory would otherwise leave it with today's time (or unwritable).
  */
 #include "restore.h"
 
@@ -41,35 +50,62 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_BLOCK_TAR (256 << 20) /* a block table row decompressing to more is refused */
+#define MAX_HOPS 40 /* symlinks followed while resolving one target, as the kernel */
 
-struct dirtime {
-    char *path;
+struct dirmeta {
+    char *path; /* below stagefd */
     int64_t mtime;
+    mode_t mode;
+    int64_t uid, gid;
+};
+
+struct deflink {
+    char *dest;   /* the volume's directory below stagefd */
+    char *path;   /* the link, below dest (clean: no "." or empty components) */
+    char *target; /* as archived */
+    char *key;    /* the volume it came from */
+    int made;     /* created on disk */
+    int refused;  /* named as refused: a path through it is refused too */
 };
 
 struct restore {
     restore_params_t rp;
-    char *spool, *glob;
-    struct dirtime *dirs; /* in extraction order: parents before children */
+    char *glob;
+    int spoolfd;
+    mode_t umask;
+    struct dirmeta *dirs; /* in extraction order: parents before children */
     size_t ndirs, capdirs;
+    struct deflink *links; /* in archive order */
+    size_t nlinks, caplinks;
 };
 
 restore_t *restore_new(const restore_params_t *rp)
 {
     restore_t *r = calloc(1, sizeof *r);
 
-    if (!r)
+    if (!r) {
+        log_error("restore: out of memory");
         return NULL;
+    }
     r->rp = *rp;
-    r->spool = util_strdup(rp->spool);
+    r->spoolfd = -1;
     r->glob = util_strdup(rp->glob);
-    if (!r->spool || (rp->glob && !r->glob)) {
+    r->rp.glob = r->glob;
+    if (rp->glob && !r->glob) {
+        log_error("restore: out of memory");
         restore_free(r);
         return NULL;
     }
-    r->rp.spool = r->spool;
-    r->rp.glob = r->glob;
+    r->spoolfd =
+        openat(rp->stagefd, "spool", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (r->spoolfd < 0) {
+        log_error("restore: cannot create the spool file in the staging directory: %s",
+                  strerror(errno));
+        restore_free(r);
+        return NULL;
+    }
+    r->umask = umask(022);
+    umask(r->umask);
     return r;
 }
 
@@ -77,12 +113,20 @@ void restore_free(restore_t *r)
 {
     if (!r)
         return;
-    if (r->spool)
-        unlink(r->spool);
+    if (r->spoolfd >= 0) {
+        unlinkat(r->rp.stagefd, "spool", 0);
+        close(r->spoolfd);
+    }
     for (size_t i = 0; i < r->ndirs; i++)
         free(r->dirs[i].path);
+    for (size_t i = 0; i < r->nlinks; i++) {
+        free(r->links[i].dest);
+        free(r->links[i].path);
+        free(r->links[i].target);
+        free(r->links[i].key);
+    }
     free(r->dirs);
-    free(r->spool);
+    free(r->links);
     free(r->glob);
     free(r);
 }
@@ -105,15 +149,21 @@ restore_block_t *restore_block_table(json_t *index, int64_t objsize, size_t *n, 
 {
     json_t *rows = index ? json_object_get(index, "blocks") : NULL;
     const char *comp = index ? json_string_value(json_object_get(index, "compression")) : NULL;
+    json_t *bs = index ? json_object_get(index, "block_size") : NULL;
+    json_t *ts = index ? json_object_get(json_object_get(index, "object"), "tar_size") : NULL;
+    int64_t bsize = json_integer_value(bs), tsum = 0;
     restore_block_t *b;
-    int64_t coff = 0;
+    int64_t coff = 0, cmax;
     size_t i;
     json_t *row;
 
     *n = 0;
     *kind = codec_kind_from_name(comp);
-    if (!json_array_size(rows) || !*kind)
+    if (!json_array_size(rows) || !*kind || !json_is_integer(bs) || !json_is_integer(ts) ||
+        bsize <= 0 || bsize > RESTORE_MAX_BLOCK)
         return NULL;
+    /* gzip and zstd expand incompressible data by well under 1/64 plus headers */
+    cmax = bsize + bsize / 64 + 4096;
     b = calloc(json_array_size(rows), sizeof *b);
     if (!b)
         return NULL;
@@ -122,14 +172,15 @@ restore_block_t *restore_block_table(json_t *index, int64_t objsize, size_t *n, 
         b[i].tlen = json_integer_value(json_array_get(row, 1));
         b[i].coff = json_integer_value(json_array_get(row, 2));
         b[i].clen = json_integer_value(json_array_get(row, 3));
-        if (b[i].coff != coff || b[i].clen <= 0 || b[i].clen > objsize - coff || b[i].tlen <= 0 ||
-            b[i].tlen > MAX_BLOCK_TAR) {
+        if (!json_is_array(row) || b[i].coff != coff || b[i].clen <= 0 ||
+            b[i].clen > objsize - coff || b[i].clen > cmax || b[i].tlen <= 0 || b[i].tlen > bsize) {
             free(b);
             return NULL;
         }
         coff += b[i].clen;
+        tsum += b[i].tlen;
     }
-    if (coff != objsize) {
+    if (coff != objsize || tsum != json_integer_value(ts)) {
         free(b);
         return NULL;
     }
@@ -175,19 +226,18 @@ static long decode_block(codec_t *c, int fd, const restore_block_t *b, unsigned 
 }
 
 /* Find where a damaged object first goes wrong, using the block table. */
-static void locate_damage(const char *spool, const restore_volume_t *v, int64_t got_size)
+static void locate_damage(int fd, const restore_volume_t *v, int64_t got_size)
 {
     size_t n = 0;
     int kind = 0;
     restore_block_t *b = restore_block_table(v->index, v->size, &n, &kind);
     codec_t *c = b ? codec_new(kind, 1) : NULL;
-    int fd = c ? open(spool, O_RDONLY | O_CLOEXEC) : -1;
 
     if (got_size < v->size)
         log_error("object %s is truncated: %lld bytes, expected %lld (data ends at offset "
                   "%lld)",
                   v->key, (long long)got_size, (long long)v->size, (long long)got_size);
-    for (size_t i = 0; fd >= 0 && i < n; i++) {
+    for (size_t i = 0; c && i < n; i++) {
         unsigned char *out;
         long d = decode_block(c, fd, &b[i], &out);
         free(out);
@@ -198,8 +248,6 @@ static void locate_damage(const char *spool, const restore_volume_t *v, int64_t 
             break;
         }
     }
-    if (fd >= 0)
-        close(fd);
     codec_free(c);
     free(b);
 }
@@ -207,19 +255,15 @@ static void locate_damage(const char *spool, const restore_volume_t *v, int64_t 
 /* Stream the object into the spool file and check size and SHA-256. */
 static restore_rc_t fetch_verify(restore_t *r, const restore_volume_t *v)
 {
-    struct dl d = {-1, {NULL}, 0, r->spool};
+    struct dl d = {r->spoolfd, {NULL}, 0, "(staging)/spool"};
     char got[65];
     int rc;
 
-    d.fd = open(r->spool, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (d.fd < 0 || util_sha256_init(&d.h) < 0) {
-        log_error("restore: cannot create spool file %s: %s", r->spool, strerror(errno));
-        if (d.fd >= 0)
-            close(d.fd);
+    if (ftruncate(d.fd, 0) < 0 || lseek(d.fd, 0, SEEK_SET) < 0 || util_sha256_init(&d.h) < 0) {
+        log_error("restore: cannot reset the spool file: %s", strerror(errno));
         return RESTORE_FAIL;
     }
     rc = store_get(r->rp.store, v->key, 0, -1, dl_sink, &d);
-    close(d.fd);
     util_sha256_final(&d.h, got);
     if (rc < 0)
         return RESTORE_FAIL;
@@ -227,7 +271,7 @@ static restore_rc_t fetch_verify(restore_t *r, const restore_volume_t *v)
         log_error("object %s failed verification: SHA-256 %s, expected %s; size %lld, "
                   "expected %lld; nothing extracted from it",
                   v->key, got, v->sha256, (long long)d.n, (long long)v->size);
-        locate_damage(r->spool, v, d.n);
+        locate_damage(r->spoolfd, v, d.n);
         return RESTORE_CORRUPT;
     }
     return RESTORE_OK;
@@ -355,22 +399,84 @@ static void pdec_finish(struct pdec *d)
 
 /* ---- safe extraction ---- */
 
-static void dir_add(restore_t *r, const char *path, int64_t mtime)
+/* Next component of *pp (skipping "." and empty ones): its start, length in
+ * *len. NULL at the end. */
+static const char *next_comp(const char **pp, size_t *len)
 {
-    char *p;
+    const char *p = *pp, *c;
 
-    if (ARRAY_GROW(r->dirs, r->ndirs + 1, r->capdirs) < 0 || !(p = strdup(path)))
-        return; /* the directory keeps today's mtime */
-    r->dirs[r->ndirs].path = p;
-    r->dirs[r->ndirs++].mtime = mtime;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p) {
+            *pp = p;
+            return NULL;
+        }
+        c = p;
+        *len = strcspn(p, "/");
+        p += *len;
+        if (!(*len == 1 && c[0] == '.'))
+            break;
+    }
+    *pp = p;
+    return c;
 }
 
-void restore_finish(restore_t *r)
+/* path without "." and empty components, into sb; -1 if too long or
+ * out of memory. */
+static int clean_path(strbuf_t *sb, const char *path)
 {
-    for (size_t i = r->ndirs; i-- > 0;) {
-        struct timespec ts[2] = {{(time_t)r->dirs[i].mtime, 0}, {(time_t)r->dirs[i].mtime, 0}};
-        utimensat(AT_FDCWD, r->dirs[i].path, ts, AT_SYMLINK_NOFOLLOW);
+    const char *p = path, *c;
+    size_t n;
+
+    strbuf_reset(sb);
+    while ((c = next_comp(&p, &n)))
+        if ((sb->len && strbuf_add(sb, "/", 1) < 0) || strbuf_add(sb, c, n) < 0)
+            return -1;
+    return 0;
+}
+
+/* Open directory rel (a clean path, "" = dirfd itself) below dirfd, each
+ * component with O_NOFOLLOW | O_DIRECTORY; with create, missing components
+ * are made (0777 less the umask; an archived directory gets its own mode
+ * in restore_finish). Returns a new fd, or -1 with errno (ELOOP or ENOTDIR: a
+ * symlink or a file in the way). */
+static int open_dir(int dirfd, const char *rel, int create)
+{
+    const char *p = rel, *c;
+    size_t n;
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    while (fd >= 0 && (c = next_comp(&p, &n))) {
+        char name[NAME_MAX + 1];
+        int next, e;
+        if (n > NAME_MAX || (n == 2 && c[0] == '.' && c[1] == '.')) {
+            close(fd);
+            errno = n > NAME_MAX ? ENAMETOOLONG : EINVAL;
+            return -1;
+        }
+        memcpy(name, c, n);
+        name[n] = 0;
+        next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT && create && mkdirat(fd, name, 0777) == 0)
+            next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        e = errno;
+        close(fd);
+        fd = next;
+        errno = e;
     }
+    return fd;
+}
+
+/* Split the clean path into parent ("" at the top) and base. */
+static const char *split_base(char *clean)
+{
+    char *slash = strrchr(clean, '/');
+
+    if (!slash)
+        return clean;
+    *slash = 0;
+    return slash + 1;
 }
 
 static void refuse(const char *key, const char *path, const char *why, restore_stats_t *st)
@@ -380,97 +486,248 @@ static void refuse(const char *key, const char *path, const char *why, restore_s
     st->refused++;
 }
 
-/* Copy the entry's data from a to w. 0, or -1 after logging. */
-static int copy_data(struct archive *a, struct archive *w, const char *key, const char *path,
-                     const char *full)
+static mode_t final_mode(const restore_t *r, mode_t archived)
+{
+    return archived & 0777 & ~r->umask;
+}
+
+/* Copy the entry's data from a into fd. 0, or -1 after logging. */
+static int copy_data(struct archive *a, int fd, const char *key, const char *path)
 {
     const void *buf;
     size_t len;
     la_int64_t off;
-    int r;
+    int rv;
 
-    while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
-        if (archive_write_data_block(w, buf, len, off) < ARCHIVE_OK) {
-            log_error("restore: writing %s: %s", full, archive_error_string(w));
-            return -1;
+    while ((rv = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+        const char *p = buf;
+        while (len > 0) {
+            ssize_t w = pwrite(fd, p, len, off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                log_error("restore: writing \"%s\" of %s: %s", path, key, strerror(errno));
+                return -1;
+            }
+            p += w;
+            len -= (size_t)w;
+            off += w;
         }
-    if (r != ARCHIVE_EOF) {
+    }
+    if (rv != ARCHIVE_EOF) {
         log_error("object %s: damaged data in \"%s\": %s", key, path, archive_error_string(a));
         return -1;
     }
     return 0;
 }
 
-/* Write one checked entry e (at relative path) under dest. 1 written,
- * 0 refused, -1 failure (logged). */
-static int write_entry(restore_t *r, struct archive *a, struct archive *w, struct archive_entry *e,
-                       const restore_volume_t *v, const char *path, restore_stats_t *st)
+/* Does the clean path go through a symlink entry of this volume (deferred,
+ * so not on disk yet)? */
+static int through_link(const restore_t *r, const char *dest, const char *clean)
 {
-    strbuf_t full = STRBUF_INIT(PATH_MAX - 1), hfull = STRBUF_INIT(PATH_MAX - 1);
-    const char *hl = archive_entry_hardlink(e);
-    int rc = -1;
+    for (size_t i = 0; i < r->nlinks; i++) {
+        size_t n = strlen(r->links[i].path);
+        if (!strcmp(r->links[i].dest, dest) && !strncmp(clean, r->links[i].path, n) &&
+            clean[n] == '/')
+            return 1;
+    }
+    return 0;
+}
 
-    if (strbuf_addf(&full, "%s/%s", v->dest, path) < 0 ||
-        (hl && strbuf_addf(&hfull, "%s/%s", v->dest, hl) < 0)) {
-        log_error("restore: %s: path too long: %s", v->key, path);
+static int defer_link(restore_t *r, const char *key, const char *dest, const char *clean,
+                      const char *target)
+{
+    struct deflink *l;
+
+    if (ARRAY_GROW(r->links, r->nlinks + 1, r->caplinks) < 0)
+        return -1;
+    l = &r->links[r->nlinks];
+    l->dest = strdup(dest);
+    l->path = strdup(clean);
+    l->target = strdup(target);
+    l->key = strdup(key);
+    l->made = l->refused = 0;
+    if (!l->dest || !l->path || !l->target || !l->key) {
+        free(l->dest);
+        free(l->path);
+        free(l->target);
+        free(l->key);
+        return -1;
+    }
+    r->nlinks++;
+    return 0;
+}
+
+static int dir_add(restore_t *r, const char *dest, const char *clean, struct archive_entry *e)
+{
+    char *p = util_asprintf("%s/%s", dest, clean);
+
+    if (!p || ARRAY_GROW(r->dirs, r->ndirs + 1, r->capdirs) < 0) {
+        free(p);
+        return -1;
+    }
+    r->dirs[r->ndirs++] =
+        (struct dirmeta){p, (int64_t)archive_entry_mtime(e), archive_entry_perm(e),
+                         archive_entry_uid(e), archive_entry_gid(e)};
+    return 0;
+}
+
+/* Create (or replace, when a regular file of an earlier entry is there) the
+ * regular file base in pfd and fill it. 1 written, 0 refused, -1 failure. */
+static int write_file(restore_t *r, struct archive *a, struct archive_entry *e, int pfd,
+                      const char *base, const restore_volume_t *v, const char *name,
+                      restore_stats_t *st)
+{
+    const int oflags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = openat(pfd, base, oflags, 0600), rc = -1;
+    struct stat sb;
+
+    if (fd < 0 && errno == EEXIST && fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(sb.st_mode) && unlinkat(pfd, base, 0) == 0)
+        fd = openat(pfd, base, oflags, 0600);
+    if (fd < 0) {
+        refuse(v->key, name, errno == EEXIST ? "a directory is in the way" : strerror(errno), st);
+        return 0;
+    }
+    if (archive_entry_size(e) > 0 && copy_data(a, fd, v->key, name) < 0)
+        goto out;
+    if (ftruncate(fd, archive_entry_size(e)) < 0 ||
+        (r->rp.same_owner &&
+         fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0) ||
+        fchmod(fd, final_mode(r, archive_entry_perm(e))) < 0) {
+        log_error("restore: %s: setting up \"%s\": %s", v->key, name, strerror(errno));
         goto out;
     }
-    if (!pathsafe_walk_ok(v->dest, path) || (hl && !pathsafe_walk_ok(v->dest, hl))) {
-        refuse(v->key, path, "path goes through a symlink or a non-directory", st);
-        rc = 0;
+    struct timespec ts[2] = {{(time_t)archive_entry_mtime(e), 0},
+                             {(time_t)archive_entry_mtime(e), 0}};
+    futimens(fd, ts);
+    rc = 1;
+out:
+    close(fd);
+    return rc;
+}
+
+/* Hardlink base in pfd to the regular file hl (an entry path of this
+ * volume, already extracted). 1 linked, 0 refused. */
+static int write_hardlink(int destfd, int pfd, const char *base, const char *hl,
+                          const restore_volume_t *v, const char *name, restore_stats_t *st)
+{
+    strbuf_t t = STRBUF_INIT(PATH_MAX - 1);
+    int tfd = -1, rc = 0;
+    const char *tbase;
+    struct stat sb;
+
+    if (clean_path(&t, hl) < 0 || !t.len) {
+        refuse(v->key, name, "hardlink target unusable", st);
         goto out;
     }
-    archive_entry_set_pathname(e, full.buf);
-    if (archive_entry_filetype(e) == AE_IFDIR)
-        dir_add(r, full.buf, (int64_t)archive_entry_mtime(e));
-    if (hl)
-        archive_entry_set_hardlink(e, hfull.buf);
-    if (archive_write_header(w, e) < ARCHIVE_WARN) {
-        printf("REFUSED %s: entry \"%s\": %s\n", v->key, path, archive_error_string(w));
-        log_warn("restore: %s: entry \"%s\" not written: %s", v->key, path,
-                 archive_error_string(w));
-        st->refused++;
-        rc = 0;
+    tbase = split_base(t.buf);
+    tfd = open_dir(destfd, tbase == t.buf ? "" : t.buf, 0);
+    if (tfd < 0 || fstatat(tfd, tbase, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode)) {
+        refuse(v->key, name, "hardlink target is not a regular file extracted before it", st);
         goto out;
     }
-    if (archive_entry_size(e) > 0 && copy_data(a, w, v->key, path, full.buf) < 0)
-        goto out;
-    if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
-        log_error("restore: finishing %s: %s", full.buf, archive_error_string(w));
+    if (fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode))
+        unlinkat(pfd, base, 0);
+    if (linkat(tfd, tbase, pfd, base, 0) < 0) {
+        refuse(v->key, name, strerror(errno), st);
         goto out;
     }
     rc = 1;
 out:
-    strbuf_release(&full);
-    strbuf_release(&hfull);
+    if (tfd >= 0)
+        close(tfd);
+    strbuf_release(&t);
+    return rc;
+}
+
+/* Write one entry e (checked by pathsafe_refusal) below destfd. 1 written
+ * (or deferred), 0 refused, -1 failure (logged). */
+static int write_entry(restore_t *r, struct archive *a, struct archive_entry *e, int destfd,
+                       const restore_volume_t *v, const char *name, restore_stats_t *st)
+{
+    strbuf_t clean = STRBUF_INIT(PATH_MAX - 1);
+    const char *hl = archive_entry_hardlink(e), *base;
+    mode_t type = archive_entry_filetype(e);
+    int pfd = -1, rc = -1;
+
+    if (clean_path(&clean, name) < 0) {
+        log_error("restore: %s: path too long: %s", v->key, name);
+        goto out;
+    }
+    if (!clean.len) { /* the volume's directory itself */
+        rc = type == AE_IFDIR && !hl ? 0 : (refuse(v->key, name, "empty path", st), 0);
+        goto out;
+    }
+    if (through_link(r, v->dest, clean.buf) || (hl && through_link(r, v->dest, hl))) {
+        refuse(v->key, name, "path goes through a symlink", st);
+        rc = 0;
+        goto out;
+    }
+    if (type == AE_IFLNK && !hl) {
+        if (defer_link(r, v->key, v->dest, clean.buf, archive_entry_symlink(e)) < 0) {
+            log_error("restore: out of memory");
+            goto out;
+        }
+        /* its directory now, as a real one (the link itself comes last) */
+        base = split_base(clean.buf);
+        pfd = open_dir(destfd, base == clean.buf ? "" : clean.buf, 1);
+        rc = 1;
+        goto out;
+    }
+    if (type == AE_IFDIR && !hl) {
+        pfd = open_dir(destfd, clean.buf, 1);
+        if (pfd < 0) {
+            refuse(v->key, name, "path goes through a symlink or a non-directory", st);
+            rc = 0;
+        } else if (dir_add(r, v->dest, clean.buf, e) < 0) {
+            log_error("restore: out of memory");
+        } else {
+            rc = 1;
+        }
+        goto out;
+    }
+    base = split_base(clean.buf);
+    pfd = open_dir(destfd, base == clean.buf ? "" : clean.buf, 1);
+    if (pfd < 0) {
+        refuse(v->key, name, "path goes through a symlink or a non-directory", st);
+        rc = 0;
+        goto out;
+    }
+    rc = hl ? write_hardlink(destfd, pfd, base, hl, v, name, st)
+            : write_file(r, a, e, pfd, base, v, name, st);
+out:
+    if (pfd >= 0)
+        close(pfd);
+    strbuf_release(&clean);
     return rc;
 }
 
 /* Read the verified spool file and extract it under v->dest. */
-static restore_rc_t extract(restore_t *r, const restore_volume_t *v, restore_stats_t *st)
+static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
+                            restore_stats_t *st)
 {
-    struct archive *a = archive_read_new(), *w = archive_write_disk_new();
+    struct archive *a = archive_read_new();
     struct archive_entry *e;
     struct pdec pd;
-    int pd_on = 0, fd = -1, rv;
+    int pd_on = 0, rv;
     restore_rc_t rc = RESTORE_CORRUPT;
-    /* No ARCHIVE_EXTRACT_UNLINK: with it libarchive would silently replace a
-     * symlink in the way by a directory; without it the entry is refused. */
-    const int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-                      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
 
-    if (!a || !w)
+    if (!a)
         goto out;
     archive_read_support_format_tar(a);
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_zstd(a);
-    archive_write_disk_set_options(w, flags);
-    fd = open(r->spool, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && pdec_init(&pd, v, fd, r->rp.pool) == 0) {
+    if (pdec_init(&pd, v, r->spoolfd, r->rp.pool) == 0) {
         pd_on = 1;
         rv = archive_read_open(a, &pd, NULL, pdec_read, NULL);
     } else {
-        rv = archive_read_open_filename(a, r->spool, 1 << 20);
+        if (v->index && r->rp.pool)
+            log_warn("restore: %s: the index's block table is unusable (missing, out of bounds "
+                     "or inconsistent); decoding the verified volume sequentially",
+                     v->key);
+        rv = lseek(r->spoolfd, 0, SEEK_SET) < 0 ? ARCHIVE_FATAL
+                                                : archive_read_open_fd(a, r->spoolfd, 1 << 20);
     }
     if (rv != ARCHIVE_OK) {
         log_error("object %s: cannot read: %s", v->key, archive_error_string(a));
@@ -487,12 +744,12 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, restore_sta
         }
         if (r->glob && archive_entry_filetype(e) != AE_IFDIR && !util_glob_match(r->glob, name))
             continue;
-        /* name points into e, which write_entry rewrites */
         if ((size_t)snprintf(path, sizeof path, "%s", name) >= sizeof path) {
             log_error("restore: %s: path too long: %s", v->key, name);
+            rc = RESTORE_FAIL;
             goto out;
         }
-        int w_rc = write_entry(r, a, w, e, v, path, st);
+        int w_rc = write_entry(r, a, e, destfd, v, path, st);
         if (w_rc < 0)
             goto out;
         st->extracted += w_rc;
@@ -504,25 +761,215 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, restore_sta
     rc = RESTORE_OK;
 out:
     archive_read_free(a);
-    archive_write_free(w);
     if (pd_on)
         pdec_finish(&pd);
-    if (fd >= 0)
-        close(fd);
     return rc;
 }
 
 restore_rc_t restore_volume(restore_t *r, const restore_volume_t *v, restore_stats_t *st)
 {
     restore_rc_t rc;
+    int destfd;
 
     st->extracted = st->refused = 0;
+    if (!pathsafe_entry_ok(v->dest)) {
+        log_error("restore: %s: unusable destination \"%s\"", v->key, v->dest);
+        return RESTORE_FAIL;
+    }
     rc = fetch_verify(r, v);
     if (rc != RESTORE_OK)
         return rc;
-    if (util_mkdirs(v->dest, 0755) < 0) {
-        log_error("restore: cannot create %s: %s", v->dest, strerror(errno));
+    destfd = open_dir(r->rp.stagefd, v->dest, 1);
+    if (destfd < 0) {
+        log_error("restore: cannot create %s in the staging directory: %s", v->dest,
+                  strerror(errno));
         return RESTORE_FAIL;
     }
-    return extract(r, v, st);
+    rc = extract(r, v, destfd, st);
+    close(destfd);
+    return rc;
+}
+
+/* ---- restore_finish: deferred symlinks, directory modes and times ---- */
+
+/* Was a symlink at path (clean) below dest refused? */
+static int refused_link(const restore_t *r, const char *dest, const char *path)
+{
+    for (size_t i = 0; i < r->nlinks; i++)
+        if (r->links[i].refused && !strcmp(r->links[i].dest, dest) &&
+            !strcmp(r->links[i].path, path))
+            return 1;
+    return 0;
+}
+
+/* Does symlink `path` (clean, below destfd, the directory dest) -> `target`
+ * stay inside destfd when resolved against the tree as it is now? Links met
+ * on the way are followed (at most MAX_HOPS); a component that does not
+ * exist is taken lexically, but ".." after one, or a component that is a
+ * refused link, is refused (its meaning would depend on what is created
+ * there later). 1 inside, 0 not. */
+static int link_stays_inside(const restore_t *r, const char *dest, int destfd, const char *path,
+                             const char *target)
+{
+    strbuf_t cur = STRBUF_INIT(PATH_MAX - 1), rest = STRBUF_INIT(16 * PATH_MAX),
+             tmp = STRBUF_INIT(0);
+    const char *slash = strrchr(path, '/');
+    int ok = 0, hops = 0, missing = 0;
+    size_t pos = 0;
+
+    if (!target || !*target || *target == '/')
+        goto out;
+    if ((slash &&
+         (strbuf_add(&rest, path, (size_t)(slash - path)) < 0 || strbuf_add(&rest, "/", 1) < 0)) ||
+        strbuf_addstr(&rest, target) < 0)
+        goto out;
+    for (;;) {
+        const char *p = rest.buf + pos, *c;
+        size_t n;
+        struct stat sb;
+        char lt[PATH_MAX];
+        ssize_t ln;
+
+        if (!(c = next_comp(&p, &n)))
+            break;
+        pos = (size_t)(p - rest.buf);
+        if (n == 2 && c[0] == '.' && c[1] == '.') {
+            char *up;
+            if (missing || !cur.len)
+                goto out;
+            up = strrchr(cur.buf, '/');
+            cur.len = up ? (size_t)(up - cur.buf) : 0;
+            cur.buf[cur.len] = 0;
+            continue;
+        }
+        size_t before = cur.len;
+        if ((cur.len && strbuf_add(&cur, "/", 1) < 0) || strbuf_add(&cur, c, n) < 0)
+            goto out;
+        if (missing)
+            continue;
+        if (fstatat(destfd, cur.buf, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT || refused_link(r, dest, cur.buf))
+                goto out;
+            missing = 1;
+            continue;
+        }
+        if (!S_ISLNK(sb.st_mode)) {
+            if (!S_ISDIR(sb.st_mode) && *p)
+                missing = 1; /* a file in the middle: the kernel stops with ENOTDIR */
+            continue;
+        }
+        if (++hops > MAX_HOPS || (ln = readlinkat(destfd, cur.buf, lt, sizeof lt - 1)) <= 0)
+            goto out;
+        lt[ln] = 0;
+        if (lt[0] == '/')
+            goto out;
+        cur.len = before; /* the link's directory */
+        cur.buf[cur.len] = 0;
+        strbuf_reset(&tmp);
+        if (strbuf_addstr(&tmp, lt) < 0 || strbuf_add(&tmp, "/", 1) < 0 ||
+            strbuf_addstr(&tmp, rest.buf + pos) < 0)
+            goto out;
+        strbuf_reset(&rest);
+        if (strbuf_add(&rest, tmp.buf, tmp.len) < 0)
+            goto out;
+        pos = 0;
+    }
+    ok = 1;
+out:
+    strbuf_release(&cur);
+    strbuf_release(&rest);
+    strbuf_release(&tmp);
+    return ok;
+}
+
+/* Open the parent of link l and return it (or -1); *base gets its name. */
+static int link_parent(const restore_t *r, const struct deflink *l, int *destfd, const char **base)
+{
+    const char *slash = strrchr(l->path, '/');
+    char *parent;
+    int fd;
+
+    *destfd = open_dir(r->rp.stagefd, l->dest, 0);
+    *base = slash ? slash + 1 : l->path;
+    if (*destfd < 0)
+        return -1;
+    parent = slash ? strndup(l->path, (size_t)(slash - l->path)) : strdup("");
+    fd = parent ? open_dir(*destfd, parent, 0) : -1;
+    free(parent);
+    return fd;
+}
+
+static void link_refuse(struct deflink *l, const char *why, restore_stats_t *st)
+{
+    printf("REFUSED %s: entry \"%s\": symlink to \"%s\" %s\n", l->key, l->path, l->target, why);
+    log_warn("restore: %s: refused symlink \"%s\" -> \"%s\": %s", l->key, l->path, l->target, why);
+    l->refused = 1;
+    st->refused++;
+}
+
+static void make_links(restore_t *r, restore_stats_t *st)
+{
+    int changed = 1;
+
+    for (size_t i = 0; i < r->nlinks; i++) {
+        struct deflink *l = &r->links[i];
+        const char *base;
+        int destfd, pfd = link_parent(r, l, &destfd, &base);
+        if (pfd < 0)
+            link_refuse(l, "in a path that is not a plain directory", st);
+        else if (!link_stays_inside(r, l->dest, destfd, l->path, l->target))
+            link_refuse(l, "resolves outside the restore target (through other links)", st);
+        else if (symlinkat(l->target, pfd, base) < 0)
+            link_refuse(
+                l, errno == EEXIST ? "collides with an entry already there" : strerror(errno), st);
+        else
+            l->made = 1;
+        if (pfd >= 0)
+            close(pfd);
+        if (destfd >= 0)
+            close(destfd);
+    }
+    /* A link created later can change where an earlier one leads: check
+     * every created link again until none leaves. Removing one only makes
+     * paths through it missing, so this ends. */
+    while (changed) {
+        changed = 0;
+        for (size_t i = 0; i < r->nlinks; i++) {
+            struct deflink *l = &r->links[i];
+            const char *base;
+            int destfd, pfd;
+            if (!l->made)
+                continue;
+            pfd = link_parent(r, l, &destfd, &base);
+            if (pfd < 0 || !link_stays_inside(r, l->dest, destfd, l->path, l->target)) {
+                if (pfd >= 0)
+                    unlinkat(pfd, base, 0);
+                l->made = 0;
+                changed = 1;
+                link_refuse(l, "resolves outside the restore target (through later links)", st);
+            }
+            if (pfd >= 0)
+                close(pfd);
+            if (destfd >= 0)
+                close(destfd);
+        }
+    }
+}
+
+void restore_finish(restore_t *r, restore_stats_t *st)
+{
+    st->extracted = st->refused = 0;
+    make_links(r, st);
+    for (size_t i = r->ndirs; i-- > 0;) {
+        const struct dirmeta *d = &r->dirs[i];
+        struct timespec ts[2] = {{(time_t)d->mtime, 0}, {(time_t)d->mtime, 0}};
+        int fd = open_dir(r->rp.stagefd, d->path, 0);
+        if (fd < 0)
+            continue;
+        if (r->rp.same_owner && fchown(fd, (uid_t)d->uid, (gid_t)d->gid) < 0)
+            log_warn("restore: cannot set the owner of %s: %s", d->path, strerror(errno));
+        fchmod(fd, final_mode(r, d->mode));
+        futimens(fd, ts);
+        close(fd);
+    }
 }

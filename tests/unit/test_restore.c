@@ -5,7 +5,9 @@
  * filters without it), including directory mtimes after restore_finish; a
  * flipped byte gives RESTORE_CORRUPT with nothing extracted; a missing
  * object gives RESTORE_FAIL; restore_block_table accepts only tables that
- * tile the object; restore_index_matches applies the --path glob.
+ * tile the object within block_size (capped at RESTORE_MAX_BLOCK);
+ * restore_index_matches applies the --path glob. Extraction goes into a
+ * staging directory fd whose spool is created O_EXCL.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,19 +151,24 @@ static unsigned char *slurp(const char *path, size_t *n)
 static void roundtrip(struct fx *f, const char *dir, int with_index, pool_t *pool)
 {
     json_t *idx = with_index ? index_load(f->s, f->index_key) : NULL;
-    char *dest = util_asprintf("%s/%s", f->root, dir);
-    char *spool = util_asprintf("%s/%s.spool", f->root, dir);
-    restore_t *r = restore_new(&(restore_params_t){f->s, pool, spool, NULL});
-    restore_volume_t v = {f->key, f->v.sha256, f->v.size, idx, dest};
+    char *stage = util_asprintf("%s/%s", f->root, dir);
+    char *dest = util_asprintf("%s/tree", stage);
+    char *spool = util_asprintf("%s/spool", stage);
+    int sfd = (mkdir(stage, 0700), open(stage, O_RDONLY | O_DIRECTORY));
+    restore_t *r = restore_new(&(restore_params_t){f->s, pool, sfd, NULL, 0});
+    restore_volume_t v = {f->key, f->v.sha256, f->v.size, idx, "tree"};
     restore_stats_t st;
     struct stat sb;
 
+    assert_true(sfd >= 0);
     assert_non_null(r);
+    assert_null(restore_new(&(restore_params_t){f->s, pool, sfd, NULL, 0})); /* spool exists */
     assert_true(!with_index || idx);
     assert_int_equal(restore_volume(r, &v, &st), RESTORE_OK);
     assert_int_equal(st.extracted, NFILES + 1);
     assert_int_equal(st.refused, 0);
-    restore_finish(r);
+    restore_finish(r, &st);
+    assert_int_equal(st.refused, 0);
     for (int i = 0; i < NFILES; i++) {
         char *p = util_asprintf("%s/d/f%d.log", dest, i);
         size_t n;
@@ -179,7 +187,9 @@ static void roundtrip(struct fx *f, const char *dir, int with_index, pool_t *poo
     free(d);
     restore_free(r);
     assert_int_not_equal(access(spool, F_OK), 0); /* the spool is gone */
+    close(sfd);
     json_decref(idx);
+    free(stage);
     free(dest);
     free(spool);
 }
@@ -198,10 +208,11 @@ static void test_corrupt_and_missing(void **state)
     struct fx *f = *state;
     json_t *idx = index_load(f->s, f->index_key);
     char *obj = util_asprintf("%s/store/%s", f->root, f->key);
-    char *dest = util_asprintf("%s/bad", f->root);
-    char *spool = util_asprintf("%s/bad.spool", f->root);
-    restore_t *r = restore_new(&(restore_params_t){f->s, f->pool, spool, NULL});
-    restore_volume_t v = {f->key, f->v.sha256, f->v.size, idx, dest};
+    char *stage = util_asprintf("%s/bad", f->root);
+    char *dest = util_asprintf("%s/bad/tree", f->root);
+    int sfd = (mkdir(stage, 0700), open(stage, O_RDONLY | O_DIRECTORY));
+    restore_t *r = restore_new(&(restore_params_t){f->s, f->pool, sfd, NULL, 0});
+    restore_volume_t v = {f->key, f->v.sha256, f->v.size, idx, "tree"};
     restore_stats_t st;
     FILE *fp = fopen(obj, "r+b");
     int c;
@@ -216,18 +227,22 @@ static void test_corrupt_and_missing(void **state)
     assert_int_not_equal(access(dest, F_OK), 0); /* nothing extracted */
     v.key = "tenant=t/date=2026-11-23/source=s/vol-0009.tar.gz";
     assert_int_equal(restore_volume(r, &v, &st), RESTORE_FAIL);
+    v.dest = "../escape"; /* a destination must stay below the staging directory */
+    assert_int_equal(restore_volume(r, &v, &st), RESTORE_FAIL);
     restore_free(r);
+    close(sfd);
     json_decref(idx);
     free(obj);
+    free(stage);
     free(dest);
-    free(spool);
 }
 
 static void test_block_table(void **state)
 {
-    json_t *idx = json_pack("{s:s, s:[[i,i,i,i],[i,i,i,i]], s:[{s:s},{s:s}]}", "compression",
-                            "gzip", "blocks", 0, 100, 0, 40, 1, 100, 40, 60, "files", "path",
-                            "fw/a.log", "path", "x/b.json");
+    json_t *idx =
+        json_pack("{s:s, s:i, s:{s:i}, s:[[i,i,i,i],[i,i,i,i]], s:[{s:s},{s:s}]}", "compression",
+                  "gzip", "block_size", 100, "object", "tar_size", 200, "blocks", 0, 100, 0, 40, 1,
+                  100, 40, 60, "files", "path", "fw/a.log", "path", "x/b.json");
     restore_block_t *b;
     size_t n;
     int kind;
@@ -244,6 +259,17 @@ static void test_block_table(void **state)
     assert_null(restore_block_table(idx, 101, &n, &kind)); /* does not tile */
     assert_null(restore_block_table(idx, 99, &n, &kind));
     assert_null(restore_block_table(NULL, 100, &n, &kind));
+    /* a row claiming more than block_size, or a block_size over the cap */
+    json_object_set_new(idx, "block_size", json_integer(99));
+    assert_null(restore_block_table(idx, 100, &n, &kind));
+    json_object_set_new(idx, "block_size", json_integer((json_int_t)RESTORE_MAX_BLOCK + 1));
+    assert_null(restore_block_table(idx, 100, &n, &kind));
+    json_object_set_new(idx, "block_size", json_integer(100));
+    json_object_set_new(json_object_get(idx, "object"), "tar_size", json_integer(300));
+    assert_null(restore_block_table(idx, 100, &n, &kind)); /* tar_size not accounted for */
+    json_object_set_new(json_object_get(idx, "object"), "tar_size", json_integer(200));
+    assert_non_null(b = restore_block_table(idx, 100, &n, &kind));
+    free(b);
     json_array_set_new(json_array_get(json_object_get(idx, "blocks"), 1), 2, json_integer(41));
     assert_null(restore_block_table(idx, 100, &n, &kind)); /* a gap */
     json_object_set_new(idx, "compression", json_string("lz4"));
