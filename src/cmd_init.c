@@ -1,14 +1,13 @@
 /*
  * cmd_init.c — `coldpack init`: create the catalog, open the store (which
- * creates a file:// store's directory, and checks an s3:// bucket is
- * reachable), write then delete a probe object to prove write access, and
- * for s3:// put the prefix's lifecycle rule (store_s3_setup).
+ * creates a file:// store's directory), write then delete a probe object to
+ * prove write access, and let the store prepare its backing service
+ * (store_setup: for s3://, bucket checks and the prefix's lifecycle rule).
  */
 #include "catalog.h"
 #include "cli.h"
 #include "job.h"
 #include "log.h"
-#include "s3.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -29,18 +28,19 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     catalog_t *c = NULL;
     int code = EXIT_FAIL;
     store_put_opts_t o = {"STANDARD", "text/plain", 0, 5};
+    store_setup_opts_t so = {0};
 
     (void)a;
     s = store_open(cfg);
     if (!s)
         goto out;
+    so.retention_days = cfg->retention.days;
     if (store_put_buf(s, "coldpack-probe", "probe", 5, &o) < 0 ||
         store_del(s, "coldpack-probe") < 0) {
         log_error("init: cannot write to the store %s", cfg->store.url);
         goto out;
     }
-    /* s3: bucket reachable, lifecycle rule for the prefix, Object Lock check */
-    if (!strncmp(cfg->store.url, "s3://", 5) && store_s3_setup(s, cfg) < 0)
+    if (store_setup(s, &so) < 0)
         goto out;
     c = catalog_open(cfg->catalog.path);
     if (!c)

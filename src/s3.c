@@ -1,36 +1,44 @@
 /*
- * s3.c — the low-level S3 client under store_s3.c.
+ * s3.c — the S3 transport under the store (s3.h): requests, retries, error
+ * classification, and the one paginator of S3's listings.
  *
  * Design: one s3_client_t per store, shared by every thread. Each request is
  * signed afresh per attempt (sigv4.c; the timestamp moves on), sent on a CURL
  * handle borrowed from a small pool (connections are reused), and its body is
- * either captured (small XML answers) or streamed to a sink (GET). A failed
- * attempt is classified once: transient failures (5xx, SlowDown,
- * RequestTimeout, resets, timeouts, stalls) are retried with exponential
- * backoff and full jitter, within max_attempts per request and a retry budget
- * shared by the whole client; everything else is final and gets one message
- * that names the problem (clock skew, credentials, region, missing bucket...).
- * Messages carry the HTTP status and the <Code> (RGW leaves <Message> empty)
- * and never a secret: the access key id is shown by its last 4 characters only.
+ * either captured in a capped strbuf (small XML answers) or streamed to a sink
+ * (GET). A failed attempt is classified once: transient failures (5xx,
+ * SlowDown, RequestTimeout, resets, timeouts, stalls) are retried with
+ * exponential backoff and full jitter, within max_attempts per request and a
+ * retry budget shared by the whole client; everything else is final and gets
+ * one message that names the problem (clock skew, credentials, region,
+ * missing bucket...). Results are store_rc values (s3.h), so the store passes
+ * them on without a translation table. Messages carry the HTTP status and the
+ * <Code> (RGW leaves <Message> empty) and never a secret: the access key id
+ * is shown by its last 4 characters only.
+ *
+ * Length (~750 lines): the client's private state (handle pool, budget,
+ * credentials) is shared by the attempt, the retry loop and the HEAD
+ * diagnosis; splitting them would export that state. Credentials, XML and
+ * pagination already live in s3_creds.c, s3_xml.c and s3_page.c.
  */
 #include "s3.h"
 
 #include "log.h"
+#include "s3_creds.h"
+#include "s3_xml.h"
 #include "sigv4.h"
+#include "strbuf.h"
+#include "util.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
-#include <expat.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -38,45 +46,7 @@
 #define BODY_CAP (4u << 20)
 #define POOL_MAX 64
 
-/* ------------------------------------------------------------ utilities -- */
-
-static long jitter_ms(long base, long cap, int attempt);
-static void sleep_ms(long ms);
-
-static char *xstrdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = NULL;
-    if (vasprintf(&p, fmt, ap) < 0)
-        p = NULL;
-    va_end(ap);
-    return p;
-}
-
-static void wipe_free(char *s)
-{
-    if (s) {
-        OPENSSL_cleanse(s, strlen(s));
-        free(s);
-    }
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
+/* ------------------------------------------------------------ helpers -- */
 
 char *s3_qenc(const char *s)
 {
@@ -101,536 +71,6 @@ int64_t s3_parse_iso8601(const char *s)
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     return (int64_t)timegm(&tm);
-}
-
-/* ---------------------------------------------------------- credentials -- */
-
-void s3_creds_clear(s3_creds_t *c)
-{
-    if (!c)
-        return;
-    wipe_free(c->access_key);
-    wipe_free(c->secret_key);
-    wipe_free(c->session_token);
-    memset(c, 0, sizeof *c);
-}
-
-/* Reads key/values of one section of an AWS-style INI file. Returns 1 when
- * the section exists, 0 when not, -1 when the file exists but is refused. */
-static int ini_section(const char *path, const char *section, int check_mode, s3_creds_t *out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    struct stat st;
-    if (check_mode && fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
-        log_error("credentials: refusing %s: it is readable by group or others (mode %04o); "
-                  "it holds secret keys: run chmod 600 %s",
-                  path, (unsigned)(st.st_mode & 07777), path);
-        fclose(f);
-        return -1;
-    }
-    char line[4096];
-    int in = 0, found = 0;
-    while (fgets(line, sizeof line, f)) {
-        char *l = trim(line);
-        if (!*l || *l == '#' || *l == ';')
-            continue;
-        if (*l == '[') {
-            char *e = strchr(l, ']');
-            if (e)
-                *e = '\0';
-            in = strcmp(trim(l + 1), section) == 0;
-            found |= in;
-            continue;
-        }
-        if (!in)
-            continue;
-        char *eq = strchr(l, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *k = trim(l), *v = trim(eq + 1);
-        char **dst = NULL;
-        if (!strcmp(k, "aws_access_key_id"))
-            dst = &out->access_key;
-        else if (!strcmp(k, "aws_secret_access_key"))
-            dst = &out->secret_key;
-        else if (!strcmp(k, "aws_session_token"))
-            dst = &out->session_token;
-        if (dst) {
-            wipe_free(*dst);
-            *dst = strdup(v);
-        }
-    }
-    OPENSSL_cleanse(line, sizeof line);
-    fclose(f);
-    return found;
-}
-
-/* The config file may hold keys too; only then must it be private. */
-static int file_has_keys(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[4096];
-    int has = 0;
-    if (!f)
-        return 0;
-    while (!has && fgets(line, sizeof line, f))
-        has = strstr(line, "aws_secret_access_key") != NULL;
-    OPENSSL_cleanse(line, sizeof line);
-    fclose(f);
-    return has;
-}
-
-int s3_creds_load_files(const char *profile, const char *cred_file, const char *config_file,
-                        s3_creds_t *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!profile || !*profile)
-        profile = "default";
-    int r = 0;
-    if (cred_file) {
-        r = ini_section(cred_file, profile, 1, out);
-        if (r < 0)
-            goto fail;
-        if (out->access_key && out->secret_key) {
-            snprintf(out->source, sizeof out->source, "credentials file [%.40s]", profile);
-            return 0;
-        }
-    }
-    if (config_file) {
-        char sect[256];
-        if (!strcmp(profile, "default"))
-            snprintf(sect, sizeof sect, "default");
-        else
-            snprintf(sect, sizeof sect, "profile %s", profile);
-        r = ini_section(config_file, sect, file_has_keys(config_file), out);
-        if (r < 0)
-            goto fail;
-        if (out->access_key && out->secret_key) {
-            snprintf(out->source, sizeof out->source, "config file [%.40s]", sect);
-            return 0;
-        }
-    }
-    log_error("credentials: none found for profile \"%s\": set AWS_ACCESS_KEY_ID and "
-              "AWS_SECRET_ACCESS_KEY, or add aws_access_key_id/aws_secret_access_key to [%s] "
-              "in %s",
-              profile, profile, cred_file ? cred_file : "~/.aws/credentials");
-fail:
-    s3_creds_clear(out);
-    return -1;
-}
-
-int s3_creds_load(const char *profile, s3_creds_t *out)
-{
-    const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
-    memset(out, 0, sizeof *out);
-    if (ak && *ak && sk && *sk) {
-        const char *tok = getenv("AWS_SESSION_TOKEN");
-        out->access_key = strdup(ak);
-        out->secret_key = strdup(sk);
-        out->session_token = tok && *tok ? strdup(tok) : NULL;
-        snprintf(out->source, sizeof out->source, "environment");
-        if (!out->access_key || !out->secret_key) {
-            s3_creds_clear(out);
-            return -1;
-        }
-        return 0;
-    }
-    if (!profile || !*profile)
-        profile = getenv("AWS_PROFILE");
-    const char *home = getenv("HOME");
-    const char *cf = getenv("AWS_SHARED_CREDENTIALS_FILE"), *gf = getenv("AWS_CONFIG_FILE");
-    char *cfd = NULL, *gfd = NULL;
-    if (!cf && home)
-        cf = cfd = xasprintf("%s/.aws/credentials", home);
-    if (!gf && home)
-        gf = gfd = xasprintf("%s/.aws/config", home);
-    int rc = s3_creds_load_files(profile, cf, gf, out);
-    free(cfd);
-    free(gfd);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ XML -- */
-
-typedef void (*xml_cb)(void *ctx, const char *path, const char *text);
-
-typedef struct xw {
-    char path[1024];
-    size_t plen;
-    char *text;
-    size_t tlen, tcap;
-    xml_cb cb;
-    void *ctx;
-    int overflow;
-} xw_t;
-
-static void XMLCALL xw_start(void *ud, const XML_Char *name, const XML_Char **attrs)
-{
-    xw_t *w = ud;
-    size_t n = strlen(name);
-    if (w->plen + n + 2 >= sizeof w->path) {
-        w->overflow++;
-        return;
-    }
-    w->path[w->plen++] = '/';
-    memcpy(w->path + w->plen, name, n + 1);
-    w->plen += n;
-    w->tlen = 0;
-    if (w->text)
-        w->text[0] = '\0';
-}
-
-static void XMLCALL xw_chars(void *ud, const XML_Char *s, int len)
-{
-    xw_t *w = ud;
-    if (w->tlen + (size_t)len + 1 > w->tcap) {
-        size_t cap = w->tcap ? w->tcap * 2 : 256;
-        while (cap < w->tlen + (size_t)len + 1)
-            cap *= 2;
-        char *p = realloc(w->text, cap);
-        if (!p)
-            return;
-        w->text = p;
-        w->tcap = cap;
-    }
-    memcpy(w->text + w->tlen, s, (size_t)len);
-    w->tlen += (size_t)len;
-    w->text[w->tlen] = '\0';
-}
-
-static void XMLCALL xw_end(void *ud, const XML_Char *name)
-{
-    xw_t *w = ud;
-    if (w->overflow) {
-        w->overflow--;
-        return;
-    }
-    w->cb(w->ctx, w->path, w->text ? w->text : "");
-    while (w->plen > 0 && w->path[w->plen - 1] != '/')
-        w->plen--;
-    if (w->plen > 0)
-        w->plen--;
-    w->path[w->plen] = '\0';
-    w->tlen = 0;
-    if (w->text)
-        w->text[0] = '\0';
-}
-
-/* Walks body calling cb(path, text) at each element end. 0 or -1. */
-static int xml_walk(const char *body, size_t len, xml_cb cb, void *ctx)
-{
-    if (!body || len == 0)
-        return -1;
-    XML_Parser p = XML_ParserCreate(NULL);
-    if (!p)
-        return -1;
-    xw_t w = {.cb = cb, .ctx = ctx};
-    XML_SetUserData(p, &w);
-    XML_SetElementHandler(p, xw_start, xw_end);
-    XML_SetCharacterDataHandler(p, xw_chars);
-    int ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK;
-    XML_ParserFree(p);
-    free(w.text);
-    return ok ? 0 : -1;
-}
-
-static void copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src);
-}
-
-typedef struct err_ctx {
-    s3_error_t *e;
-    int is_error;
-} err_ctx_t;
-
-static void err_cb(void *ctx, const char *path, const char *text)
-{
-    err_ctx_t *c = ctx;
-    if (!strcmp(path, "/Error"))
-        c->is_error = 1;
-    else if (!strcmp(path, "/Error/Code"))
-        copy(c->e->code, sizeof c->e->code, text);
-    else if (!strcmp(path, "/Error/Message"))
-        copy(c->e->message, sizeof c->e->message, text);
-    else if (!strcmp(path, "/Error/Region"))
-        copy(c->e->region, sizeof c->e->region, text);
-    else if (!strcmp(path, "/Error/RequestId"))
-        copy(c->e->request_id, sizeof c->e->request_id, text);
-}
-
-int s3_parse_error(const char *body, size_t len, s3_error_t *out)
-{
-    memset(out, 0, sizeof *out);
-    err_ctx_t c = {out, 0};
-    if (xml_walk(body, len, err_cb, &c) != 0 || !c.is_error)
-        return -1;
-    return 0;
-}
-
-typedef struct one_ctx {
-    const char *want;
-    char *val;
-} one_ctx_t;
-
-static void one_cb(void *ctx, const char *path, const char *text)
-{
-    one_ctx_t *c = ctx;
-    if (!strcmp(path, c->want) && !c->val)
-        c->val = strdup(text);
-}
-
-int s3_xml_find(const char *body, size_t len, const char *path, char *out, size_t outsz)
-{
-    one_ctx_t c = {path, NULL};
-    out[0] = '\0';
-    int rc = xml_walk(body, len, one_cb, &c);
-    if (c.val)
-        copy(out, outsz, c.val);
-    free(c.val);
-    return rc;
-}
-
-int s3_parse_initiate(const char *body, size_t len, char **upload_id)
-{
-    one_ctx_t c = {"/InitiateMultipartUploadResult/UploadId", NULL};
-    *upload_id = NULL;
-    if (xml_walk(body, len, one_cb, &c) != 0 || !c.val || !*c.val) {
-        free(c.val);
-        return -1;
-    }
-    *upload_id = c.val;
-    return 0;
-}
-
-typedef struct cmp_ctx {
-    int ok;
-    char *etag;
-    size_t etagsz;
-    err_ctx_t err;
-} cmp_ctx_t;
-
-static void cmp_cb(void *ctx, const char *path, const char *text)
-{
-    cmp_ctx_t *c = ctx;
-    if (!strcmp(path, "/CompleteMultipartUploadResult"))
-        c->ok = 1;
-    else if (!strcmp(path, "/CompleteMultipartUploadResult/ETag") && c->etag)
-        copy(c->etag, c->etagsz, text);
-    else
-        err_cb(&c->err, path, text);
-}
-
-int s3_parse_complete(const char *body, size_t len, char *etag, size_t etagsz, s3_error_t *err)
-{
-    s3_error_t dummy;
-    cmp_ctx_t c = {0, etag, etagsz, {err ? err : &dummy, 0}};
-    memset(c.err.e, 0, sizeof *c.err.e);
-    if (xml_walk(body, len, cmp_cb, &c) != 0)
-        return -1;
-    if (c.err.is_error)
-        return 1;
-    return c.ok ? 0 : -1;
-}
-
-typedef struct list_ctx {
-    s3_object_fn fn;
-    void *ctx;
-    char *key, *sc, *lm, *etag;
-    int64_t size;
-    int truncated, stopped;
-    char *next;
-} list_ctx_t;
-
-static void set(char **dst, const char *v)
-{
-    free(*dst);
-    *dst = strdup(v);
-}
-
-static void list_cb(void *ctx, const char *path, const char *text)
-{
-    list_ctx_t *c = ctx;
-    const char *p = "/ListBucketResult/Contents";
-    size_t pl = strlen(p);
-    if (!strncmp(path, p, pl)) {
-        const char *sub = path + pl;
-        if (!strcmp(sub, "/Key"))
-            set(&c->key, text);
-        else if (!strcmp(sub, "/Size"))
-            c->size = strtoll(text, NULL, 10);
-        else if (!strcmp(sub, "/StorageClass"))
-            set(&c->sc, text);
-        else if (!strcmp(sub, "/LastModified"))
-            set(&c->lm, text);
-        else if (!strcmp(sub, "/ETag"))
-            set(&c->etag, text);
-        else if (!*sub) {
-            if (c->key && !c->stopped) {
-                s3_object_t o = {c->key, c->size, c->sc ? c->sc : "STANDARD", c->lm, c->etag};
-                if (c->fn(c->ctx, &o) != 0)
-                    c->stopped = 1;
-            }
-            free(c->key);
-            free(c->sc);
-            free(c->lm);
-            free(c->etag);
-            c->key = c->sc = c->lm = c->etag = NULL;
-            c->size = 0;
-        }
-    } else if (!strcmp(path, "/ListBucketResult/IsTruncated")) {
-        c->truncated = !strcmp(text, "true");
-    } else if (!strcmp(path, "/ListBucketResult/NextContinuationToken")) {
-        set(&c->next, text);
-    }
-}
-
-int s3_parse_list(const char *body, size_t len, s3_object_fn fn, void *ctx, int *truncated,
-                  char **next_token, int *stopped)
-{
-    list_ctx_t c = {.fn = fn, .ctx = ctx};
-    int rc = xml_walk(body, len, list_cb, &c);
-    free(c.key);
-    free(c.sc);
-    free(c.lm);
-    free(c.etag);
-    *truncated = c.truncated;
-    *next_token = c.next;
-    if (stopped)
-        *stopped = c.stopped;
-    return (rc != 0 || c.stopped) ? -1 : 0;
-}
-
-typedef struct upl_ctx {
-    s3_upload_fn fn;
-    void *ctx;
-    char *key, *id, *init;
-    int truncated, stopped;
-    char *nk, *nu;
-} upl_ctx_t;
-
-static void upl_cb(void *ctx, const char *path, const char *text)
-{
-    upl_ctx_t *c = ctx;
-    const char *p = "/ListMultipartUploadsResult/Upload";
-    size_t pl = strlen(p);
-    if (!strncmp(path, p, pl)) {
-        const char *sub = path + pl;
-        if (!strcmp(sub, "/Key"))
-            set(&c->key, text);
-        else if (!strcmp(sub, "/UploadId"))
-            set(&c->id, text);
-        else if (!strcmp(sub, "/Initiated"))
-            set(&c->init, text);
-        else if (!*sub) {
-            if (c->key && c->id && !c->stopped) {
-                s3_upload_t u = {c->key, c->id, c->init ? c->init : ""};
-                if (c->fn(c->ctx, &u) != 0)
-                    c->stopped = 1;
-            }
-            free(c->key);
-            free(c->id);
-            free(c->init);
-            c->key = c->id = c->init = NULL;
-        }
-    } else if (!strcmp(path, "/ListMultipartUploadsResult/IsTruncated")) {
-        c->truncated = !strcmp(text, "true");
-    } else if (!strcmp(path, "/ListMultipartUploadsResult/NextKeyMarker")) {
-        set(&c->nk, text);
-    } else if (!strcmp(path, "/ListMultipartUploadsResult/NextUploadIdMarker")) {
-        set(&c->nu, text);
-    }
-}
-
-int s3_parse_list_uploads(const char *body, size_t len, s3_upload_fn fn, void *ctx, int *truncated,
-                          char **next_key, char **next_upload_id)
-{
-    upl_ctx_t c = {.fn = fn, .ctx = ctx};
-    int rc = xml_walk(body, len, upl_cb, &c);
-    free(c.key);
-    free(c.id);
-    free(c.init);
-    *truncated = c.truncated;
-    *next_key = c.nk;
-    *next_upload_id = c.nu;
-    return (rc != 0 || c.stopped) ? -1 : 0;
-}
-
-typedef struct parts_ctx {
-    int (*fn)(void *ctx, int part, const char *etag, int64_t size);
-    void *ctx;
-    int num;
-    char *etag;
-    int64_t size;
-    int truncated, next, stopped;
-} parts_ctx_t;
-
-static void parts_cb(void *ctx, const char *path, const char *text)
-{
-    parts_ctx_t *c = ctx;
-    if (!strcmp(path, "/ListPartsResult/Part/PartNumber"))
-        c->num = atoi(text);
-    else if (!strcmp(path, "/ListPartsResult/Part/ETag"))
-        set(&c->etag, text);
-    else if (!strcmp(path, "/ListPartsResult/Part/Size"))
-        c->size = strtoll(text, NULL, 10);
-    else if (!strcmp(path, "/ListPartsResult/Part")) {
-        if (!c->stopped && c->fn(c->ctx, c->num, c->etag ? c->etag : "", c->size) != 0)
-            c->stopped = 1;
-        free(c->etag);
-        c->etag = NULL;
-    } else if (!strcmp(path, "/ListPartsResult/IsTruncated"))
-        c->truncated = !strcmp(text, "true");
-    else if (!strcmp(path, "/ListPartsResult/NextPartNumberMarker"))
-        c->next = atoi(text);
-}
-
-int s3_parse_list_parts(const char *body, size_t len,
-                        int (*fn)(void *ctx, int part, const char *etag, int64_t size), void *ctx,
-                        int *truncated, int *next_marker)
-{
-    parts_ctx_t c = {.fn = fn, .ctx = ctx};
-    int rc = xml_walk(body, len, parts_cb, &c);
-    free(c.etag);
-    *truncated = c.truncated;
-    *next_marker = c.next;
-    return (rc != 0 || c.stopped) ? -1 : 0;
-}
-
-typedef struct tag_ctx {
-    const char *want;
-    char *k, *v;
-    char *out;
-    size_t outsz;
-} tag_ctx_t;
-
-static void tag_cb(void *ctx, const char *path, const char *text)
-{
-    tag_ctx_t *c = ctx;
-    if (!strcmp(path, "/Tagging/TagSet/Tag/Key"))
-        set(&c->k, text);
-    else if (!strcmp(path, "/Tagging/TagSet/Tag/Value"))
-        set(&c->v, text);
-    else if (!strcmp(path, "/Tagging/TagSet/Tag")) {
-        if (c->k && c->v && !strcmp(c->k, c->want))
-            copy(c->out, c->outsz, c->v);
-        free(c->k);
-        free(c->v);
-        c->k = c->v = NULL;
-    }
-}
-
-int s3_parse_tag(const char *body, size_t len, const char *key, char *out, size_t outsz)
-{
-    tag_ctx_t c = {key, NULL, NULL, out, outsz};
-    out[0] = '\0';
-    int rc = xml_walk(body, len, tag_cb, &c);
-    free(c.k);
-    free(c.v);
-    return rc;
 }
 
 int s3_parse_restore_header(const char *value, int *ongoing, int64_t *expiry)
@@ -784,14 +224,14 @@ s3_client_t *s3_client_new(const s3_client_opts_t *o)
         return NULL;
     pthread_mutex_init(&c->mu, NULL);
     c->region = strdup(o->region && *o->region ? o->region : "us-east-1");
-    c->bucket = xstrdup(o->bucket);
-    c->label = xstrdup(o->label ? o->label : o->bucket);
+    c->bucket = util_strdup(o->bucket);
+    c->label = util_strdup(o->label ? o->label : o->bucket);
     if (!c->region || !c->bucket || !c->label)
         goto fail;
     if (o->endpoint && *o->endpoint)
         ep = strdup(o->endpoint);
     else
-        ep = xasprintf("https://s3.%s.amazonaws.com", c->region);
+        ep = util_asprintf("https://s3.%s.amazonaws.com", c->region);
     if (!ep)
         goto fail;
     size_t el = strlen(ep);
@@ -810,11 +250,11 @@ s3_client_t *s3_client_new(const s3_client_opts_t *o)
     }
     if (o->path_style) {
         c->host = strdup(host);
-        c->scheme_host = xasprintf("%s://%s", scheme, host);
-        c->base_path = xasprintf("/%s", c->bucket);
+        c->scheme_host = util_asprintf("%s://%s", scheme, host);
+        c->base_path = util_asprintf("/%s", c->bucket);
     } else {
-        c->host = xasprintf("%s.%s", c->bucket, host);
-        c->scheme_host = xasprintf("%s://%s.%s", scheme, c->bucket, host);
+        c->host = util_asprintf("%s.%s", c->bucket, host);
+        c->scheme_host = util_asprintf("%s://%s.%s", scheme, c->bucket, host);
         c->base_path = strdup("");
     }
     if (!c->host || !c->scheme_host || !c->base_path)
@@ -858,6 +298,19 @@ void s3_client_free(s3_client_t *c)
     free(c);
 }
 
+static long jitter_ms(long base, long cap, int attempt)
+{
+    long hi = base;
+    for (int i = 0; i < attempt && hi < cap; i++)
+        hi *= 2;
+    if (hi > cap)
+        hi = cap;
+    unsigned int r = 0;
+    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+        r = (unsigned int)rand();
+    return (long)(r % (unsigned long)(hi + 1));
+}
+
 int s3_client_backoff(s3_client_t *c, int attempt, const char *what)
 {
     if (attempt + 1 >= c->max_attempts) {
@@ -871,7 +324,7 @@ int s3_client_backoff(s3_client_t *c, int attempt, const char *what)
     }
     long ms = jitter_ms(c->base_ms, c->cap_ms, attempt);
     log_warn("%s: %s; retry %d/%d in %ld ms", c->label, what, attempt + 1, c->max_attempts - 1, ms);
-    sleep_ms(ms);
+    util_sleep((double)ms / 1000.0);
     return 0;
 }
 
@@ -922,7 +375,7 @@ typedef struct xfer {
     s3_response_t *resp;
     size_t up_off;
     int sink_stopped;
-    int body_overflow;
+    strbuf_t body; /* a non-sink answer, capped at BODY_CAP */
 } xfer_t;
 
 static size_t read_cb(char *buf, size_t sz, size_t n, void *ud)
@@ -959,18 +412,9 @@ static size_t write_cb(char *data, size_t sz, size_t n, void *ud)
         r->sink_bytes += (int64_t)len;
         return len;
     }
-    if (r->body_len + len > BODY_CAP) {
-        x->body_overflow = 1;
-        return len; /* drop the rest; we only need the head of an XML answer */
-    }
-    char *p = realloc(r->body, r->body_len + len + 1);
-    if (!p)
-        return 0;
-    memcpy(p + r->body_len, data, len);
-    r->body = p;
-    r->body_len += len;
-    r->body[r->body_len] = '\0';
-    return len;
+    if (strbuf_add(&x->body, data, len) != 0 && errno != E2BIG)
+        return 0; /* out of memory */
+    return len;   /* past the cap: drop the rest; we only need the head of an XML answer */
 }
 
 static void hdr_copy(char *dst, size_t n, const char *v, size_t vl)
@@ -1038,26 +482,6 @@ static void amz_now(char out[17], long offset)
     strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
 }
 
-static long jitter_ms(long base, long cap, int attempt)
-{
-    long hi = base;
-    for (int i = 0; i < attempt && hi < cap; i++)
-        hi *= 2;
-    if (hi > cap)
-        hi = cap;
-    unsigned int r = 0;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = (unsigned int)rand();
-    return (long)(r % (unsigned long)(hi + 1));
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Performs one attempt. Returns the CURLcode; fills resp. */
 static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const char *payload_hash,
                         s3_response_t *resp, xfer_t *x)
@@ -1069,8 +493,15 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
     sigv4_out_t so;
     memset(&so, 0, sizeof so);
     CURLcode cc = CURLE_OUT_OF_MEMORY;
+    memset(resp, 0, sizeof *resp);
+    resp->content_length = -1;
+    resp->tagging_count = -1;
+    memset(x, 0, sizeof *x);
+    x->req = r;
+    x->resp = resp;
+    strbuf_init(&x->body, BODY_CAP);
 
-    raw_path = xasprintf("%s/%s", c->base_path, r->key ? r->key : "");
+    raw_path = util_asprintf("%s/%s", c->base_path, r->key ? r->key : "");
     if (!raw_path)
         goto out;
     if (!*raw_path) { /* virtual-hosted bucket request */
@@ -1082,8 +513,8 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
     enc_path = sigv4_uri_encode(raw_path, 1);
     if (!enc_path)
         goto out;
-    url = xasprintf("%s%s%s%s", c->scheme_host, enc_path, r->query && *r->query ? "?" : "",
-                    r->query ? r->query : "");
+    url = util_asprintf("%s%s%s%s", c->scheme_host, enc_path, r->query && *r->query ? "?" : "",
+                        r->query ? r->query : "");
     if (!url)
         goto out;
 
@@ -1100,7 +531,7 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
     if (sigv4_sign(&sc, r->method, raw_path, r->query, sh, nsh, payload_hash, &so) != 0)
         goto out;
     for (size_t i = 0; i < nsh; i++) {
-        char *line = xasprintf("%s: %s", sh[i].name, sh[i].value);
+        char *line = util_asprintf("%s: %s", sh[i].name, sh[i].value);
         struct curl_slist *n2 = line ? curl_slist_append(sl, line) : NULL;
         if (line)
             OPENSSL_cleanse(line, strlen(line));
@@ -1109,7 +540,7 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
             goto out;
         sl = n2;
     }
-    char *auth = xasprintf("Authorization: %s", so.authorization);
+    char *auth = util_asprintf("Authorization: %s", so.authorization);
     struct curl_slist *n3 = auth ? curl_slist_append(sl, auth) : NULL;
     free(auth);
     if (!n3)
@@ -1123,13 +554,6 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
         has_ct |= !strcasecmp(r->headers[i].name, "content-type");
     if (!has_ct)
         sl = curl_slist_append(sl, "Content-Type:");
-
-    memset(resp, 0, sizeof *resp);
-    resp->content_length = -1;
-    resp->tagging_count = -1;
-    memset(x, 0, sizeof *x);
-    x->req = r;
-    x->resp = resp;
 
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
@@ -1165,7 +589,10 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
     }
     cc = curl_easy_perform(h);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    if (x->body.len)
+        resp->body = strbuf_detach(&x->body, &resp->body_len);
 out:
+    strbuf_release(&x->body);
     curl_slist_free_all(sl);
     sigv4_out_free(&so);
     free(raw_path);
@@ -1194,31 +621,29 @@ static int curl_transient(CURLcode cc)
     }
 }
 
+/* The store-scale result of a final HTTP status (2xx handled before). */
 static int status_rc(long status, const char *code)
 {
     if (status == 404)
         return S3_NOTFOUND;
     if (status == 412)
         return S3_PRECOND;
-    if (status == 409)
-        return S3_CONFLICT;
-    if (status == 501)
-        return S3_NOTIMPL;
     if (status == 403 && !strcmp(code, "InvalidObjectState"))
         return S3_COLD;
     return S3_ERR;
 }
 
-static int quiet_for(int rc, int mask)
+/* 1 when the caller said it handles this final status itself. */
+static int quiet_for(int rc, long status, int mask)
 {
     return (rc == S3_NOTFOUND && (mask & S3Q_404)) || (rc == S3_PRECOND && (mask & S3Q_412)) ||
-           (rc == S3_CONFLICT && (mask & S3Q_409)) || (rc == S3_NOTIMPL && (mask & S3Q_501)) ||
-           (rc == S3_COLD && (mask & S3Q_COLD));
+           (rc == S3_COLD && (mask & S3Q_COLD)) || (status == 409 && (mask & S3Q_409)) ||
+           (status == 501 && (mask & S3Q_501));
 }
 
 /* A HEAD error has no body: ask again with a 1-byte GET to learn the <Code>
  * (e.g. SignatureDoesNotMatch vs AccessDenied), for the message only. */
-static void diagnose_head(s3_client_t *c, const s3_request_t *r, s3_error_t *err)
+static void diagnose_head(s3_client_t *c, const s3_request_t *r, s3_xml_error_t *err)
 {
     s3_header_t h[] = {{"Range", "bytes=0-0"}};
     s3_request_t g = {
@@ -1231,7 +656,7 @@ static void diagnose_head(s3_client_t *c, const s3_request_t *r, s3_error_t *err
     CURLcode cc = attempt(c, hd, &g, SIGV4_EMPTY_SHA256, &resp, &x);
     pool_put(c, hd, cc == CURLE_OK);
     if (cc == CURLE_OK && resp.body_len)
-        s3_parse_error(resp.body, resp.body_len, err);
+        s3_xml_error(resp.body, resp.body_len, err);
     s3_response_free(&resp);
 }
 
@@ -1254,7 +679,7 @@ int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
         }
         CURLcode cc = attempt(c, h, r, payload_hash, resp, &x);
         resp->attempts = att + 1;
-        s3_error_t err;
+        s3_xml_error_t err;
         memset(&err, 0, sizeof err);
         char why[256] = "";
         int retry = 0;
@@ -1263,7 +688,7 @@ int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
             if (resp->status >= 200 && resp->status < 300)
                 return S3_OK;
             if (resp->body_len)
-                s3_parse_error(resp->body, resp->body_len, &err);
+                s3_xml_error(resp->body, resp->body_len, &err);
             retry = s3_is_retryable(resp->status, err.code);
             snprintf(why, sizeof why, "HTTP %ld%s%s", resp->status, err.code[0] ? " " : "",
                      err.code);
@@ -1292,7 +717,7 @@ int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
                 log_warn("%s: %s %s: %s; retry %d/%d in %ld ms", c->label, r->method, key, why,
                          att + 1, max - 1, ms);
                 s3_response_free(resp);
-                sleep_ms(ms);
+                util_sleep((double)ms / 1000.0);
                 continue;
             }
             atomic_fetch_add(&c->budget, 1);
@@ -1314,7 +739,7 @@ int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
         if (rc == S3_NOTFOUND && !strcmp(err.code, "NoSuchBucket"))
             rc = S3_ERR; /* a missing bucket is never a missing object */
         snprintf(resp->error_code, sizeof resp->error_code, "%s", err.code);
-        if (!quiet_for(rc, r->quiet_mask) && !(r->no_retry && retry)) {
+        if (!quiet_for(rc, resp->status, r->quiet_mask) && !(r->no_retry && retry)) {
             char expl[256];
             const char *hint = err.region[0] ? err.region : resp->bucket_region;
             s3_explain(resp->status, err.code, hint, c->region, expl, sizeof expl);

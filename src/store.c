@@ -7,6 +7,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "store_s3.h"
+#include "strbuf.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -84,6 +86,11 @@ int store_cleanup(store_t *s)
     return s->ops->cleanup(s);
 }
 
+int store_setup(store_t *s, const store_setup_opts_t *o)
+{
+    return s->ops->setup ? s->ops->setup(s, o) : STORE_OK;
+}
+
 int store_put_buf(store_t *s, const char *key, const void *data, size_t len,
                   const store_put_opts_t *o)
 {
@@ -103,49 +110,25 @@ int store_put_buf(store_t *s, const char *key, const void *data, size_t len,
     return store_put_commit(p, hex);
 }
 
-struct getbuf {
-    unsigned char *buf;
-    size_t len, cap, max;
-};
-
 static int getbuf_sink(void *ctx, const void *data, size_t len)
 {
-    struct getbuf *g = ctx;
-
-    if (g->len + len > g->max)
-        return -1;
-    if (g->len + len + 1 > g->cap) {
-        size_t cap = g->cap ? g->cap : 65536;
-        unsigned char *t;
-        while (cap < g->len + len + 1)
-            cap *= 2;
-        t = realloc(g->buf, cap);
-        if (!t)
-            return -1;
-        g->buf = t;
-        g->cap = cap;
-    }
-    memcpy(g->buf + g->len, data, len);
-    g->len += len;
-    return 0;
+    return strbuf_add(ctx, data, len); /* -1 past the caller's max */
 }
 
 int store_get_buf(store_t *s, const char *key, size_t max, unsigned char **out, size_t *outlen)
 {
-    struct getbuf g = {NULL, 0, 0, max};
-    int rc = store_get(s, key, 0, -1, getbuf_sink, &g);
+    strbuf_t sb = STRBUF_INIT(max);
+    int rc = store_get(s, key, 0, -1, getbuf_sink, &sb);
+    char *buf;
 
     if (rc < 0) {
-        free(g.buf);
+        strbuf_release(&sb);
         return rc;
     }
-    if (!g.buf)
-        g.buf = malloc(1);
-    if (!g.buf)
+    buf = strbuf_detach(&sb, outlen);
+    if (!buf)
         return STORE_ERR;
-    g.buf[g.len] = 0;
-    *out = g.buf;
-    *outlen = g.len;
+    *out = (unsigned char *)buf;
     return 0;
 }
 

@@ -2,7 +2,7 @@
  * store.h — the object-store interface (DESIGN.md "Layers": store).
  *
  * Two implementations plug in behind one vtable: file:// (store_file.c, the
- * embedded default) and s3:// (store_s3.c). Everything above the store works
+ * embedded default) and s3:// (store_s3*.c, store_s3.h). Everything above the store works
  * the same on both, including cold-storage semantics: an object whose storage
  * class is DEEP_ARCHIVE or GLACIER cannot be read until a restore request for
  * it has completed.
@@ -49,6 +49,11 @@ typedef struct store_put_opts {
     int64_t size_hint;         /* expected size or -1; lets S3 pick a part size */
 } store_put_opts_t;
 
+/* What store_setup prepares (coldpack init). */
+typedef struct store_setup_opts {
+    int retention_days; /* objects expire this many days after upload (<= 0: 365) */
+} store_setup_opts_t;
+
 typedef struct store store_t;
 typedef struct store_put store_put_t;
 
@@ -81,6 +86,11 @@ struct store_ops {
      * incomplete multipart uploads) under the store's prefix. */
     int (*cleanup)(store_t *s);
     void (*free)(store_t *s);
+    /* Optional (NULL: nothing to prepare). Make the backing service ready for
+     * coldpack (`init`): check it is reachable and configured as the store
+     * needs, and install what it needs (for S3: the prefix's lifecycle rule,
+     * the Object Lock check). Idempotent. */
+    int (*setup)(store_t *s, const store_setup_opts_t *o);
 };
 
 /* Every implementation's store_put_t struct must begin with `store_t *store;`
@@ -114,6 +124,10 @@ int store_list(store_t *s, const char *prefix, store_list_fn fn, void *ctx);
 int store_del(store_t *s, const char *key);
 int store_restore(store_t *s, const char *key, int days, const char *tier);
 int store_cleanup(store_t *s);
+/* Prepare the store for first use (coldpack init); 0 when the store needs
+ * nothing. Returns 0 or a negative store_rc after logging. Thread-safety: as
+ * the store. */
+int store_setup(store_t *s, const store_setup_opts_t *o);
 
 /* Put a small in-memory object in one call (computes its SHA-256). */
 int store_put_buf(store_t *s, const char *key, const void *data, size_t len,
@@ -122,9 +136,9 @@ int store_put_buf(store_t *s, const char *key, const void *data, size_t len,
  * Caller frees *out. */
 int store_get_buf(store_t *s, const char *key, size_t max, unsigned char **out, size_t *outlen);
 
-/* Implementations, chosen by store_open from the URL scheme. Same contract. */
+/* The file:// implementation, chosen by store_open (same contract). The
+ * s3:// one is declared in store_s3.h. */
 store_t *store_file_open(const struct config *cfg);
-store_t *store_s3_open(const struct config *cfg);
 
 /* 1 for classes that need a restore before GET (GLACIER, DEEP_ARCHIVE). */
 int store_class_is_cold(const char *storage_class);

@@ -582,9 +582,15 @@ static void fs_free(store_t *s)
     free(fs);
 }
 
+/* A directory needs no setup beyond what store_file_open does. */
+static int fs_setup(store_t *s, const store_setup_opts_t *o)
+{
+    return STORE_OK;
+}
+
 static const struct store_ops fs_ops = {
     fs_put_open, fs_put_write, fs_put_commit, fs_put_abort, fs_head, fs_get,
-    fs_list,     fs_del,       fs_restore,    fs_cleanup,   fs_free,
+    fs_list,     fs_del,       fs_restore,    fs_cleanup,   fs_free, fs_setup,
 };
 
 store_t *store_file_open(const config_t *cfg)

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "s3.h"
+#include "s3_creds.h"
 
 #define SECRET  "s3cr3tKEYs3cr3tKEYs3cr3tKEYs3cr3tKEY0001"
 #define SECRET2 "an0therSECRETan0therSECRETan0therSECRET2"

@@ -29,7 +29,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "s3.h"
+#include "store_s3.h"
 #include "store.h"
 #include "util.h"
 
@@ -355,7 +355,8 @@ static int tool(int argc, char **argv)
         }
         rc = 1;
     } else if (!strcmp(m, "setup")) {
-        rc = store_s3_setup(s, &cfg) == 0 ? 0 : 1;
+        store_setup_opts_t so = {cfg.retention.days};
+        rc = store_setup(s, &so) == 0 ? 0 : 1;
     } else if (!strcmp(m, "cleanup")) {
         rc = store_cleanup(s) == 0 ? 0 : 1;
     } else if (!strcmp(m, "restore") && argc == 3) {

@@ -5,7 +5,11 @@
  * with an embedded <Error>, ListObjectsV2 pages with continuation tokens,
  * ListMultipartUploads, ListParts, GetObjectTagging, the x-amz-restore
  * header of HeadObject (ongoing-request="true"/"false" with expiry-date), the
- * retry classification, the error explanations and the part-size rule.
+ * retry classification, the error explanations, the part-size rule, and the
+ * listing paginator (s3_page.c) over canned pages: markers followed and
+ * encoded, a stop by the consumer, and a service that repeats its
+ * continuation token or truncates without one ends with an error instead of
+ * a loop.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,18 +22,21 @@
 #include <string.h>
 
 #include "s3.h"
+#include "s3_page.h"
+#include "s3_xml.h"
+#include "store_s3.h"
 
 #define S(x) x, strlen(x)
 
 static void test_error_bodies(void **state)
 {
-    s3_error_t e;
+    s3_xml_error_t e;
     const char *aws = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                       "<Error>\n  <Code>NoSuchKey</Code>\n"
                       "  <Message>The resource you requested does not exist</Message>\n"
                       "  <Resource>/mybucket/myfoto.jpg</Resource>\n"
                       "  <RequestId>4442587FB7D0A2F9</RequestId>\n</Error>";
-    assert_int_equal(s3_parse_error(S(aws), &e), 0);
+    assert_int_equal(s3_xml_error(S(aws), &e), 0);
     assert_string_equal(e.code, "NoSuchKey");
     assert_string_equal(e.message, "The resource you requested does not exist");
     assert_string_equal(e.request_id, "4442587FB7D0A2F9");
@@ -38,7 +45,7 @@ static void test_error_bodies(void **state)
     const char *rgw = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchBucket</Code>"
                       "<Message></Message><BucketName>nope</BucketName><RequestId>tx0000-00"
                       "</RequestId><HostId>1234-default-default</HostId></Error>";
-    assert_int_equal(s3_parse_error(S(rgw), &e), 0);
+    assert_int_equal(s3_xml_error(S(rgw), &e), 0);
     assert_string_equal(e.code, "NoSuchBucket");
     assert_string_equal(e.message, "");
 
@@ -46,12 +53,12 @@ static void test_error_bodies(void **state)
                          "authorization header is malformed; the region 'us-east-1' is wrong; "
                          "expecting 'eu-west-1'</Message><Region>eu-west-1</Region>"
                          "<RequestId>A1</RequestId></Error>";
-    assert_int_equal(s3_parse_error(S(region), &e), 0);
+    assert_int_equal(s3_xml_error(S(region), &e), 0);
     assert_string_equal(e.region, "eu-west-1");
 
-    assert_int_equal(s3_parse_error(S("<ListBucketResult/>"), &e), -1);
-    assert_int_equal(s3_parse_error(S("not xml at all"), &e), -1);
-    assert_int_equal(s3_parse_error("", 0, &e), -1);
+    assert_int_equal(s3_xml_error(S("<ListBucketResult/>"), &e), -1);
+    assert_int_equal(s3_xml_error(S("not xml at all"), &e), -1);
+    assert_int_equal(s3_xml_error("", 0, &e), -1);
 }
 
 static void test_initiate(void **state)
@@ -63,17 +70,17 @@ static void test_initiate(void **state)
                     "  <Bucket>example-bucket</Bucket>\n  <Key>example-object</Key>\n"
                     "  <UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"
                     "</UploadId>\n</InitiateMultipartUploadResult>";
-    assert_int_equal(s3_parse_initiate(S(b), &id), 0);
+    assert_int_equal(s3_xml_initiate(S(b), &id), 0);
     assert_string_equal(id, "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
     free(id);
-    assert_int_equal(s3_parse_initiate(S("<InitiateMultipartUploadResult/>"), &id), -1);
+    assert_int_equal(s3_xml_initiate(S("<InitiateMultipartUploadResult/>"), &id), -1);
     assert_null(id);
 }
 
 static void test_complete(void **state)
 {
     char etag[128];
-    s3_error_t e;
+    s3_xml_error_t e;
     const char *ok = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                      "<CompleteMultipartUploadResult "
                      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
@@ -81,7 +88,7 @@ static void test_complete(void **state)
                      "</Location>\n  <Bucket>Example-Bucket</Bucket>\n  <Key>Example-Object</Key>\n"
                      "  <ETag>\"3858f62230ac3c915f300c664312c11f-9\"</ETag>\n"
                      "</CompleteMultipartUploadResult>";
-    assert_int_equal(s3_parse_complete(S(ok), etag, sizeof etag, &e), 0);
+    assert_int_equal(s3_xml_complete(S(ok), etag, sizeof etag, &e), 0);
     assert_string_equal(etag, "\"3858f62230ac3c915f300c664312c11f-9\"");
 
     /* S3 sends 200 first, keeps the connection alive with whitespace, and
@@ -93,17 +100,17 @@ static void test_complete(void **state)
         "</Message>\n  <RequestId>656c76696e6727732072657175657374</RequestId>\n"
         "  <HostId>Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg==</HostId>\n"
         "</Error>";
-    assert_int_equal(s3_parse_complete(S(err200), etag, sizeof etag, &e), 1);
+    assert_int_equal(s3_xml_complete(S(err200), etag, sizeof etag, &e), 1);
     assert_string_equal(e.code, "InternalError");
     assert_true(s3_is_retryable(200, e.code));
 
     const char *bad = "<Error><Code>InvalidPart</Code><Message></Message></Error>";
-    assert_int_equal(s3_parse_complete(S(bad), NULL, 0, &e), 1);
+    assert_int_equal(s3_xml_complete(S(bad), NULL, 0, &e), 1);
     assert_false(s3_is_retryable(200, e.code));
 
     /* whitespace only (connection cut before the result): not a success */
-    assert_int_equal(s3_parse_complete(S("\n   \n"), NULL, 0, &e), -1);
-    assert_int_equal(s3_parse_complete("", 0, NULL, 0, &e), -1);
+    assert_int_equal(s3_xml_complete(S("\n   \n"), NULL, 0, &e), -1);
+    assert_int_equal(s3_xml_complete("", 0, NULL, 0, &e), -1);
 }
 
 typedef struct seen {
@@ -113,7 +120,7 @@ typedef struct seen {
     int n, stop_after;
 } seen_t;
 
-static int on_obj(void *ctx, const s3_object_t *o)
+static int on_obj(void *ctx, const s3_xml_object_t *o)
 {
     seen_t *s = ctx;
     snprintf(s->keys[s->n], 64, "%s", o->key);
@@ -143,7 +150,7 @@ static void test_list_v2(void **state)
     seen_t s = {0};
     int trunc = 0, stopped = 0;
     char *tok = NULL;
-    assert_int_equal(s3_parse_list(S(page1), on_obj, &s, &trunc, &tok, &stopped), 0);
+    assert_int_equal(s3_xml_list(S(page1), on_obj, &s, &trunc, &tok, &stopped), 0);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.keys[0], "cp/tenant=a/date=2026-11-23/source=s1/vol-0001.tar.gz");
     assert_true(s.sizes[0] == 3145728000LL);
@@ -160,14 +167,14 @@ static void test_list_v2(void **state)
                        "<IsTruncated>false</IsTruncated><Contents><Key>cp/x</Key><Size>0</Size>"
                        "</Contents></ListBucketResult>";
     seen_t s2 = {0};
-    assert_int_equal(s3_parse_list(S(last), on_obj, &s2, &trunc, &tok, &stopped), 0);
+    assert_int_equal(s3_xml_list(S(last), on_obj, &s2, &trunc, &tok, &stopped), 0);
     assert_int_equal(s2.n, 1);
     assert_string_equal(s2.classes[0], "STANDARD"); /* absent class means STANDARD */
     assert_false(trunc);
     assert_null(tok);
 
     seen_t s3 = {.stop_after = 1};
-    assert_int_equal(s3_parse_list(S(page1), on_obj, &s3, &trunc, &tok, &stopped), -1);
+    assert_int_equal(s3_xml_list(S(page1), on_obj, &s3, &trunc, &tok, &stopped), -1);
     assert_true(stopped);
     assert_int_equal(s3.n, 1);
     free(tok);
@@ -178,7 +185,7 @@ typedef struct useen {
     char key[64], id[64], init[64];
 } useen_t;
 
-static int on_upl(void *ctx, const s3_upload_t *u)
+static int on_upl(void *ctx, const s3_xml_upload_t *u)
 {
     useen_t *s = ctx;
     s->n++;
@@ -204,7 +211,7 @@ static void test_list_uploads(void **state)
     useen_t s = {0};
     int trunc;
     char *nk, *nu;
-    assert_int_equal(s3_parse_list_uploads(S(b), on_upl, &s, &trunc, &nk, &nu), 0);
+    assert_int_equal(s3_xml_list_uploads(S(b), on_upl, &s, &trunc, &nk, &nu, NULL), 0);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.key, "cp/k1");
     assert_string_equal(s.id, "2~XyZ");
@@ -233,7 +240,7 @@ static void test_list_parts_and_tags(void **state)
                     "<Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag><Size>8388608</Size></Part>"
                     "</ListPartsResult>";
     int n = 0, trunc, next;
-    assert_int_equal(s3_parse_list_parts(S(b), on_part, &n, &trunc, &next), 0);
+    assert_int_equal(s3_xml_list_parts(S(b), on_part, &n, &trunc, &next), 0);
     assert_int_equal(n, 2);
 
     const char *t =
@@ -243,9 +250,9 @@ static void test_list_parts_and_tags(void **state)
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855</Value></Tag>"
         "</TagSet></Tagging>";
     char v[65];
-    assert_int_equal(s3_parse_tag(S(t), "sha256", v, sizeof v), 0);
+    assert_int_equal(s3_xml_tag(S(t), "sha256", v, sizeof v), 0);
     assert_string_equal(v, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    assert_int_equal(s3_parse_tag(S("<Tagging><TagSet/></Tagging>"), "sha256", v, sizeof v), 0);
+    assert_int_equal(s3_xml_tag(S("<Tagging><TagSet/></Tagging>"), "sha256", v, sizeof v), 0);
     assert_string_equal(v, "");
 }
 
@@ -312,30 +319,126 @@ static void test_md5(void **state)
 static void test_part_size(void **state)
 {
     const int64_t MiB = 1 << 20, GiB = (int64_t)1 << 30, TiB = (int64_t)1 << 40;
-    assert_true(store_s3_part_size(0, -1) == 16 * MiB);     /* unknown size */
-    assert_true(store_s3_part_size(0, 1000) == 8 * MiB);    /* small: the minimum */
-    assert_true(store_s3_part_size(0, 4 * GiB) == 8 * MiB); /* a default volume: 512 parts */
+    assert_true(store_s3_upload_part_size(0, -1) == 16 * MiB);     /* unknown size */
+    assert_true(store_s3_upload_part_size(0, 1000) == 8 * MiB);    /* small: the minimum */
+    assert_true(store_s3_upload_part_size(0, 4 * GiB) == 8 * MiB); /* a default volume: 512 parts */
     int64_t sizes[] = {80 * GiB, 700 * GiB, TiB, 5 * TiB};
     for (int i = 0; i < 4; i++) {
-        int64_t ps = store_s3_part_size(0, sizes[i]);
+        int64_t ps = store_s3_upload_part_size(0, sizes[i]);
         assert_true(ps % MiB == 0);
         assert_true((sizes[i] + ps - 1) / ps < 10000);
     }
-    assert_true(store_s3_part_size(64 * MiB, 4 * GiB) == 64 * MiB); /* configured wins */
-    int64_t raised = store_s3_part_size(8 * MiB, 200 * GiB);        /* 25,600 parts: raised */
+    assert_true(store_s3_upload_part_size(64 * MiB, 4 * GiB) == 64 * MiB); /* configured wins */
+    int64_t raised = store_s3_upload_part_size(8 * MiB, 200 * GiB); /* 25,600 parts: raised */
     assert_true((200 * GiB + raised - 1) / raised < 10000);
-    assert_true(store_s3_part_size(0, 100 * TiB) == 5 * GiB); /* clamped to S3's maximum */
+    assert_true(store_s3_upload_part_size(0, 100 * TiB) == 5 * GiB); /* clamped to S3's maximum */
 
     /* an object far bigger than its hint still fits in 10,000 parts */
-    int64_t base = store_s3_part_size(0, 4 * GiB), total = 0;
+    int64_t base = store_s3_upload_part_size(0, 4 * GiB), total = 0;
     for (int n = 1; n <= 10000; n++)
-        total += store_s3_part_len(base, 4 * GiB, n);
+        total += store_s3_upload_part_len(base, 4 * GiB, n);
     assert_true(total > 5 * TiB); /* S3's largest object */
-    assert_true(store_s3_part_len(base, 4 * GiB, 512) == base);
-    assert_true(store_s3_part_len(base, 4 * GiB, 513) == 2 * base);
-    assert_true(store_s3_part_len(16 * MiB, -1, 2000) == 16 * MiB);
-    assert_true(store_s3_part_len(16 * MiB, -1, 2001) == 32 * MiB);
-    assert_true(store_s3_part_len(16 * MiB, -1, 9999) <= 5 * GiB);
+    assert_true(store_s3_upload_part_len(base, 4 * GiB, 512) == base);
+    assert_true(store_s3_upload_part_len(base, 4 * GiB, 513) == 2 * base);
+    assert_true(store_s3_upload_part_len(16 * MiB, -1, 2000) == 16 * MiB);
+    assert_true(store_s3_upload_part_len(16 * MiB, -1, 2001) == 32 * MiB);
+    assert_true(store_s3_upload_part_len(16 * MiB, -1, 9999) <= 5 * GiB);
+}
+
+/* ------------------------------------------------------------ paginator -- */
+
+typedef struct fake_svc {
+    const char *pages[4]; /* answered in turn; the last one again after the end */
+    int npages, fetches;
+    char queries[8][256];
+    int fail_rc; /* non-zero: every fetch fails with this */
+} fake_svc_t;
+
+static int fake_fetch(void *ctx, const char *query, s3_response_t *resp)
+{
+    fake_svc_t *f = ctx;
+    memset(resp, 0, sizeof *resp);
+    if (f->fetches < 8)
+        snprintf(f->queries[f->fetches], sizeof f->queries[0], "%s", query);
+    const char *b = f->pages[f->fetches < f->npages ? f->fetches : f->npages - 1];
+    f->fetches++;
+    if (f->fetches > 50)
+        fail_msg("the paginator loops");
+    if (f->fail_rc)
+        return f->fail_rc;
+    resp->status = 200;
+    resp->body = strdup(b);
+    resp->body_len = strlen(b);
+    return S3_OK;
+}
+
+static int page_parse(void *ctx, const char *body, size_t len, int *truncated, char *next[2])
+{
+    int stopped = 0;
+    int r = s3_xml_list(body, len, on_obj, ctx, truncated, &next[0], &stopped);
+    return stopped ? 1 : r;
+}
+
+#define PAGE(trunc, tok, key)                                                                      \
+    "<ListBucketResult><IsTruncated>" trunc "</IsTruncated><Contents><Key>" key                    \
+    "</Key><Size>1</Size></Contents>" tok "</ListBucketResult>"
+
+static int walk(fake_svc_t *f, seen_t *seen)
+{
+    s3_page_opts_t pg = {"s3://b/cp",
+                         "listing cp/",
+                         "list-type=2&prefix=cp%2F",
+                         {"continuation-token", NULL},
+                         fake_fetch,
+                         f,
+                         page_parse,
+                         seen};
+    return s3_page_walk(&pg);
+}
+
+static void test_paginator(void **state)
+{
+    /* two pages: the token is sent back, encoded */
+    fake_svc_t f = {{PAGE("true", "<NextContinuationToken>t/1=</NextContinuationToken>", "cp/a"),
+                     PAGE("false", "", "cp/b")},
+                    .npages = 2};
+    seen_t s = {0};
+    assert_int_equal(walk(&f, &s), S3_OK);
+    assert_int_equal(f.fetches, 2);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(f.queries[0], "list-type=2&prefix=cp%2F");
+    assert_string_equal(f.queries[1], "list-type=2&prefix=cp%2F&continuation-token=t%2F1%3D");
+
+    /* the consumer stops: no further page */
+    fake_svc_t g = {{PAGE("true", "<NextContinuationToken>x</NextContinuationToken>", "cp/a"),
+                     PAGE("false", "", "cp/b")},
+                    .npages = 2};
+    seen_t s2 = {.stop_after = 1};
+    assert_int_equal(walk(&g, &s2), S3_OK);
+    assert_int_equal(g.fetches, 1);
+
+    /* a service that repeats its token would loop forever: an error */
+    fake_svc_t r = {{PAGE("true", "<NextContinuationToken>A</NextContinuationToken>", "cp/a"),
+                     PAGE("true", "<NextContinuationToken>B</NextContinuationToken>", "cp/b"),
+                     PAGE("true", "<NextContinuationToken>B</NextContinuationToken>", "cp/c")},
+                    .npages = 3};
+    seen_t s3 = {0};
+    assert_int_equal(walk(&r, &s3), S3_ERR);
+    assert_int_equal(r.fetches, 3);
+
+    /* truncated without a token, and an unreadable page: errors */
+    fake_svc_t t = {{PAGE("true", "", "cp/a")}, .npages = 1};
+    seen_t s4 = {0};
+    assert_int_equal(walk(&t, &s4), S3_ERR);
+    assert_int_equal(t.fetches, 1);
+    fake_svc_t u = {{"<ListBucketResult><IsTruncated>"}, .npages = 1};
+    seen_t s5 = {0};
+    assert_int_equal(walk(&u, &s5), S3_ERR);
+
+    /* a failed fetch's result is passed on (the fetch logged it) */
+    fake_svc_t e = {{""}, .npages = 1, .fail_rc = S3_NOTFOUND};
+    seen_t s6 = {0};
+    assert_int_equal(walk(&e, &s6), S3_NOTFOUND);
 }
 
 int main(void)
@@ -351,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_classification),
         cmocka_unit_test(test_md5),
         cmocka_unit_test(test_part_size),
+        cmocka_unit_test(test_paginator),
     };
     return cmocka_run_group_tests_name("s3_xml", tests, NULL, NULL);
 }
