@@ -13,6 +13,12 @@
  * non-final, then as final (a second AEAD pass only on a full final chunk).
  * Output goes to a callback or a caller buffer through one small sink.
  * Keys as text and key files are in age_keys.c, Bech32 in bech32.c.
+ *
+ * Why one file of ~900 lines: encryption, decryption and random access share
+ * the AEAD, key-wrap, header-MAC, nonce and sink helpers above, all static.
+ * Splitting the two directions apart would export those primitives from the
+ * module for no caller outside it; the sections below are kept independent
+ * (base64, primitives, sink, encryption, decryption, random access).
  */
 #include "age.h"
 

@@ -1,6 +1,6 @@
 /*
  * source_ssh.c — a day directory on a remote host, pulled over OpenSSH as a
- * tar stream (issue "Remote sources").
+ * tar stream.
  *
  * We run the system ssh (so ~/.ssh/config, known_hosts, agents and jump hosts
  * work) through child.c with an argv — no local shell — in batch mode with
@@ -35,6 +35,11 @@
  * 255 or by signal). Every other outcome returns -1 after one log_error (source_fail)
  * naming the source, the host and the cause. The child is always reaped; if
  * the callee stops the scan, the child's process group is killed first.
+ *
+ * Why one file of ~800 lines: the remote script, ssh's argv, the stderr
+ * classifier and libarchive's read callback all work on the state of one ssh
+ * child (its fds, flags and last lines); child.c already holds the process
+ * plumbing, and what is left is this one protocol.
  */
 #include "source.h"
 
