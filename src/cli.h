@@ -56,6 +56,9 @@ typedef union cli_args {
     struct {
         const char *topic; /* command name, NULL = the command list */
     } help;
+    struct {
+        int json; /* config show --json */
+    } config;
 } cli_args_t;
 
 /* What exec() gets from main. */
@@ -117,5 +120,7 @@ int cmd_verify_parse(int argc, char **argv, cli_args_t *a);
 int cmd_verify(const cli_env_t *env, cli_args_t *a);
 int cmd_catalog_parse(int argc, char **argv, cli_args_t *a);
 int cmd_catalog(const cli_env_t *env, cli_args_t *a);
+int cmd_config_parse(int argc, char **argv, cli_args_t *a);
+int cmd_config(const cli_env_t *env, cli_args_t *a);
 
 #endif

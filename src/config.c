@@ -439,12 +439,24 @@ int config_path_has_tenant(const char *path)
 
 /* ssh -o options coldpack sets itself (ssh takes the first value given, so
  * these could not be overridden anyway), or that would break the stream. */
-static const char *const ssh_fixed[] = {
-    "BatchMode",     "StrictHostKeyChecking", "ConnectTimeout", "ServerAliveInterval",
-    "ServerAliveCountMax", "IdentitiesOnly",  "IdentityFile",   "Port",
-    "User",          "RemoteCommand",         "RequestTTY",     "LocalCommand",
-    "PermitLocalCommand", "ProxyCommand",     "EscapeChar",     "SessionType",
-    "StdinNull",     "ForkAfterAuthentication"};
+static const char *const ssh_fixed[] = {"BatchMode",
+                                        "StrictHostKeyChecking",
+                                        "ConnectTimeout",
+                                        "ServerAliveInterval",
+                                        "ServerAliveCountMax",
+                                        "IdentitiesOnly",
+                                        "IdentityFile",
+                                        "Port",
+                                        "User",
+                                        "RemoteCommand",
+                                        "RequestTTY",
+                                        "LocalCommand",
+                                        "PermitLocalCommand",
+                                        "ProxyCommand",
+                                        "EscapeChar",
+                                        "SessionType",
+                                        "StdinNull",
+                                        "ForkAfterAuthentication"};
 #define SSH_OPTIONS_MAX 16
 
 /* "Name=value Name=value" -> NULL-terminated vector in *out; 0, or -1 with
@@ -816,9 +828,8 @@ static int expand_one(struct parse *p, const struct tmpl *t, const char *host)
         const struct kv *own = kv_find(&t->kv, "tenant");
         if (own) {
             p->line = own->line;
-            return fail(p,
-                        "tenant = is not used when path has a {tenant} directory (that "
-                        "directory's name is the tenant): remove it");
+            return fail(p, "tenant = is not used when path has a {tenant} directory (that "
+                           "directory's name is the tenant): remove it");
         }
         /* an inherited rule does not apply: the path names the tenant */
         s->tenant_rule = TENANT_DIR;
@@ -1062,7 +1073,8 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
-static int berr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int berr(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int berr(char *err, size_t errsz, const char *fmt, ...)
 {
     va_list ap;
@@ -1102,7 +1114,8 @@ static int brace_group(const char *inner, size_t len, size_t max, struct alt *a,
             break;
         }
     if (!dots)
-        return berr(err, errsz, "{%.*s} has one item: write it without braces, or a list {a,b} or a range "
+        return berr(err, errsz,
+                    "{%.*s} has one item: write it without braces, or a list {a,b} or a range "
                     "{1..3}",
                     (int)len, inner);
     {
@@ -1112,8 +1125,8 @@ static int brace_group(const char *inner, size_t len, size_t max, struct alt *a,
         int width = 0;
         char num[32];
         if (!all_digits(inner, ll) || !all_digits(hi, hl))
-            return berr(err, errsz, "{%.*s}: a range is {N..M} with whole numbers (e.g. {01..24})", (int)len,
-                        inner);
+            return berr(err, errsz, "{%.*s}: a range is {N..M} with whole numbers (e.g. {01..24})",
+                        (int)len, inner);
         if (ll > 9 || hl > 9)
             return berr(err, errsz, "{%.*s}: expands to more than %zu names", (int)len, inner, max);
         memcpy(num, inner, ll);
@@ -1123,8 +1136,8 @@ static int brace_group(const char *inner, size_t len, size_t max, struct alt *a,
         num[hl] = 0;
         hi_n = strtoul(num, NULL, 10);
         if (lo_n > hi_n)
-            return berr(err, errsz, "{%.*s} counts down: write {%.*s..%.*s}", (int)len, inner, (int)hl, hi,
-                        (int)ll, inner);
+            return berr(err, errsz, "{%.*s} counts down: write {%.*s..%.*s}", (int)len, inner,
+                        (int)hl, hi, (int)ll, inner);
         if (hi_n - lo_n >= max)
             return berr(err, errsz, "{%.*s}: expands to more than %zu names", (int)len, inner, max);
         if ((ll > 1 && inner[0] == '0') || (hl > 1 && hi[0] == '0'))

@@ -29,9 +29,9 @@ typedef struct config_source {
     char *user;
     int port; /* 0 = ssh default */
     char *identity;
-    int remote_nice;   /* default 1 */
-    int64_t bandwidth; /* bytes/s, 0 = unlimited */
-    char *ssh_command; /* default "ssh"; tests point it at a wrapper */
+    int remote_nice;    /* default 1 */
+    int64_t bandwidth;  /* bytes/s, 0 = unlimited */
+    char *ssh_command;  /* default "ssh"; tests point it at a wrapper */
     char **ssh_options; /* NULL-terminated "Name=value" each passed as ssh -o; may be NULL */
     int line;           /* line of the [source] header, for messages */
 } config_source_t;

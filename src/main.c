@@ -48,6 +48,9 @@ static const cli_cmd_t commands[] = {
      "check the manifest hash chain and every catalogued object (--deep: re-hash)"},
     {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG, "rebuild",
      "recreate the catalog from the store alone"},
+    {"config", cmd_config_parse, cmd_config, CMD_CONFIG | CMD_RDONLY, "show [--json]",
+     "print the configuration as read: [defaults] applied, hosts = expanded\n"
+     "Every source with its effective keys; secret values masked. The text form loads back."},
     {"help", help_parse, help_exec, 0, "[COMMAND]", "show the commands, or COMMAND's usage"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
