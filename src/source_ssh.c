@@ -60,7 +60,8 @@
 #define SSH_LINE_MAX     1024
 #define SSH_KEEP_LINES   4
 #define SSH_TRAILER_MAX  (1024 * 1024) /* bytes accepted after the end of the archive */
-#define SSH_ARGV_MAX     64 /* ours + up to 16 ssh_options */
+/* SSH_ARGV_MAX: our own arguments and up to 16 ssh_options (-o each) */
+#define SSH_ARGV_MAX     64
 #define SSH_REAP_TIMEOUT 10.0 /* seconds to wait for ssh to exit once we are done */
 
 /* Exit codes of the remote script for its own checks (not used by tar/ssh). */
