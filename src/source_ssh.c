@@ -60,7 +60,6 @@
 #define SSH_LINE_MAX     1024
 #define SSH_KEEP_LINES   4
 #define SSH_TRAILER_MAX  (1024 * 1024) /* bytes accepted after the end of the archive */
-/* SSH_ARGV_MAX: our own arguments and up to 16 ssh_options (-o each) */
 #define SSH_ARGV_MAX     64
 #define SSH_REAP_TIMEOUT 10.0 /* seconds to wait for ssh to exit once we are done */
 
@@ -745,6 +744,7 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
             ok = argv_add(argv, &argc, with_id, 4) == 0;
         if (ok && src->user && src->user[0])
             ok = argv_add(argv, &argc, with_user, 2) == 0;
+        /* ssh_options: at most 16 (config.c), so SSH_ARGV_MAX holds them */
         for (char **o = src->ssh_options; ok && o && *o; o++) {
             const char *const with_opt[] = {"-o", *o};
             ok = argv_add(argv, &argc, with_opt, 2) == 0;
