@@ -76,6 +76,9 @@ typedef union cli_args {
     struct {
         const char *topic; /* command name, NULL = the command list */
     } help;
+    struct {
+        int json; /* config show --json */
+    } config;
 } cli_args_t;
 
 /* What exec() gets from main. */
@@ -141,5 +144,7 @@ int cmd_estimate_parse(int argc, char **argv, cli_args_t *a);
 int cmd_estimate(const cli_env_t *env, cli_args_t *a);
 int cmd_report_parse(int argc, char **argv, cli_args_t *a);
 int cmd_report(const cli_env_t *env, cli_args_t *a);
+int cmd_config_parse(int argc, char **argv, cli_args_t *a);
+int cmd_config(const cli_env_t *env, cli_args_t *a);
 
 #endif

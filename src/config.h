@@ -4,10 +4,16 @@
  * Every key of issues "Core", "S3 store" and "Remote sources" is parsed and
  * validated here, so a malformed file is refused before any work starts, with
  * "file:line: what was wrong, what was expected".
+ *
+ * Fleets (docs/man/coldpack.conf.5): a [defaults] section gives any [source]
+ * key to every source (wherever it appears in the file); a [source "{host}"]
+ * with hosts = siem-{01..24}.dc1 becomes one source per host. config_t holds
+ * the sources after that expansion, each with its effective keys.
  */
 #ifndef COLDPACK_CONFIG_H
 #define COLDPACK_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum tenant_rule { TENANT_DIR = 1, TENANT_FIXED = 2 };
@@ -39,11 +45,16 @@ typedef struct config_source {
     char *user;
     int port; /* 0 = ssh default */
     char *identity;
-    int remote_nice;   /* default 1 */
-    int64_t bandwidth; /* bytes/s, 0 = unlimited */
-    char *ssh_command; /* default "ssh"; tests point it at a wrapper */
-    int line;          /* line of the [source] header, for messages */
+    int remote_nice;    /* default 1 */
+    int64_t bandwidth;  /* bytes/s, 0 = unlimited */
+    char *ssh_command;  /* default "ssh"; tests point it at a wrapper */
+    char **ssh_options; /* NULL-terminated "Name=value" each passed as ssh -o; may be NULL */
+    int line;           /* line of the [source] header, for messages */
 } config_source_t;
+
+/* Most names a hosts = value (brace expansion) may give, and most sources a
+ * config may expand to. */
+#define CONFIG_MAX_EXPANSION 10000
 
 typedef struct config {
     char *file; /* path it was loaded from */
@@ -101,5 +112,18 @@ config_t *config_parse_string(const char *name, const char *text);
 void config_free(config_t *c);
 /* The source named name, or NULL. */
 const config_source_t *config_find_source(const config_t *c, const char *name);
+
+/* Brace expansion of a hosts = value: words separated by blanks or commas
+ * outside braces; in each word "{a,b,c}" is a list and "{N..M}" (N <= M,
+ * whole numbers) a range, zero padded to the longer bound when either bound
+ * has a leading zero ("{01..24}"); several braces multiply, the leftmost
+ * varying slowest. Nested braces, empty items, "{x}", backward ranges and
+ * more than max names are refused. On success *out (n names, malloc'd, free
+ * with config_strv_free) and 0; else -1 with the reason in err. */
+int config_brace_expand(const char *value, size_t max, char ***out, size_t *n, char *err,
+                        size_t errsz);
+void config_strv_free(char **v, size_t n);
+/* 1 when path has a {tenant} component (a tenant-first layout). */
+int config_path_has_tenant(const char *path);
 
 #endif

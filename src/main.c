@@ -65,6 +65,9 @@ static const cli_cmd_t commands[] = {
      "write a self-contained HTML report (mode 0600) of the last N nights (default 30)\n"
      "up to D (default yesterday): nightly bytes and duration, tenants and sources,\n"
      "failures, missing nights, storage growth and the cost projection"},
+    {"config", cmd_config_parse, cmd_config, CMD_CONFIG | CMD_RDONLY, "show [--json]",
+     "print the configuration as read: [defaults] applied, hosts = expanded\n"
+     "Every source with its effective keys; secret values masked. The text form loads back."},
     {"help", help_parse, help_exec, 0, "[COMMAND]", "show the commands, or COMMAND's usage"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

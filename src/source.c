@@ -1,6 +1,9 @@
 /*
  * source.c — chooses the source implementation (local walk or ssh) and maps
- * paths to tenants by the configured rule, the one piece both share.
+ * paths to tenants by the configured rule, the one piece both share; and
+ * tenant-first layouts (path = /export/{tenant}/{date}): the tenants are the
+ * directories where {tenant} stands, and each one's day directory is handed
+ * to the local walk as a source of that one tenant.
  */
 #include "source.h"
 
@@ -8,11 +11,124 @@
 #include "log.h"
 #include "util.h"
 
-#include <stdarg.h>
+#include "array.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* s with {date} replaced (every occurrence); NULL when out of memory. */
+static char *with_date(const char *s, size_t len, const char *date)
+{
+    char *out = NULL, *t;
+
+    for (;;) {
+        const char *at = strstr(s, "{date}");
+        size_t k = at && (size_t)(at - s) < len ? (size_t)(at - s) : len;
+        t = util_asprintf("%s%.*s%s", out ? out : "", (int)k, s, k < len ? date : "");
+        free(out);
+        if (!(out = t))
+            return NULL;
+        if (k == len)
+            return out;
+        s += k + 6;
+        len -= k + 6;
+    }
+}
+
+/* path = PREFIX/{tenant}/SUFFIX: one local scan per tenant directory under
+ * PREFIX that has SUFFIX for the day, as a source of that one tenant, after
+ * an entry for the tenant's root (its day directory), as a dir:1 walk gives. */
+static int template_scan(const config_source_t *src, const char *date, const char *const *skip,
+                         source_entry_fn fn, void *ctx, source_stats_t *st)
+{
+    const char *at = strstr(src->path, "{tenant}");
+    char *parent = source_day_dir(src, date), *suffix = with_date(at + 8, strlen(at + 8), date);
+    char **names = NULL;
+    size_t n = 0, cap = 0, found = 0;
+    DIR *d = NULL;
+    struct dirent *de;
+    int rc = -1;
+
+    if (!parent || !suffix) {
+        source_fail(st, "source %s: out of memory", src->name);
+        goto out;
+    }
+    if (!(d = opendir(parent))) {
+        source_fail(st, "source %s: tenant directory %s: %s", src->name, parent, strerror(errno));
+        goto out;
+    }
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (ARRAY_GROW(names, n + 1, cap) < 0 || !(names[n] = strdup(de->d_name))) {
+            source_fail(st, "source %s: out of memory", src->name);
+            goto out;
+        }
+        n++;
+    }
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_names);
+    rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *dir = util_asprintf("%s/%s%s", parent, names[i], suffix);
+        config_source_t one = *src;
+        source_entry_t e;
+        struct stat sb;
+        if (!dir) {
+            source_fail(st, "source %s: out of memory", src->name);
+            rc = -1;
+            break;
+        }
+        if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+            log_debug("source %s: tenant %s: no %s", src->name, names[i], dir);
+        } else if (strchr(names[i], '{')) {
+            log_warn("source %s: %s: a tenant directory name with '{': not backed up", src->name,
+                     dir);
+            st->warnings++;
+        } else if (source_skipped(skip, names[i])) {
+            found++; /* already backed up: not even walked */
+        } else {
+            found++;
+            memset(&e, 0, sizeof e);
+            e.tenant = names[i];
+            e.path = "";
+            e.type = SOURCE_DIR;
+            e.mtime = sb.st_mtime;
+            e.mode = sb.st_mode & 07777;
+            one.path = dir;
+            one.tenant_rule = TENANT_FIXED;
+            one.tenant_fixed = names[i];
+            rc = fn(ctx, &e, NULL, NULL);
+            if (rc == 0)
+                rc = source_local_scan(&one, date, NULL, fn, ctx, st);
+        }
+        free(dir);
+    }
+    if (rc == 0 && !found) {
+        source_fail(st, "source %s: no tenant directory under %s has %s%s for the day", src->name,
+                    parent, "{tenant}", suffix);
+        rc = -1;
+    }
+out:
+    if (d)
+        closedir(d);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(parent);
+    free(suffix);
+    return rc;
+}
 
 int source_scan(const config_source_t *src, const char *date, const char *const *skip,
                 source_entry_fn fn, void *ctx, source_stats_t *st)
@@ -20,16 +136,19 @@ int source_scan(const config_source_t *src, const char *date, const char *const 
     memset(st, 0, sizeof *st);
     if (src->host)
         return source_ssh_scan(src, date, skip, fn, ctx, st);
+    if (config_path_has_tenant(src->path))
+        return template_scan(src, date, skip, fn, ctx, st);
     return source_local_scan(src, date, skip, fn, ctx, st);
 }
 
 char *source_day_dir(const config_source_t *src, const char *date)
 {
-    const char *at = strstr(src->path, "{date}");
+    const char *t = strstr(src->path, "{tenant}");
 
-    if (!at)
-        return strdup(src->path);
-    return util_asprintf("%.*s%s%s", (int)(at - src->path), src->path, date, at + 6);
+    /* a tenant-first path: the directory holding the tenants */
+    if (t)
+        return with_date(src->path, t - src->path > 1 ? (size_t)(t - src->path - 1) : 1, date);
+    return with_date(src->path, strlen(src->path), date);
 }
 
 void source_fail(source_stats_t *st, const char *fmt, ...)

@@ -241,8 +241,8 @@ int64_t source_local_total(const config_source_t *src, const char *date)
     char *root;
     int64_t sum;
 
-    if (src->host)
-        return -1;
+    if (src->host || config_path_has_tenant(src->path))
+        return -1; /* unknown: remote, or one directory per tenant (source.c) */
     root = source_day_dir(src, date);
     if (!root)
         return -1;

@@ -65,7 +65,7 @@
 #define SSH_LINE_MAX     1024
 #define SSH_KEEP_LINES   4
 #define SSH_TRAILER_MAX  (1024 * 1024) /* bytes accepted after the end of the archive */
-#define SSH_ARGV_MAX     40
+#define SSH_ARGV_MAX     64
 #define SSH_REAP_TIMEOUT 10.0 /* seconds to wait for ssh to exit once we are done */
 
 /* Exit codes of the remote script for its own checks (not used by tar/ssh). */
@@ -749,6 +749,11 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
             ok = argv_add(argv, &argc, with_id, 4) == 0;
         if (ok && src->user && src->user[0])
             ok = argv_add(argv, &argc, with_user, 2) == 0;
+        /* ssh_options: at most 16 (config.c), so SSH_ARGV_MAX holds them */
+        for (char **o = src->ssh_options; ok && o && *o; o++) {
+            const char *const with_opt[] = {"-o", *o};
+            ok = argv_add(argv, &argc, with_opt, 2) == 0;
+        }
         if (!ok || argv_add(argv, &argc, tail, 3) < 0) {
             source_fail(st, "source %s: out of memory", src->name);
             goto out;

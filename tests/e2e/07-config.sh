@@ -44,6 +44,26 @@ good | sed 's|^url = .*|&\nstorage_class = COLD|' >"$T/bad-class.conf"; check ba
 good | sed 's|^url = .*|&\n    storage_class = STANDARD\n  thaw_delay = forever|' >"$T/indented.conf"; check indented 4 'thaw_delay = "forever"'
 { good; echo "[run]"; echo "deadline = 25:00"; } >"$T/bad-deadline.conf"; check bad-deadline 9 'expected a local time HH:MM'
 { good; echo "[source \"bad/name\"]"; } >"$T/bad-name.conf";              check bad-name 8 'source name "bad/name"'
+# fleets: [defaults], hosts = brace expansion, {tenant} paths, ssh_options
+fleet() { good | sed '5,7d'; echo '[source "{host}"]'; echo "hosts = $1"; echo "path = /x/{date}"; }
+fleet 'siem-{01..24'           >"$T/brace-open.conf";   check brace-open 6 'source.hosts = "siem-\{01..24": .*without'
+fleet 'siem-{a,{b,c}}'         >"$T/brace-nested.conf"; check brace-nested 6 'nested braces are not supported'
+fleet 'siem-{24..01}'          >"$T/brace-down.conf";   check brace-down 6 '\{24..01\} counts down: write \{01..24\}'
+fleet 'h{1..100}.{1..101}'     >"$T/brace-huge.conf";   check brace-huge 6 'expands to more than 10000 names'
+fleet 'h{1,1}'                 >"$T/brace-dup.conf";    check brace-dup 6 '"h1" is listed twice'
+{ good | sed '5,7d'; echo '[source "web"]'; echo "hosts = a b"; echo "path = /x/{date}"; } >"$T/no-host-var.conf"
+check no-host-var 6 'hosts = gives 2 hosts but the source name "web" has no \{host\}'
+{ good; echo '[source "{host}"]'; echo "hosts = siem-01 x"; echo "path = /x/{date}"; } >"$T/dup-expanded.conf"
+check dup-expanded 8 'duplicate source "siem-01" \(first defined at line 5\)'
+{ good; echo "[defaults]"; echo "hosts = a b"; } >"$T/hosts-defaults.conf"; check hosts-defaults 9 'hosts = belongs in a \[source'
+{ good; echo "[defaults]"; echo "colour = blue"; } >"$T/defaults-key.conf"; check defaults-key 9 'unknown key "colour" in \[defaults\]'
+{ good; echo "[defaults]"; echo "port = 0"; } >"$T/defaults-port.conf"; check defaults-port 9 'defaults.port = "0": expected a port'
+{ good; echo "[defaults]"; echo "[defaults]"; } >"$T/defaults-dup.conf"; check defaults-dup 9 'duplicate section \[defaults\] \(first at line 8\)'
+good | sed 's|/{date}|/{tenant}/{date}|' >"$T/tenant-rule.conf"; check tenant-rule 7 'tenant = is not used when path has a \{tenant\} directory'
+good | sed 's|/{date}|/t{tenant}/{date}|; /tenant = /d' >"$T/tenant-part.conf"; check tenant-part 6 'expected \{tenant\} as one whole directory'
+{ good | sed 's|/{date}|/{tenant}/{date}|; /tenant = /d'; echo "host = h"; } >"$T/tenant-remote.conf"; check tenant-remote 5 'works for local sources only'
+{ good; echo "host = h"; echo "ssh_options = BatchMode=no"; } >"$T/ssh-opt.conf"; check ssh-opt 9 'source.ssh_options = "BatchMode=no": BatchMode is set by coldpack'
+{ good; echo "host = h"; echo "ssh_options = -oProxyCommand=x"; } >"$T/ssh-opt2.conf"; check ssh-opt2 9 'is not Name=value'
 # missing file
 set +e; out=$("$COLDPACK" -c "$T/missing.conf" run 2>&1); rc=$?; set -e
 [ $rc -eq 2 ] && echo "$out" | grep -q "cannot read config $T/missing.conf: No such file" || die "missing config: $rc $out"

@@ -268,7 +268,7 @@ static void test_unknown_section(void **state)
                    "[stor]\n"
                    "url = file:///t\n",
                    "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
-                   "[retention], [run], [notify], [prices] or [source \"NAME\"]");
+                   "[retention], [run], [notify], [prices], [defaults] or [source \"NAME\"]");
     /* an empty unknown section is still refused */
     expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /x/{date}\n[extras]\n",
                    "t.conf:5: unknown section [extras]");
@@ -598,6 +598,305 @@ static void test_codec_default_levels(void **state)
     config_free(c);
 }
 
+/* config_brace_expand(value) gives exactly the names in want (space-separated). */
+static void expect_expand(const char *value, const char *want)
+{
+    char **v = NULL, err[256] = "", got[4096] = "";
+    size_t n = 0, len = 0;
+
+    if (config_brace_expand(value, 10000, &v, &n, err, sizeof err) < 0)
+        fail_msg("\"%s\" refused: %s", value, err);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(got + len, sizeof got - len, "%s%s", i ? " " : "", v[i]);
+    config_strv_free(v, n);
+    if (strcmp(got, want))
+        fail_msg("\"%s\" gave \"%s\", expected \"%s\"", value, got, want);
+}
+
+static void expect_no_expand(const char *value, size_t max, const char *want)
+{
+    char **v = NULL, err[256] = "";
+    size_t n = 0;
+
+    if (config_brace_expand(value, max, &v, &n, err, sizeof err) == 0) {
+        config_strv_free(v, n);
+        fail_msg("\"%s\" accepted, expected \"%s\"", value, want);
+    }
+    if (!strstr(err, want))
+        fail_msg("\"%s\": error \"%s\" lacks \"%s\"", value, err, want);
+}
+
+static void test_brace_expand(void **state)
+{
+    (void)state;
+    expect_expand("siem-{01..03}.dc1", "siem-01.dc1 siem-02.dc1 siem-03.dc1");
+    expect_expand("h{1..3}", "h1 h2 h3");
+    expect_expand("h{8..11}", "h8 h9 h10 h11");
+    expect_expand("h{08..10}", "h08 h09 h10");
+    expect_expand("h{1..010}", "h001 h002 h003 h004 h005 h006 h007 h008 h009 h010");
+    expect_expand("h{0..2}", "h0 h1 h2");
+    expect_expand("{a,b}", "a b");
+    expect_expand("{a,b}-{1..2}.{x,y}", "a-1.x a-1.y a-2.x a-2.y b-1.x b-1.y b-2.x b-2.y");
+    expect_expand("{3..3}", "3");
+    expect_expand("plain", "plain");
+    expect_expand("a, b  c,d", "a b c d");
+    expect_expand("s{1..2} t{a,b}", "s1 s2 ta tb");
+
+    /* exactly the cap is fine, one more is refused before anything is built */
+    char **v = NULL, err[256];
+    size_t n = 0;
+    assert_int_equal(config_brace_expand("n{1..10000}", 10000, &v, &n, err, sizeof err), 0);
+    assert_int_equal(n, 10000);
+    assert_string_equal(v[9999], "n10000");
+    config_strv_free(v, n);
+    expect_no_expand("n{1..10001}", 10000, "expands to more than 10000 names");
+    expect_no_expand("n{0..999999999}", 10000, "expands to more than 10000 names");
+    expect_no_expand("n{1..99999999999999999999}", 10000, "expands to more than 10000 names");
+    expect_no_expand("{1..100}{1..100}{1..2}", 10000, "expands to more than 10000 names");
+    expect_no_expand("{1..5000} x{1..5001}", 10000, "expands to more than 10000 names");
+    /* malformed */
+    expect_no_expand("{5..1}", 100, "{5..1} counts down: write {1..5}");
+    expect_no_expand("{a,{b,c}}", 100, "nested braces are not supported");
+    expect_no_expand("{{1..2}}", 100, "nested braces are not supported");
+    expect_no_expand("h{1..3", 100, "'{' without '}'");
+    expect_no_expand("h1..3}", 100, "'}' without '{'");
+    expect_no_expand("h{}", 100, "empty braces {}");
+    expect_no_expand("h{a,}", 100, "{a,} has an empty item");
+    expect_no_expand("h{,a}", 100, "has an empty item");
+    expect_no_expand("h{a}", 100, "{a} has one item");
+    expect_no_expand("h{a..e}", 100, "a range is {N..M} with whole numbers");
+    expect_no_expand("h{1..}", 100, "a range is {N..M}");
+    expect_no_expand("h{-1..2}", 100, "a range is {N..M}");
+    expect_no_expand("h{1..10..2}", 100, "a range is {N..M}");
+    expect_no_expand(" , ", 100, "no names");
+}
+
+static const char fleet_head[] = "[store]\nurl = file:///s\n";
+
+static void test_hosts(void **state)
+{
+    config_t *c;
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof text,
+             "%s"                               /* 1-2 */
+             "[source \"{host}\"]\n"            /* 3 */
+             "hosts = siem-{01..24}.dc1\n"      /* 4 */
+             "path = /var/siem/{host}/{date}\n" /* 5 */
+             "[source \"db-{host}\"]\n"         /* 6 */
+             "hosts = {a,b}\n"                  /* 7 */
+             "path = /x/{date}\n",
+             fleet_head);
+    c = parse_capture(text);
+    if (!c)
+        fail_msg("refused: %s", errbuf);
+    assert_int_equal(c->nsources, 26);
+    assert_string_equal(c->sources[0].name, "siem-01.dc1");
+    assert_string_equal(c->sources[0].host, "siem-01.dc1");
+    assert_string_equal(c->sources[0].path, "/var/siem/siem-01.dc1/{date}");
+    assert_int_equal(c->sources[0].line, 3);
+    assert_string_equal(c->sources[23].name, "siem-24.dc1");
+    assert_string_equal(c->sources[24].name, "db-a");
+    assert_string_equal(c->sources[25].host, "b");
+    assert_int_equal(c->sources[25].line, 6);
+    config_free(c);
+    /* a single host = fills {host} too */
+    c = parse_capture("[store]\nurl = file:///s\n[source \"{host}\"]\nhost = h1\n"
+                      "path = /x/{date}\n");
+    assert_non_null(c);
+    assert_string_equal(c->sources[0].name, "h1");
+    config_free(c);
+
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\npath = /x/{date}\n"
+                   "hosts = siem-{01..3\n",
+                   "t.conf:5: source.hosts = \"siem-{01..3\": \"siem-{01..3\": '{' without '}'");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = h{1..20000}\n",
+                   "t.conf:4: source.hosts = \"h{1..20000}\": {1..20000}: expands to more than "
+                   "10000 names");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = h{3..1}\n",
+                   "t.conf:4: source.hosts = \"h{3..1}\": {3..1} counts down");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = h{1,{2,3}}\n",
+                   "t.conf:4: source.hosts = \"h{1,{2,3}}\": \"h{1,{2,3}}\": nested braces");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = h{1,1}\n",
+                   "t.conf:4: source.hosts = \"h{1,1}\": \"h1\" is listed twice");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = -oProxy{1,2}\n",
+                   "t.conf:4: source.hosts = \"-oProxy{1,2}\": \"-oProxy1\" is not a host name");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = a/{1,2}\n",
+                   "t.conf:4: source.hosts = \"a/{1,2}\": \"a/1\" is not a host name");
+    /* duplicates after expansion name the later section's line */
+    expect_refused("[store]\nurl = file:///s\n"
+                   "[source \"{host}\"]\nhosts = a b\npath = /x/{date}\n"
+                   "[source \"b\"]\npath = /y/{date}\n",
+                   "t.conf:6: duplicate source \"b\" (first defined at line 3)");
+    expect_refused("[store]\nurl = file:///s\n"
+                   "[source \"b\"]\npath = /y/{date}\n"
+                   "[source \"{host}\"]\nhosts = a b\npath = /x/{date}\n",
+                   "t.conf:5: duplicate source \"b\" (first defined at line 3)");
+    expect_refused("[store]\nurl = file:///s\n[source \"web\"]\nhosts = a b\npath = /x/{date}\n",
+                   "t.conf:4: hosts = gives 2 hosts but the source name \"web\" has no {host}");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\npath = /x/{date}\n",
+                   "t.conf:3: [source \"{host}\"] uses {host} but has no hosts = (or host =)");
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /x/{host}/{date}\n",
+                   "t.conf:3: [source \"a\"] uses {host}");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhost = a\nhosts = b c\n",
+                   "t.conf:5: hosts = and host = cannot both be given (line 4 has host =)");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = b c\nhost = a\n",
+                   "t.conf:5: host = and hosts = cannot both be given (line 4 has hosts =)");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nhosts = b c\n",
+                   "t.conf:4: hosts = belongs in a [source \"{host}\"] section, not in [defaults]");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}/x\"]\n",
+                   "t.conf:3: source name \"{host}/x\": use letters");
+    expect_refused("[store]\nurl = file:///s\n[source \"{host}\"]\nhosts = ::1 h\n"
+                   "path = /x/{date}\n",
+                   "t.conf:3: source name \"::1\" (from [source \"{host}\"]): use letters");
+}
+
+static void test_defaults_section(void **state)
+{
+    config_t *c;
+
+    (void)state;
+    /* [defaults] after the sources still applies; own keys win */
+    c = parse_capture("[store]\nurl = file:///s\n"
+                      "[source \"{host}\"]\n"
+                      "hosts = siem-{1..3}\n"
+                      "port = 2222\n"
+                      "[source \"own\"]\n"
+                      "host = other\n"
+                      "path = /own/{date}\n"
+                      "tenant = fixed:acme\n"
+                      "ssh_command = /usr/local/bin/ssh\n"
+                      "[source \"local\"]\n"
+                      "path = /local/{date}\n"
+                      "[defaults]\n"
+                      "path = /var/siem/export/{date}\n"
+                      "tenant = dir:2\n"
+                      "user = backup\n"
+                      "port = 22\n"
+                      "identity = /etc/coldpack/id\n"
+                      "ssh_options = Compression=no ProxyJump=bastion.dc1\n"
+                      "bandwidth = 50MB/s\n"
+                      "remote_nice = off\n");
+    if (!c)
+        fail_msg("refused: %s", errbuf);
+    assert_int_equal(c->nsources, 5);
+    const config_source_t *s = config_find_source(c, "siem-2");
+    assert_non_null(s);
+    assert_string_equal(s->path, "/var/siem/export/{date}");
+    assert_int_equal(s->tenant_dir, 2);
+    assert_string_equal(s->user, "backup");
+    assert_int_equal(s->port, 2222);
+    assert_string_equal(s->identity, "/etc/coldpack/id");
+    assert_string_equal(s->ssh_options[0], "Compression=no");
+    assert_string_equal(s->ssh_options[1], "ProxyJump=bastion.dc1");
+    assert_null(s->ssh_options[2]);
+    assert_int_equal(s->bandwidth, 50000000);
+    assert_int_equal(s->remote_nice, 0);
+    assert_null(s->ssh_command);
+    s = config_find_source(c, "own");
+    assert_string_equal(s->path, "/own/{date}");
+    assert_int_equal(s->tenant_rule, TENANT_FIXED);
+    assert_string_equal(s->tenant_fixed, "acme");
+    assert_int_equal(s->port, 22);
+    assert_string_equal(s->ssh_command, "/usr/local/bin/ssh");
+    /* a local source keeps the shared keys, drops inherited remote-only ones */
+    s = config_find_source(c, "local");
+    assert_null(s->host);
+    assert_string_equal(s->path, "/local/{date}");
+    assert_int_equal(s->tenant_dir, 2);
+    assert_null(s->user);
+    assert_int_equal(s->port, 0);
+    assert_null(s->identity);
+    assert_null(s->ssh_options);
+    assert_int_equal(s->bandwidth, 50000000);
+    config_free(c);
+
+    /* its own remote-only keys are still refused */
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nuser = b\n[source \"l\"]\n"
+                   "path = /l/{date}\nport = 22\n",
+                   "t.conf:5: [source \"l\"] user/port/identity need host =");
+    /* values in [defaults] are checked where they are written */
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\n[defaults]\npath = /x\n",
+                   "t.conf:5: defaults.path = \"/x\": expected a path containing {date}");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\ntenant = dir:0\n",
+                   "t.conf:4: defaults.tenant = \"dir:0\": expected dir:N");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\ncolour = blue\n",
+                   "t.conf:4: unknown key \"colour\" in [defaults]; expected path, tenant, host");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nuser = a\nuser = b\n",
+                   "t.conf:5: key \"user\" given twice in the same section");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\n[source \"a\"]\n[defaults]\n",
+                   "t.conf:5: duplicate section [defaults] (first at line 3)");
+    /* the path may come from [defaults] only, but some path is needed */
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nuser = a\n[source \"a\"]\nhost = h\n",
+                   "t.conf:5: [source \"a\"] needs path = /dir/{date}");
+    /* [defaults] alone is not a source */
+    expect_refused("[store]\nurl = file:///s\n[defaults]\npath = /x/{date}\n",
+                   "t.conf: no [source \"NAME\"] section");
+}
+
+static void test_ssh_options(void **state)
+{
+    (void)state;
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\nhost = h\npath = /x/{date}\n"
+                   "ssh_options = BatchMode=no\n",
+                   "t.conf:6: source.ssh_options = \"BatchMode=no\": BatchMode is set by coldpack");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nssh_options = stricthostkeychecking=no\n",
+                   "t.conf:4: defaults.ssh_options = \"stricthostkeychecking=no\": "
+                   "StrictHostKeyChecking is set by coldpack");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nssh_options = -oFoo=bar\n",
+                   "t.conf:4: defaults.ssh_options = \"-oFoo=bar\": \"-oFoo=bar\" is not "
+                   "Name=value");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nssh_options = Compression\n",
+                   "t.conf:4: defaults.ssh_options = \"Compression\": \"Compression\" is not "
+                   "Name=value");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nssh_options = ProxyJump=-x\n",
+                   "t.conf:4: defaults.ssh_options = \"ProxyJump=-x\": \"ProxyJump=-x\" is "
+                   "not Name=value");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nssh_options = RemoteCommand=sh\n",
+                   "t.conf:4: defaults.ssh_options = \"RemoteCommand=sh\": RemoteCommand is set by "
+                   "coldpack or would break the tar stream");
+    expect_refused("[store]\nurl = file:///s\n[defaults]\nssh_options = A=1 B=2 C=3 D=4 E=5 "
+                   "F=6 G=7 H=8 I=9 J=10 K=11 L=12 M=13 N=14 O=15 P=16 Q=17\n",
+                   "t.conf:4: defaults.ssh_options = \"A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 I=9 J=10 "
+                   "K=11 L=12 M=13 N=14 O=15 P=16 Q=17\": more than 16 options");
+}
+
+static void test_tenant_template(void **state)
+{
+    config_t *c;
+
+    (void)state;
+    c = parse_capture("[store]\nurl = file:///s\n[defaults]\ntenant = fixed:x\n"
+                      "[source \"a\"]\npath = /export/{tenant}/{date}\n"
+                      "[source \"b\"]\npath = /export/{date}/{tenant}/logs\n");
+    if (!c)
+        fail_msg("refused: %s", errbuf);
+    /* an inherited tenant rule does not apply: the path names the tenant */
+    assert_int_equal(c->sources[0].tenant_rule, TENANT_DIR);
+    assert_null(c->sources[0].tenant_fixed);
+    assert_true(config_path_has_tenant(c->sources[0].path));
+    assert_true(config_path_has_tenant(c->sources[1].path));
+    config_free(c);
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /export/{tenant}/{date}\n"
+                   "tenant = dir:1\n",
+                   "t.conf:5: tenant = is not used when path has a {tenant} directory");
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /export/t{tenant}/{date}\n",
+                   "t.conf:4: source.path = \"/export/t{tenant}/{date}\": expected {tenant} as "
+                   "one whole directory, at most once");
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /e/{tenant}x/{date}\n",
+                   "t.conf:4: source.path = \"/e/{tenant}x/{date}\": expected {tenant} as one "
+                   "whole directory");
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\n"
+                   "path = /e/{tenant}/{tenant}/{date}\n",
+                   "t.conf:4: source.path = \"/e/{tenant}/{tenant}/{date}\": expected {tenant} "
+                   "as one whole directory");
+    expect_refused("[store]\nurl = file:///s\n[source \"a\"]\nhost = h\n"
+                   "path = /export/{tenant}/{date}\n",
+                   "t.conf:3: [source \"a\"] a {tenant} directory in path works for local sources "
+                   "only");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +909,9 @@ int main(void)
         cmocka_unit_test(test_duplicate_section), cmocka_unit_test(test_indented_key),
         cmocka_unit_test(test_long_line),         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_duration_overflow), cmocka_unit_test(test_codec_default_levels),
+        cmocka_unit_test(test_brace_expand),      cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_defaults_section),  cmocka_unit_test(test_ssh_options),
+        cmocka_unit_test(test_tenant_template),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
