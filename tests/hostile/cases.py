@@ -267,6 +267,10 @@ case("dup-file-then-escape-link", "a file, then an escaping symlink of the same 
 case("dup-dir-then-symlink", "a directory, then a symlink of the same name, then a file under it",
      [D(b"dd"), F(b"dd/f", b"f\n"), D(b"other"), L(b"dd", b"other"), F(b"dd/g", b"g\n")],
      [dict(rc=REFUSED3, refused=[b"dd"], files={b"dd/f": b"f\n", b"dd/g": b"g\n"},
+           absent=[b"other/g"]),
+      # or: the archive made dd a symlink before dd/g, so dd/g goes through a
+      # link and is refused too (the hardened extractor's reading)
+      dict(rc=REFUSED3, refused=[b"dd", b"dd/g"], files={b"dd/f": b"f\n"},
            absent=[b"other/g"])])
 case("dup-chain-link-then-dir", "an escaping chain link, then a directory of that name, then a file",
      chain() + [L(b"c/esc", b"up5/outside"), D(b"c/esc"), F(b"c/esc/victim", b"pwned\n")],
