@@ -8,6 +8,7 @@
 # no restored file, no volume's tar stream, and no index lists it. The walk's
 # ordinary files are backed up every time.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/walk.sh"
 command -v python3 >/dev/null || exit 77
 
 secret="SECRET-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" # 31 bytes
@@ -34,26 +35,14 @@ for d in "${dates[@]}"; do
     ln -s "$T/secret" "$T/swap/$d/sub"
     ln -s "$T/secret/secret-0.log" "$T/swap/$d/file.log"
 done
-{
-    echo "[store]"; echo "url = file://$T/store"
-    echo "[catalog]"; echo "path = $T/catalog.db"
-    echo "[source \"siem-01\"]"; echo "path = $T/data/siem-01/{date}"; echo "tenant = dir:1"
-} >"$T/c.conf"
-"$COLDPACK" -c "$T/c.conf" init >/dev/null
+walk_setup
 
 # each run under a swapping loop; each must end within 60 s
 noticed=0
 for d in "${dates[@]}"; do
-    set +e
-    python3 "$ROOT/tests/e2e/lib/swaprun.py" \
-        --pair "$T/data/siem-01/$d/acme/sub" "$T/swap/$d/sub" \
-        --pair "$T/data/siem-01/$d/acme/file.log" "$T/swap/$d/file.log" \
-        -- "$COLDPACK" -c "$T/c.conf" run --date "$d" >"$T/run-$d.log" 2>&1
-    rc=$?
-    set -e
-    [ $rc -eq 77 ] && exit 77
-    [ $rc -eq 0 ] || [ $rc -eq 3 ] || { cat "$T/run-$d.log"; die "run $d: exit $rc"; }
-    [ $rc -eq 0 ] || noticed=$((noticed + 1))
+    walk_swap_run "$d" acme sub file.log
+    [ $RC -eq 0 ] || [ $RC -eq 3 ] || { cat "$T/run-$d.log"; die "run $d: exit $RC"; }
+    [ $RC -eq 0 ] || noticed=$((noticed + 1))
     [ -d "$T/data/siem-01/$d/acme/sub" ] && [ ! -L "$T/data/siem-01/$d/acme/sub" ] || die "swap not undone"
 done
 echo "20 runs under swaps, $noticed noticed one"

@@ -8,6 +8,7 @@
 # nothing read through it); everything else is backed up and restores
 # identical.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/walk.sh"
 command -v python3 >/dev/null || exit 77
 
 dates=()
@@ -29,24 +30,12 @@ for d in "${dates[@]}"; do
     ln -s "$T/evil" "$T/swap/$d/sub"
     mkfifo "$T/swap/$d/r.log"
 done
-{
-    echo "[store]"; echo "url = file://$T/store"
-    echo "[catalog]"; echo "path = $T/catalog.db"
-    echo "[source \"siem-01\"]"; echo "path = $T/data/siem-01/{date}"; echo "tenant = dir:1"
-} >"$T/c.conf"
-"$COLDPACK" -c "$T/c.conf" init >/dev/null
+walk_setup
 
 for d in "${dates[@]}"; do
-    set +e
-    python3 "$ROOT/tests/e2e/lib/swaprun.py" --timeout 60 --procs 2 \
-        --pair "$T/data/siem-01/$d/racer/sub" "$T/swap/$d/sub" \
-        --pair "$T/data/siem-01/$d/racer/r.log" "$T/swap/$d/r.log" \
-        -- "$COLDPACK" -c "$T/c.conf" run --date "$d" >"$T/run-$d.log" 2>&1
-    rc=$?
-    set -e
-    [ $rc -eq 77 ] && exit 77
-    [ $rc -ne 124 ] || die "run $d blocked (killed after 60 s): $(tail -3 "$T/run-$d.log")"
-    [ $rc -eq 3 ] || { cat "$T/run-$d.log"; die "run $d: expected exit 3, got $rc"; }
+    walk_swap_run "$d" racer --procs 2 sub r.log
+    [ $RC -ne 124 ] || die "run $d blocked (killed after 60 s): $(tail -3 "$T/run-$d.log")"
+    [ $RC -eq 3 ] || { cat "$T/run-$d.log"; die "run $d: expected exit 3, got $RC"; }
     grep -q "acme/pipe.fifo is not a regular file" "$T/run-$d.log" ||
         die "run $d: FIFO not named"
     [ $chardev -eq 0 ] || grep -q "acme/zero.dev is not a regular file" "$T/run-$d.log" ||
