@@ -1,7 +1,8 @@
 /*
  * catalog.c — SQLite with WAL and a busy timeout, prepared statements per
  * call (the catalog is far from the hot path: a few rows per volume).
- * Schema version lives in PRAGMA user_version.
+ * Schema version lives in PRAGMA user_version. A new catalog file (and so
+ * its -wal/-shm/-journal) is created owner-only.
  */
 #include "catalog.h"
 
@@ -9,12 +10,14 @@
 #include "log.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct catalog {
     sqlite3 *db;
@@ -51,6 +54,7 @@ catalog_t *catalog_open(const char *path)
 {
     catalog_t *c = calloc(1, sizeof *c);
     char *dir = NULL, *slash;
+    int fd;
 
     if (!c)
         return NULL;
@@ -59,9 +63,15 @@ catalog_t *catalog_open(const char *path)
     dir = strdup(path);
     if (dir && (slash = strrchr(dir, '/')) && slash != dir) {
         *slash = 0;
-        util_mkdirs(dir, 0755);
+        util_mkdirs(dir, UTIL_DIR_MODE);
     }
     free(dir);
+    /* A new catalog is created here owner-only; SQLite gives its -wal, -shm
+     * and -journal files the database file's mode. An existing one keeps its
+     * mode (docs/security.md). */
+    fd = util_open_private(path, O_RDONLY);
+    if (fd >= 0)
+        close(fd);
     if (sqlite3_open_v2(path, &c->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {

@@ -1,6 +1,7 @@
 /*
  * lock.c — flock-based run lock. The pid written into the file is only for
- * the message to the operator; the lock itself is the flock.
+ * the message to the operator; the lock itself is the flock. The file is
+ * owner-only (0600) whatever the umask, like everything coldpack creates.
  */
 #include "lock.h"
 
@@ -13,13 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int lock_acquire(const char *path)
 {
     char buf[32];
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = util_open_private(path, O_RDWR);
 
+    if (fd >= 0 && fchmod(fd, UTIL_FILE_MODE) < 0) /* an old 0644 lock too: it is ours */
+        log_warn("lock %s: cannot make it private: %s", path, strerror(errno));
     if (fd < 0) {
         log_error("lock %s: %s", path, strerror(errno));
         return LOCK_ERROR;

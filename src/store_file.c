@@ -96,7 +96,7 @@ static int mkdirs_for(const char *path)
     if (!slash || slash == buf)
         return 0;
     *slash = 0;
-    return util_mkdirs(buf, 0755);
+    return util_mkdirs(buf, UTIL_DIR_MODE);
 }
 
 /* Write a small file atomically (tmp + fsync + rename). */
@@ -108,7 +108,7 @@ static int write_atomic(fstore_t *fs, const char *path, const char *data, size_t
 
     if (!tmp)
         return -1;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = util_open_private(tmp, O_WRONLY | O_TRUNC);
     if (fd < 0 || util_write_all(fd, data, len) < 0 || fsync(fd) < 0)
         goto out;
     if (close(fd) < 0) {
@@ -171,7 +171,7 @@ static int fs_put_open(store_t *s, const char *key, const store_put_opts_t *o, s
                            atomic_fetch_add(&fs->counter, 1));
     if (!p->key || !p->storage_class || !p->tmp)
         goto fail;
-    p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    p->fd = util_open_private(p->tmp, O_WRONLY | O_EXCL);
     if (p->fd < 0) {
         log_error("store %s: cannot create %s: %s", s->url, p->tmp, strerror(errno));
         goto fail;
@@ -615,7 +615,7 @@ store_t *store_file_open(const config_t *cfg)
     metadir = util_asprintf("%s/.coldpack/meta", fs->root);
     if (!tmpdir || !metadir)
         goto fail;
-    if (util_mkdirs(tmpdir, 0755) < 0 || util_mkdirs(metadir, 0755) < 0) {
+    if (util_mkdirs(tmpdir, UTIL_DIR_MODE) < 0 || util_mkdirs(metadir, UTIL_DIR_MODE) < 0) {
         log_error("store %s: cannot create %s: %s", cfg->store.url, fs->root, strerror(errno));
         goto fail;
     }

@@ -263,6 +263,22 @@ char *util_asprintf(const char *fmt, ...)
     return n < 0 ? NULL : s;
 }
 
+/* mkdir one level; when it made it, set its mode exactly (through a
+ * descriptor of the directory itself, never through a symlink). */
+static int mkdir_exact(const char *dir, unsigned mode)
+{
+    int fd, rc;
+
+    if (mkdir(dir, mode) < 0)
+        return errno == EEXIST ? 0 : -1;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    rc = fchmod(fd, mode);
+    close(fd);
+    return rc;
+}
+
 int util_mkdirs(const char *path, unsigned mode)
 {
     char buf[PATH_MAX];
@@ -277,13 +293,29 @@ int util_mkdirs(const char *path, unsigned mode)
         if (*p != '/')
             continue;
         *p = 0;
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+        if (mkdir_exact(buf, mode) < 0)
             return -1;
         *p = '/';
     }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST)
+    return mkdir_exact(buf, mode);
+}
+
+int util_open_private(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, UTIL_FILE_MODE);
+    int created = fd >= 0;
+
+    if (fd < 0 && errno == EEXIST && !(flags & O_EXCL))
+        fd = open(path, flags | O_CREAT | O_CLOEXEC | O_NOFOLLOW, UTIL_FILE_MODE);
+    if (fd < 0)
         return -1;
-    return 0;
+    if ((created || (flags & O_TRUNC)) && fchmod(fd, UTIL_FILE_MODE) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
 }
 
 int util_write_all(int fd, const void *buf, size_t len)

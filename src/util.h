@@ -44,8 +44,19 @@ void util_sha256_buf(const void *data, size_t len, char hex[65]);
 char *util_strdup(const char *s);
 /* malloc'd printf. NULL on failure. */
 char *util_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* mkdir -p with mode 0755 (or given). Returns 0 or -1 (errno set). */
+/* Modes of what coldpack creates for itself (store, catalog, lock):
+ * owner-only, whatever the process umask (docs/security.md). */
+#define UTIL_FILE_MODE 0600
+#define UTIL_DIR_MODE  0700
+/* mkdir -p: each directory it creates gets exactly `mode` (fchmod'ed after
+ * mkdir, so the umask neither widens nor narrows it); existing ones are left
+ * as they are. Returns 0 or -1 (errno set). Thread-safe. */
 int util_mkdirs(const char *path, unsigned mode);
+/* open(path, flags | O_CREAT | O_CLOEXEC | O_NOFOLLOW, UTIL_FILE_MODE), then,
+ * when the file is new or flags has O_TRUNC or O_EXCL, fchmod it to exactly
+ * UTIL_FILE_MODE. Returns the descriptor (the caller closes it) or -1 with
+ * errno. Thread-safe. */
+int util_open_private(const char *path, int flags);
 /* Write all bytes; retries on EINTR. Returns 0 or -1. */
 int util_write_all(int fd, const void *buf, size_t len);
 /* fsync the directory containing path. */

@@ -5,7 +5,8 @@
  * behave like S3 (GET refused until a restore completes, thaw_delay honoured);
  * list is prefix-filtered, lexical, and hides .coldpack; delete; cleanup of
  * temp files left by dead writers (and only those); invalid keys refused;
- * conditional put (if_none_match) gives STORE_EXISTS, also under a race.
+ * conditional put (if_none_match) gives STORE_EXISTS, also under a race;
+ * files 0600 and directories 0700 whatever the umask.
  * Each test gets its own store root under /tmp.
  */
 #include <stdarg.h>
@@ -674,6 +675,72 @@ static void test_head_on_directory(void **state)
     assert_int_equal(store_head(f->s, "tenant=a", &info), STORE_NOTFOUND);
 }
 
+/* Check mode of path (relative to root) is exactly want. */
+static void assert_mode(const char *root, const char *rel, unsigned want)
+{
+    char path[1024];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s%s%s", root, rel[0] ? "/" : "", rel);
+    assert_int_equal(lstat(path, &st), 0);
+    if ((st.st_mode & 07777) != want)
+        fail_msg("%s: mode %04o, want %04o", path, st.st_mode & 07777, want);
+}
+
+/* Whatever the umask, everything the store creates is owner-only; an
+ * upload in progress too. */
+static void test_private_modes(void **state)
+{
+    struct fixture *f = *state;
+    static const unsigned masks[] = {0, 022, 0277};
+    store_put_t *p = NULL;
+    char root[96];
+    mode_t old;
+
+    for (size_t i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+        old = umask(masks[i]);
+        snprintf(root, sizeof root, "%s/u%zu/store", f->root, i);
+        {
+            char url[128];
+            snprintf(url, sizeof url, "file://%s", root);
+            free(f->cfg.store.url);
+            f->cfg.store.url = strdup(url);
+            store_free(f->s);
+            f->s = store_open(&f->cfg);
+            assert_non_null(f->s);
+        }
+        assert_int_equal(store_put_buf(f->s, "tenant=a/date=2026-11-23/k", "1", 1, NULL), 0);
+        assert_int_equal(store_put_open(f->s, "tenant=a/date=2026-11-23/open", NULL, &p), 0);
+        umask(old);
+        assert_mode(root, "", 0700);
+        assert_mode(root, ".coldpack", 0700);
+        assert_mode(root, ".coldpack/tmp", 0700);
+        assert_mode(root, ".coldpack/meta", 0700);
+        assert_mode(root, "tenant=a", 0700);
+        assert_mode(root, "tenant=a/date=2026-11-23", 0700);
+        assert_mode(root, "tenant=a/date=2026-11-23/k", 0600);
+        assert_mode(root, ".coldpack/meta/tenant=a/date=2026-11-23/k.json", 0600);
+        {
+            char tmp[320];
+            DIR *d;
+            struct dirent *de;
+            int n = 0;
+            snprintf(tmp, sizeof tmp, "%s/.coldpack/tmp", root);
+            assert_non_null(d = opendir(tmp));
+            while ((de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                    snprintf(tmp, sizeof tmp, ".coldpack/tmp/%s", de->d_name);
+                    assert_mode(root, tmp, 0600);
+                    n++;
+                }
+            closedir(d);
+            assert_int_equal(n, 1);
+        }
+        store_put_abort(p);
+        p = NULL;
+    }
+}
+
 static void test_hand_placed_object(void **state)
 {
     struct fixture *f = *state;
@@ -707,6 +774,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_if_none_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trailing_slash_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hand_placed_object, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_private_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_head_on_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_if_none_match_race, setup, teardown),
         /* last: under UBSan, qsort(NULL, 0, ...) on an empty listing aborts the binary */
