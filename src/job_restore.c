@@ -83,6 +83,7 @@ struct rjob {
     char *staging;       /* name of our staging directory in the target */
     int targetfd, stagefd;
     int refused, corrupt;
+    int bad_row; /* a catalog row was rejected: the plan is incomplete */
 };
 
 /* ---- 1. plan ---- */
@@ -97,9 +98,8 @@ static int sha_ok(const char *h)
     return 1;
 }
 
-static int plan_add(void *ctx, const catalog_object_t *co)
+static int plan_row(struct rjob *j, const catalog_object_t *co)
 {
-    struct rjob *j = ctx;
     struct obj *ob;
     objkey_parts_t kp;
     int y, m, d, same;
@@ -163,6 +163,20 @@ oom:
     return -1;
 }
 
+/* One data row into the plan. A rejected row stops the query (catalog_objects
+ * then still returns 0), so it is remembered: the plan must not go on with
+ * the rows read before it. */
+static int plan_add(void *ctx, const catalog_object_t *co)
+{
+    struct rjob *j = ctx;
+
+    if (plan_row(j, co) < 0) {
+        j->bad_row = 1;
+        return -1;
+    }
+    return 0;
+}
+
 /* An index row: remember its SHA-256 and size on the volume it belongs to. */
 static int plan_index(void *ctx, const catalog_object_t *co)
 {
@@ -171,8 +185,11 @@ static int plan_index(void *ctx, const catalog_object_t *co)
     for (size_t i = 0; co->key && i < j->n; i++)
         if (!strcmp(j->v[i].index_key, co->key) && sha_ok(co->sha256)) {
             free(j->v[i].index_sha256);
-            if (!(j->v[i].index_sha256 = strdup(co->sha256)))
+            if (!(j->v[i].index_sha256 = strdup(co->sha256))) {
+                log_error("restore: out of memory");
+                j->bad_row = 1;
                 return -1;
+            }
             j->v[i].index_size = co->size;
         }
     return 0;
@@ -200,7 +217,8 @@ static int plan(struct rjob *j)
     const restore_opts_t *o = j->o;
     char buf[32];
 
-    if (catalog_objects(j->c, "data", o->tenant, o->from, o->to, o->source, plan_add, j) < 0)
+    if (catalog_objects(j->c, "data", o->tenant, o->from, o->to, o->source, plan_add, j) < 0 ||
+        j->bad_row)
         return EXIT_FAIL;
     if (j->n == 0) {
         log_error("restore: no backup of tenant %s from %s to %s%s%s in the catalog %s (if the "
@@ -209,7 +227,8 @@ static int plan(struct rjob *j)
                   o->source ? o->source : "", j->cfg->catalog.path);
         return EXIT_FAIL;
     }
-    if (catalog_objects(j->c, "index", o->tenant, o->from, o->to, o->source, plan_index, j) < 0)
+    if (catalog_objects(j->c, "index", o->tenant, o->from, o->to, o->source, plan_index, j) < 0 ||
+        j->bad_row)
         return EXIT_FAIL;
     /* Indexes are hot: for the glob filter, parallel decoding and damage
      * location; each is verified first, and an untrusted one is not used. */
