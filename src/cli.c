@@ -35,7 +35,7 @@ static int take_lock(const config_t *cfg)
         return -1;
     if (slash && slash != path) {
         *slash = 0;
-        util_mkdirs(path, 0755);
+        util_mkdirs(path, UTIL_DIR_MODE);
         *slash = '/';
     }
     fd = lock_acquire(path);

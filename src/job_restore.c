@@ -613,7 +613,7 @@ static int fetch_all(struct rjob *j)
     restore_stats_t st;
     int code = EXIT_FAIL;
 
-    if (util_mkdirs(o->target, 0755) < 0 ||
+    if (util_mkdirs(o->target, UTIL_DIR_MODE) < 0 ||
         (j->targetfd = open(o->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         log_error("restore: cannot create target %s: %s", o->target, strerror(errno));
         return EXIT_FAIL;

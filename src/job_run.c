@@ -552,7 +552,7 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         char *dir = strdup(cfg->catalog.path), *sl = dir ? strrchr(dir, '/') : NULL;
         if (sl && sl != dir) {
             *sl = 0;
-            util_mkdirs(dir, 0755);
+            util_mkdirs(dir, UTIL_DIR_MODE);
         }
         free(dir);
     }

@@ -44,6 +44,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -352,8 +353,9 @@ static la_ssize_t pdec_read(struct archive *a, void *ctx, const void **buf)
         pthread_cond_wait(&d->cv, &d->mu);
     pthread_mutex_unlock(&d->mu);
     if (s->got != d->b[d->next_read].tlen) {
-        archive_set_error(a, EIO, "block #%zu at offset %lld does not decompress", d->next_read,
-                          (long long)d->b[d->next_read].coff);
+        /* libarchive's formatter knows %d/%jd/%s, not %zu or %lld */
+        archive_set_error(a, EIO, "block #%jd at offset %jd does not decompress",
+                          (intmax_t)d->next_read, (intmax_t)d->b[d->next_read].coff);
         d->next_read++;
         return -1;
     }
