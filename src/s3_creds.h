@@ -85,7 +85,8 @@ int s3_creds_provider_refreshable(s3_creds_provider_t *p);
  * "SessionToken"?, "Expiration"?}. Container (ECS) and IMDS answers:
  * {"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "Code"?}. STS
  * AssumeRoleWithWebIdentityResponse XML (Credentials/AccessKeyId,
- * SecretAccessKey, SessionToken, Expiration), or its ErrorResponse. Each
+ * SecretAccessKey, SessionToken, Expiration), or its ErrorResponse. The
+ * token is optional in all three (then no x-amz-security-token is sent). Each
  * fills *out (the caller clears it) and returns 0, or returns -1 with a
  * reason in why that never quotes a secret. */
 int s3_creds_parse_process(const char *json, size_t len, s3_creds_t *out, char *why, size_t whysz);
