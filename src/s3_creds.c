@@ -250,11 +250,8 @@ int s3_creds_parse_sts(const char *xml, size_t len, s3_creds_t *out, char *why, 
     s3_xml_find(xml, len, STS_CRED "SecretAccessKey", sk, big);
     s3_xml_find(xml, len, STS_CRED "SessionToken", tok, big);
     s3_xml_find(xml, len, STS_CRED "Expiration", exp, sizeof exp);
-    if (!sk[0] || !tok[0] || !exp[0]) {
-        snprintf(why, whysz, "Credentials lack %s",
-                 !sk[0]    ? "SecretAccessKey"
-                 : !tok[0] ? "SessionToken"
-                           : "Expiration");
+    if (!sk[0] || !exp[0]) { /* SessionToken: optional, as for the JSON answers */
+        snprintf(why, whysz, "Credentials lack %s", !sk[0] ? "SecretAccessKey" : "Expiration");
         goto out;
     }
     out->expiration = s3_creds_parse_time(exp);
