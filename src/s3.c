@@ -16,6 +16,13 @@
  * <Code> (RGW leaves <Message> empty) and never a secret: the access key id
  * is shown by its last 4 characters only.
  *
+ * Credentials: each attempt signs with its own snapshot from the refreshing
+ * provider (s3_creds.h), so temporary credentials renewed mid-run are picked
+ * up by the next attempt and a request never mixes two key sets. An answer
+ * that says the credentials went stale (ExpiredToken, InvalidToken,
+ * InvalidAccessKeyId) makes the provider refresh once and the request go
+ * again, once. A plain http:// endpoint is refused unless it is loopback.
+ *
  * Length (~750 lines): the client's private state (handle pool, budget,
  * credentials) is shared by the attempt, the retry loop and the HEAD
  * diagnosis; splitting them would export that state. Credentials, XML and
@@ -174,6 +181,13 @@ void s3_explain(long status, const char *code, const char *region_hint, const ch
 
 /* --------------------------------------------------------------- client -- */
 
+/* "...ABCD": the last 4 characters of the access key id, for messages. */
+static void key_hint(const s3_creds_t *cr, char out[16])
+{
+    size_t kl = cr->access_key ? strlen(cr->access_key) : 0;
+    snprintf(out, 16, "...%s", kl > 4 ? cr->access_key + kl - 4 : "");
+}
+
 struct s3_client {
     char *scheme_host; /* "http://127.0.0.1:7480" (for URLs) */
     char *host;        /* "127.0.0.1:7480" or "bucket.s3...." (Host header) */
@@ -181,8 +195,7 @@ struct s3_client {
     char *region;
     char *bucket;
     char *label;
-    s3_creds_t creds;
-    char key_hint[16]; /* "…ABCD" */
+    s3_creds_provider_t *creds; /* each attempt signs with a snapshot of it */
     /* retry policy */
     int max_attempts;
     long base_ms, cap_ms;
@@ -248,6 +261,13 @@ s3_client_t *s3_client_new(const s3_client_opts_t *o)
         log_error("%s: endpoint scheme %s: expected http or https", c->label, scheme);
         goto fail;
     }
+    *hs = ':';
+    char why[512];
+    if (s3_creds_url_check(ep, S3_URL_SERVICE, why, sizeof why) != 0) {
+        log_error("%s: endpoint %s", c->label, why);
+        goto fail;
+    }
+    *hs = '\0';
     if (o->path_style) {
         c->host = strdup(host);
         c->scheme_host = util_asprintf("%s://%s", scheme, host);
@@ -259,10 +279,14 @@ s3_client_t *s3_client_new(const s3_client_opts_t *o)
     }
     if (!c->host || !c->scheme_host || !c->base_path)
         goto fail;
-    if (s3_creds_load(o->profile, &c->creds) != 0)
+    c->creds = s3_creds_provider_new(o->profile, c->region);
+    if (!c->creds)
         goto fail;
-    size_t kl = strlen(c->creds.access_key);
-    snprintf(c->key_hint, sizeof c->key_hint, "...%s", kl > 4 ? c->creds.access_key + kl - 4 : "");
+    s3_creds_t snap;
+    char hint[16];
+    if (s3_creds_provider_get(c->creds, &snap) != 0)
+        goto fail;
+    key_hint(&snap, hint);
     c->max_attempts = (int)env_long("COLDPACK_S3_MAX_ATTEMPTS", 8, 1, 100);
     c->base_ms = env_long("COLDPACK_S3_RETRY_BASE_MS", 250, 1, 600000);
     c->cap_ms = env_long("COLDPACK_S3_RETRY_CAP_MS", 20000, 1, 3600000);
@@ -272,8 +296,8 @@ s3_client_t *s3_client_new(const s3_client_opts_t *o)
     c->clock_offset = env_long("COLDPACK_S3_TEST_CLOCK_OFFSET", 0, -86400 * 365, 86400 * 365);
     free(ep);
     log_debug("%s: endpoint %s://%s, region %s, credentials from %s (key %s)", c->label,
-              c->scheme_host[4] == 's' ? "https" : "http", c->host, c->region, c->creds.source,
-              c->key_hint);
+              c->scheme_host[4] == 's' ? "https" : "http", c->host, c->region, snap.source, hint);
+    s3_creds_clear(&snap);
     return c;
 fail:
     free(ep);
@@ -288,7 +312,7 @@ void s3_client_free(s3_client_t *c)
     for (int i = 0; i < c->npool; i++)
         curl_easy_cleanup(c->pool[i]);
     pthread_mutex_destroy(&c->mu);
-    s3_creds_clear(&c->creds);
+    s3_creds_provider_free(c->creds);
     free(c->scheme_host);
     free(c->host);
     free(c->base_path);
@@ -483,8 +507,8 @@ static void amz_now(char out[17], long offset)
 }
 
 /* Performs one attempt. Returns the CURLcode; fills resp. */
-static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const char *payload_hash,
-                        s3_response_t *resp, xfer_t *x)
+static CURLcode attempt(s3_client_t *c, CURL *h, const s3_creds_t *cr, const s3_request_t *r,
+                        const char *payload_hash, s3_response_t *resp, xfer_t *x)
 {
     char amz[17];
     amz_now(amz, c->clock_offset);
@@ -523,11 +547,11 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_request_t *r, const ch
     sh[nsh++] = (sigv4_header_t){"host", c->host};
     sh[nsh++] = (sigv4_header_t){"x-amz-date", amz};
     sh[nsh++] = (sigv4_header_t){"x-amz-content-sha256", payload_hash};
-    if (c->creds.session_token)
-        sh[nsh++] = (sigv4_header_t){"x-amz-security-token", c->creds.session_token};
+    if (cr->session_token)
+        sh[nsh++] = (sigv4_header_t){"x-amz-security-token", cr->session_token};
     for (size_t i = 0; i < r->nheaders && nsh < 48; i++)
         sh[nsh++] = (sigv4_header_t){r->headers[i].name, r->headers[i].value};
-    sigv4_ctx_t sc = {c->creds.access_key, c->creds.secret_key, c->region, "s3", amz};
+    sigv4_ctx_t sc = {cr->access_key, cr->secret_key, c->region, "s3", amz};
     if (sigv4_sign(&sc, r->method, raw_path, r->query, sh, nsh, payload_hash, &so) != 0)
         goto out;
     for (size_t i = 0; i < nsh; i++) {
@@ -650,19 +674,37 @@ static void diagnose_head(s3_client_t *c, const s3_request_t *r, s3_xml_error_t 
         .method = "GET", .key = r->key, .query = r->query, .headers = h, .nheaders = 1};
     s3_response_t resp;
     xfer_t x;
-    CURL *hd = pool_get(c);
-    if (!hd)
+    s3_creds_t cr;
+    if (s3_creds_provider_get(c->creds, &cr) != 0)
         return;
-    CURLcode cc = attempt(c, hd, &g, SIGV4_EMPTY_SHA256, &resp, &x);
+    CURL *hd = pool_get(c);
+    if (!hd) {
+        s3_creds_clear(&cr);
+        return;
+    }
+    CURLcode cc = attempt(c, hd, &cr, &g, SIGV4_EMPTY_SHA256, &resp, &x);
+    s3_creds_clear(&cr);
     pool_put(c, hd, cc == CURLE_OK);
     if (cc == CURLE_OK && resp.body_len)
         s3_xml_error(resp.body, resp.body_len, err);
     s3_response_free(&resp);
 }
 
-int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
+/* 1 for the answers that mean "these temporary credentials are no longer
+ * good": worth one refresh and one more try. */
+static int creds_stale(long status, const char *code)
+{
+    return (status == 400 || status == 403) &&
+           (!strcmp(code, "ExpiredToken") || !strcmp(code, "InvalidToken") ||
+            !strcmp(code, "TokenRefreshRequired") || !strcmp(code, "InvalidAccessKeyId"));
+}
+
+/* s3_request's loop; *cr is the current attempt's credentials snapshot,
+ * which the caller clears. */
+static int request_loop(s3_client_t *c, const s3_request_t *r, s3_response_t *resp, s3_creds_t *cr)
 {
     char payload_hash[65];
+    int refreshed = 0;
     if (r->body_sha256)
         snprintf(payload_hash, sizeof payload_hash, "%s", r->body_sha256);
     else
@@ -671,13 +713,18 @@ int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
     int max = r->no_retry ? 1 : c->max_attempts;
     memset(resp, 0, sizeof *resp);
     for (int att = 0;; att++) {
+        s3_creds_clear(cr);
+        if (s3_creds_provider_get(c->creds, cr) != 0) {
+            log_error("%s: %s %s: no valid credentials", c->label, r->method, key);
+            return S3_ERR;
+        }
         CURL *h = pool_get(c);
         xfer_t x;
         if (!h) {
             log_error("%s: out of memory for a connection", c->label);
             return S3_ERR;
         }
-        CURLcode cc = attempt(c, h, r, payload_hash, resp, &x);
+        CURLcode cc = attempt(c, h, cr, r, payload_hash, resp, &x);
         resp->attempts = att + 1;
         s3_xml_error_t err;
         memset(&err, 0, sizeof err);
@@ -735,6 +782,16 @@ int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
             (resp->status == 400 || resp->status == 403 || resp->status == 301 ||
              resp->status == 404))
             diagnose_head(c, r, &err);
+        if (!refreshed && creds_stale(resp->status, err.code) &&
+            s3_creds_provider_refreshable(c->creds)) {
+            refreshed = 1;
+            if (s3_creds_provider_rejected(c->creds, cr->generation) == 0) {
+                log_warn("%s: %s %s: HTTP %ld %s: credentials from %s refreshed; trying again",
+                         c->label, r->method, key, resp->status, err.code, cr->source);
+                s3_response_free(resp);
+                continue;
+            }
+        }
         int rc = status_rc(resp->status, err.code);
         if (rc == S3_NOTFOUND && !strcmp(err.code, "NoSuchBucket"))
             rc = S3_ERR; /* a missing bucket is never a missing object */
@@ -744,14 +801,25 @@ int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
             const char *hint = err.region[0] ? err.region : resp->bucket_region;
             s3_explain(resp->status, err.code, hint, c->region, expl, sizeof expl);
             int cred = !strcmp(err.code, "InvalidAccessKeyId") ||
-                       !strcmp(err.code, "SignatureDoesNotMatch");
+                       !strcmp(err.code, "SignatureDoesNotMatch") || creds_stale(400, err.code);
+            char khint[16];
+            key_hint(cr, khint);
             log_error("%s: %s %s: HTTP %ld %s: %s%s%s%s%s%s", c->label, r->method, key,
                       resp->status, err.code[0] ? err.code : "(no error code)", expl,
-                      cred ? " [credentials from " : "", cred ? c->creds.source : "",
-                      cred ? ", key " : "", cred ? c->key_hint : "", cred ? "]" : "");
+                      cred ? " [credentials from " : "", cred ? cr->source : "",
+                      cred ? ", key " : "", cred ? khint : "", cred ? "]" : "");
             if (err.message[0])
                 log_debug("%s: service message: %s", c->label, err.message);
         }
         return rc;
     }
+}
+
+int s3_request(s3_client_t *c, const s3_request_t *r, s3_response_t *resp)
+{
+    s3_creds_t cr;
+    memset(&cr, 0, sizeof cr);
+    int rc = request_loop(c, r, resp, &cr);
+    s3_creds_clear(&cr);
+    return rc;
 }
