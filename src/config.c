@@ -29,7 +29,7 @@ struct parse {
     char err[512];
     int err_line;
     char cur_section[256];
-    int plain_line[7];  /* first line of each plain section, to refuse repeats */
+    int plain_line[8];  /* first line of each plain section, to refuse repeats */
     size_t sources_cap; /* allocated entries of c->sources */
     /* keys seen in the current section, to refuse duplicates */
     char seen[64][64];
@@ -181,8 +181,8 @@ static int valid_name(const char *s)
 
 static int begin_section(struct parse *p, const char *section)
 {
-    static const char *const plain[] = {"store", "catalog", "pack",  "retention",
-                                        "run",   "notify",  "prices"};
+    static const char *const plain[] = {"store",  "catalog", "pack",      "retention",
+                                        "run",    "notify",  "prices",    "encryption"};
     char name[256];
     size_t n;
 
@@ -230,7 +230,7 @@ static int begin_section(struct parse *p, const char *section)
     }
     return fail(p,
                 "unknown section [%s]; expected [store], [catalog], [pack], [retention], "
-                "[run], [notify], [prices] or [source \"NAME\"]",
+                "[run], [notify], [prices], [encryption] or [source \"NAME\"]",
                 section);
 }
 
@@ -434,6 +434,9 @@ static int handle_prices(struct parse *p, const char *sec, const char *key, cons
                 key);
 }
 
+static int handle_encryption(struct parse *p, const char *sec, const char *key, const char *v);
+static int validate_encryption(struct parse *p);
+
 static int handler(void *user, const char *section, const char *key, const char *v)
 {
     struct parse *p = user;
@@ -511,6 +514,8 @@ static int handler(void *user, const char *section, const char *key, const char 
     }
     if (!strcmp(sec, "prices"))
         return handle_prices(p, sec, key, v);
+    if (!strcmp(sec, "encryption"))
+        return handle_encryption(p, sec, key, v);
     return fail(p, "internal: unhandled section [%s]", section);
 }
 
@@ -576,6 +581,8 @@ config_t *config_parse_string(const char *name, const char *text)
     }
     if (!p.err[0])
         validate(&p);
+    if (!p.err[0])
+        validate_encryption(&p);
     /* Defaults: gzip 5 = libdeflate level 5, which matches GNU gzip -6's
      * ratio at 1.35x libdeflate-6's speed (bench/README.md); zstd 3. */
     if (p.c->pack.level == 0)
@@ -648,6 +655,8 @@ void config_free(config_t *c)
     free(c->pack.compression);
     free(c->notify.command);
     free(c->notify.webhook);
+    free(c->encryption.recipients_dir);
+    free(c->encryption.identities_dir);
     for (int i = 0; i < c->nsources; i++) {
         config_source_t *s = &c->sources[i];
         free(s->name);
@@ -668,4 +677,48 @@ const config_source_t *config_find_source(const config_t *c, const char *name)
         if (!strcmp(c->sources[i].name, name))
             return &c->sources[i];
     return NULL;
+}
+
+/* ---- [encryption] (docs/encryption.md) ---- */
+
+static int handle_encryption(struct parse *p, const char *sec, const char *key, const char *v)
+{
+    config_encryption_t *e = &p->c->encryption;
+
+    if (!strcmp(key, "recipients_dir") || !strcmp(key, "identities_dir")) {
+        if (v[0] != '/')
+            BAD("an absolute directory path");
+        return !set_str(!strcmp(key, "recipients_dir") ? &e->recipients_dir : &e->identities_dir,
+                        v);
+    }
+    if (!strcmp(key, "unknown_tenant")) {
+        if (strcmp(v, "fail") && strcmp(v, "keygen"))
+            BAD("fail or keygen");
+        e->unknown_keygen = !strcmp(v, "keygen");
+        return 1;
+    }
+    return fail(p,
+                "unknown key \"%s\" in [encryption]; expected recipients_dir, identities_dir, "
+                "unknown_tenant",
+                key);
+}
+
+static int validate_encryption(struct parse *p)
+{
+    const config_encryption_t *e = &p->c->encryption;
+    int at = p->plain_line[7];
+
+    if (!at)
+        return 1;
+    p->line = at;
+    if (!e->recipients_dir)
+        return fail(p, "[encryption] needs recipients_dir = /dir (one <tenant>.txt of age "
+                       "recipients per tenant)");
+    if (e->unknown_keygen && !e->identities_dir)
+        return fail(p, "[encryption] unknown_tenant = keygen needs identities_dir = /dir (where "
+                       "new identities are written, mode 0600)");
+    if (e->identities_dir && !strcmp(e->identities_dir, e->recipients_dir))
+        return fail(p, "[encryption] identities_dir must not be recipients_dir: identities are "
+                       "secret");
+    return 1;
 }
