@@ -1,7 +1,10 @@
 /*
  * cmd_restore.c — `coldpack restore --tenant T (--date D | --from D --until D)
  * --to DIR [--source S] [--path GLOB] [--tier bulk|standard|expedited]
- * [--days N] [--wait] [--yes] [--dry-run]`.
+ * [--days N] [--wait] [--yes] [--dry-run] [--identity FILE]...`.
+ *
+ * --identity FILE (repeatable, at most RESTORE_MAX_IDENTITIES): age
+ * identities for encrypted objects (docs/encryption.md).
  *
  * --to DIR (or --target DIR) is the target directory, whatever it looks
  * like. Deprecated, for one release: before --until existed, --to was also
@@ -83,6 +86,7 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
                                          {"dry-run", no_argument, NULL, 'n'},
                                          {"overwrite", no_argument, NULL, 'O'},
                                          {"same-owner", no_argument, NULL, 'S'},
+                                         {"identity", required_argument, NULL, 'i'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     restore_opts_t *o = &a->restore;
@@ -91,7 +95,7 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
 
     o->days = 7;
     o->tier = "Bulk";
-    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSi:h", opts, NULL)) != -1) {
         switch (c) {
         case 'T':
             o->tenant = optarg;
@@ -152,6 +156,13 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
             break;
         case 'O':
             o->overwrite = 1;
+            break;
+        case 'i':
+            if (o->nidentities == RESTORE_MAX_IDENTITIES) {
+                log_error("restore: --identity given more than %d times", RESTORE_MAX_IDENTITIES);
+                return CLI_BAD;
+            }
+            o->identities[o->nidentities++] = optarg;
             break;
         case 'S':
             if (geteuid() != 0) {
