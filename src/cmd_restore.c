@@ -71,24 +71,16 @@ static int resolve_to(restore_opts_t *o, const char *const to[2], int nto, const
 
 int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
 {
-    static const struct option opts[] = {{"tenant", required_argument, NULL, 'T'},
-                                         {"date", required_argument, NULL, 'd'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"until", required_argument, NULL, 'u'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"target", required_argument, NULL, 'o'},
-                                         {"source", required_argument, NULL, 's'},
-                                         {"path", required_argument, NULL, 'p'},
-                                         {"tier", required_argument, NULL, 'r'},
-                                         {"days", required_argument, NULL, 'D'},
-                                         {"wait", no_argument, NULL, 'w'},
-                                         {"yes", no_argument, NULL, 'y'},
-                                         {"dry-run", no_argument, NULL, 'n'},
-                                         {"overwrite", no_argument, NULL, 'O'},
-                                         {"same-owner", no_argument, NULL, 'S'},
-                                         {"identity", required_argument, NULL, 'i'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"tenant", required_argument, NULL, 'T'}, {"date", required_argument, NULL, 'd'},
+        {"from", required_argument, NULL, 'f'},   {"until", required_argument, NULL, 'u'},
+        {"to", required_argument, NULL, 't'},     {"target", required_argument, NULL, 'o'},
+        {"source", required_argument, NULL, 's'}, {"path", required_argument, NULL, 'p'},
+        {"tier", required_argument, NULL, 'r'},   {"days", required_argument, NULL, 'D'},
+        {"wait", no_argument, NULL, 'w'},         {"yes", no_argument, NULL, 'y'},
+        {"dry-run", no_argument, NULL, 'n'},      {"overwrite", no_argument, NULL, 'O'},
+        {"same-owner", no_argument, NULL, 'S'},   {"identity", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     restore_opts_t *o = &a->restore;
     const char *to[2] = {NULL, NULL}, *target = NULL;
     int c, nto = 0, have_until = 0;

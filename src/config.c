@@ -181,8 +181,8 @@ static int valid_name(const char *s)
 
 static int begin_section(struct parse *p, const char *section)
 {
-    static const char *const plain[] = {"store",  "catalog", "pack",      "retention",
-                                        "run",    "notify",  "prices",    "encryption"};
+    static const char *const plain[] = {"store", "catalog", "pack",   "retention",
+                                        "run",   "notify",  "prices", "encryption"};
     char name[256];
     size_t n;
 

@@ -213,8 +213,7 @@ static void no_key_error(const struct rjob *j, const char *key, const char *tena
     log_error("restore: %s is encrypted and %s; it needs an identity of %s: pass its identity "
               "file with --identity FILE",
               key,
-              j->nids ? "none of the --identity files given opens it"
-                      : "no --identity was given",
+              j->nids ? "none of the --identity files given opens it" : "no --identity was given",
               needs ? needs : "the tenant's recipients");
     free(needs);
 }
@@ -659,8 +658,8 @@ static int fetch_all(struct rjob *j)
     if (make_staging(j) < 0)
         return EXIT_FAIL;
     pool = pool_new(j->cfg->pack.threads);
-    r = restore_new(&(restore_params_t){j->s, pool, j->stagefd, o->glob, o->same_owner, j->ids,
-                                        j->nids});
+    r = restore_new(
+        &(restore_params_t){j->s, pool, j->stagefd, o->glob, o->same_owner, j->ids, j->nids});
     if (!r)
         goto out;
     for (size_t i = 0; i < j->n; i++) {

@@ -190,8 +190,8 @@ out:
     return rc;
 }
 
-int keys_tenant_recipients(const config_encryption_t *e, const char *tenant,
-                           age_recipient_t **out, size_t *n)
+int keys_tenant_recipients(const config_encryption_t *e, const char *tenant, age_recipient_t **out,
+                           size_t *n)
 {
     char name[NAME_MAX_ENC];
     char *rpath = NULL, *epath = NULL;

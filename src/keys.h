@@ -35,8 +35,8 @@ int keys_tenant_name(const char *tenant, char *out, size_t cap);
  * identities_dir/<name>.key, 0600, then the recipient to
  * recipients_dir/<name>.txt; directories made 0700). *out is malloc'd
  * (caller frees), *n its count. Returns 0 or -1 (logged). */
-int keys_tenant_recipients(const config_encryption_t *e, const char *tenant,
-                           age_recipient_t **out, size_t *n);
+int keys_tenant_recipients(const config_encryption_t *e, const char *tenant, age_recipient_t **out,
+                           size_t *n);
 
 /* A new key pair for tenant: identity to key_dir/<name>.key (0600, created
  * O_EXCL) and recipient to pub_dir/<name>.txt (0644, created O_EXCL), each

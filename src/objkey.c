@@ -48,7 +48,8 @@ char *objkey_volume(const char *tenant, const char *date, const char *source, in
 {
     if (!unit_ok(tenant, date, source) || volno < 1 || volno > 999999 || !suffix ||
         (strcmp(suffix, ".tar.gz") && strcmp(suffix, ".tar.zst") &&
-         strcmp(suffix, ".tar.gz" OBJKEY_AGE_SUFFIX) && strcmp(suffix, ".tar.zst" OBJKEY_AGE_SUFFIX)))
+         strcmp(suffix, ".tar.gz" OBJKEY_AGE_SUFFIX) &&
+         strcmp(suffix, ".tar.zst" OBJKEY_AGE_SUFFIX)))
         return NULL;
     return util_asprintf(OBJKEY_DATA_ROOT "%s/date=%s/source=%s/vol-%04d%s", tenant, date, source,
                          volno, suffix);
@@ -66,8 +67,8 @@ char *objkey_index_age(const char *tenant, const char *date, const char *source,
 {
     if (!unit_ok(tenant, date, source) || volno < 1 || volno > 999999)
         return NULL;
-    return util_asprintf(OBJKEY_DATA_ROOT "%s/date=%s/source=%s/vol-%04d" OBJKEY_INDEX_SUFFIX
-                                          OBJKEY_AGE_SUFFIX,
+    return util_asprintf(OBJKEY_DATA_ROOT
+                         "%s/date=%s/source=%s/vol-%04d" OBJKEY_INDEX_SUFFIX OBJKEY_AGE_SUFFIX,
                          tenant, date, source, volno);
 }
 

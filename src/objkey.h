@@ -8,12 +8,11 @@
  *   runs/<YYYY-MM-DD>/<run-id>.json                                   run manifest
  *
  * <suffix> is the codec's (".tar.gz", ".tar.zst"). An encrypted volume
- * (".tar.gz.age", ".tar.zst.age") has an encrypted index (".index.json.gz.age"). Builders return malloc'd
- * strings (NULL on bad input or out of memory, after logging nothing: the
- * caller names the context). objkey_parse is strict and treats its input as
- * hostile: a key that does not match the layout exactly, or whose names could
- * not have been written by objkey_* (empty, ".", "..", containing '/' or a
- * control byte, a date that is not a calendar date, a volume number out of
+ * (".tar.gz.age", ".tar.zst.age") has an encrypted index (".index.json.gz.age"). Builders return
+ * malloc'd strings (NULL on bad input or out of memory, after logging nothing: the caller names the
+ * context). objkey_parse is strict and treats its input as hostile: a key that does not match the
+ * layout exactly, or whose names could not have been written by objkey_* (empty, ".", "..",
+ * containing '/' or a control byte, a date that is not a calendar date, a volume number out of
  * 1..999999), is rejected. All functions are thread-safe.
  */
 #ifndef COLDPACK_OBJKEY_H
@@ -32,13 +31,13 @@ typedef enum objkey_kind {
 
 typedef struct objkey_parts {
     objkey_kind_t kind;
-    char *tenant; /* volumes and indexes; NULL for manifests */
-    char *date;   /* always */
-    char *source; /* volumes and indexes */
-    int volno;    /* volumes and indexes, 1-based */
-    char *suffix; /* volumes: ".tar.gz" / ".tar.zst" (+ ".age") */
+    char *tenant;  /* volumes and indexes; NULL for manifests */
+    char *date;    /* always */
+    char *source;  /* volumes and indexes */
+    int volno;     /* volumes and indexes, 1-based */
+    char *suffix;  /* volumes: ".tar.gz" / ".tar.zst" (+ ".age") */
     int encrypted; /* volumes and indexes: the key ends ".age" */
-    char *run_id; /* manifests */
+    char *run_id;  /* manifests */
 } objkey_parts_t;
 
 /* Is this a name we may put in a key segment (tenant, source, run id)? */

@@ -88,11 +88,11 @@ struct pack_unit {
     /* encryption: recipients of this tenant, or none */
     age_recipient_t *rcpt;
     size_t nrcpt;
-    int refused;          /* no recipients: entries are skipped, the unit fails */
-    age_enc_t *enc;       /* current volume's encryptor */
-    util_sha256_t plain;  /* SHA-256 of the compressed (unencrypted) stream */
-    int64_t stored_size;  /* bytes written to the store for this volume */
-    int64_t header_len;   /* the age header, without the payload nonce */
+    int refused;         /* no recipients: entries are skipped, the unit fails */
+    age_enc_t *enc;      /* current volume's encryptor */
+    util_sha256_t plain; /* SHA-256 of the compressed (unencrypted) stream */
+    int64_t stored_size; /* bytes written to the store for this volume */
+    int64_t header_len;  /* the age header, without the payload nonce */
 };
 
 /* Bytes for the store: hashed as the object, then written. */
@@ -265,8 +265,7 @@ static int volume_open(pack_unit_t *u)
         u->index_key = objkey_index_age(u->tenant, u->date, u->source, u->volno);
         free(suffix);
     } else {
-        u->key =
-            objkey_volume(u->tenant, u->date, u->source, u->volno, codec_suffix(u->pp.codec));
+        u->key = objkey_volume(u->tenant, u->date, u->source, u->volno, codec_suffix(u->pp.codec));
         u->index_key = objkey_index(u->tenant, u->date, u->source, u->volno);
     }
     if (!u->key || !u->index_key)
@@ -358,18 +357,16 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v, const char *p
                     u->source, "volume", u->volno, "last", last, "compression",
                     u->pp.codec == CODEC_ZSTD ? "zstd" : "gzip", "level", u->pp.level, "run_id",
                     u->pp.run_id, "key", u->key, "object", "key", u->key, "size",
-                    (json_int_t)v->size, "sha256", v->sha256, "tar_size",
-                    (json_int_t)u->tar_size, "block_size", (json_int_t)u->pp.block_size, "bytes_in",
-                    (json_int_t)u->bytes_in, "files_count", u->files, "blocks", u->blocks_json,
-                    "files", u->files_json);
+                    (json_int_t)v->size, "sha256", v->sha256, "tar_size", (json_int_t)u->tar_size,
+                    "block_size", (json_int_t)u->pp.block_size, "bytes_in", (json_int_t)u->bytes_in,
+                    "files_count", u->files, "blocks", u->blocks_json, "files", u->files_json);
     if (!idx)
         goto out;
-    if (u->nrcpt &&
-        json_object_set_new(idx, "encryption",
-                            json_pack("{s:s, s:I, s:i, s:{s:I, s:s}}", "format", "age-v1",
-                                      "header_len", (json_int_t)u->header_len, "chunk_size",
-                                      AGE_CHUNK_SIZE, "plain", "size", (json_int_t)u->comp_size,
-                                      "sha256", plain_sha)) < 0)
+    if (u->nrcpt && json_object_set_new(
+                        idx, "encryption",
+                        json_pack("{s:s, s:I, s:i, s:{s:I, s:s}}", "format", "age-v1", "header_len",
+                                  (json_int_t)u->header_len, "chunk_size", AGE_CHUNK_SIZE, "plain",
+                                  "size", (json_int_t)u->comp_size, "sha256", plain_sha)) < 0)
         goto out;
     txt = json_dumps(idx, JSON_COMPACT);
     if (!txt)
@@ -388,8 +385,8 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v, const char *p
         free(gz);
         gz = sealed;
     }
-    store_put_opts_t o = {"STANDARD", u->nrcpt ? "application/octet-stream" : "application/gzip",
-                          0, (int64_t)gzlen};
+    store_put_opts_t o = {"STANDARD", u->nrcpt ? "application/octet-stream" : "application/gzip", 0,
+                          (int64_t)gzlen};
     util_sha256_buf(gz, gzlen, v->index_sha256);
     v->index_size = (int64_t)gzlen;
     if (store_put_buf(u->pp.store, u->index_key, gz, gzlen, &o) < 0)

@@ -369,8 +369,7 @@ static la_ssize_t pdec_read(struct archive *a, void *ctx, const void **buf)
 }
 
 /* Set up d for the spool file fd of size bytes; 0 when the block table is usable. */
-static int pdec_init(struct pdec *d, const restore_volume_t *v, int fd, int64_t size,
-                     pool_t *pool)
+static int pdec_init(struct pdec *d, const restore_volume_t *v, int fd, int64_t size, pool_t *pool)
 {
     memset(d, 0, sizeof *d);
     if (!pool)

@@ -69,10 +69,10 @@ typedef enum restore_rc {
 
 typedef struct restore_params {
     store_t *store;
-    pool_t *pool;     /* block decompression; NULL = libarchive's filters only */
-    int stagefd;      /* private staging directory (borrowed: the caller closes it) */
-    const char *glob; /* --path glob, or NULL for every file */
-    int same_owner;   /* restore archived uid/gid (the caller made sure we are root) */
+    pool_t *pool;              /* block decompression; NULL = libarchive's filters only */
+    int stagefd;               /* private staging directory (borrowed: the caller closes it) */
+    const char *glob;          /* --path glob, or NULL for every file */
+    int same_owner;            /* restore archived uid/gid (the caller made sure we are root) */
     const age_identity_t *ids; /* for encrypted (".age") objects; borrowed, may be NULL */
     size_t nids;
 } restore_params_t;
