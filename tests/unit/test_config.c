@@ -268,7 +268,7 @@ static void test_unknown_section(void **state)
                    "[stor]\n"
                    "url = file:///t\n",
                    "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
-                   "[retention], [run], [notify], [prices] or [source \"NAME\"]");
+                   "[retention], [run], [notify], [prices], [encryption] or [source \"NAME\"]");
     /* an empty unknown section is still refused */
     expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /x/{date}\n[extras]\n",
                    "t.conf:5: unknown section [extras]");
