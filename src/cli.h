@@ -74,6 +74,10 @@ typedef union cli_args {
         int deep;
     } verify;
     struct {
+        const char *tenant; /* --tenant T */
+        const char *out;    /* --out DIR */
+    } keygen;
+    struct {
         const char *topic; /* command name, NULL = the command list */
     } help;
     struct {
@@ -146,5 +150,7 @@ int cmd_report_parse(int argc, char **argv, cli_args_t *a);
 int cmd_report(const cli_env_t *env, cli_args_t *a);
 int cmd_config_parse(int argc, char **argv, cli_args_t *a);
 int cmd_config(const cli_env_t *env, cli_args_t *a);
+int cmd_keygen_parse(int argc, char **argv, cli_args_t *a);
+int cmd_keygen(const cli_env_t *env, cli_args_t *a);
 
 #endif

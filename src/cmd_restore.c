@@ -1,7 +1,10 @@
 /*
  * cmd_restore.c — `coldpack restore --tenant T (--date D | --from D --until D)
  * --to DIR [--source S] [--path GLOB] [--tier bulk|standard|expedited]
- * [--days N] [--wait] [--yes] [--dry-run]`.
+ * [--days N] [--wait] [--yes] [--dry-run] [--identity FILE]...`.
+ *
+ * --identity FILE (repeatable, at most RESTORE_MAX_IDENTITIES): age
+ * identities for encrypted objects (docs/encryption.md).
  *
  * --to DIR (or --target DIR) is the target directory, whatever it looks
  * like. Deprecated, for one release: before --until existed, --to was also
@@ -68,30 +71,23 @@ static int resolve_to(restore_opts_t *o, const char *const to[2], int nto, const
 
 int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
 {
-    static const struct option opts[] = {{"tenant", required_argument, NULL, 'T'},
-                                         {"date", required_argument, NULL, 'd'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"until", required_argument, NULL, 'u'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"target", required_argument, NULL, 'o'},
-                                         {"source", required_argument, NULL, 's'},
-                                         {"path", required_argument, NULL, 'p'},
-                                         {"tier", required_argument, NULL, 'r'},
-                                         {"days", required_argument, NULL, 'D'},
-                                         {"wait", no_argument, NULL, 'w'},
-                                         {"yes", no_argument, NULL, 'y'},
-                                         {"dry-run", no_argument, NULL, 'n'},
-                                         {"overwrite", no_argument, NULL, 'O'},
-                                         {"same-owner", no_argument, NULL, 'S'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"tenant", required_argument, NULL, 'T'}, {"date", required_argument, NULL, 'd'},
+        {"from", required_argument, NULL, 'f'},   {"until", required_argument, NULL, 'u'},
+        {"to", required_argument, NULL, 't'},     {"target", required_argument, NULL, 'o'},
+        {"source", required_argument, NULL, 's'}, {"path", required_argument, NULL, 'p'},
+        {"tier", required_argument, NULL, 'r'},   {"days", required_argument, NULL, 'D'},
+        {"wait", no_argument, NULL, 'w'},         {"yes", no_argument, NULL, 'y'},
+        {"dry-run", no_argument, NULL, 'n'},      {"overwrite", no_argument, NULL, 'O'},
+        {"same-owner", no_argument, NULL, 'S'},   {"identity", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     restore_opts_t *o = &a->restore;
     const char *to[2] = {NULL, NULL}, *target = NULL;
     int c, nto = 0, have_until = 0;
 
     o->days = 7;
     o->tier = "Bulk";
-    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSi:h", opts, NULL)) != -1) {
         switch (c) {
         case 'T':
             o->tenant = optarg;
@@ -152,6 +148,13 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
             break;
         case 'O':
             o->overwrite = 1;
+            break;
+        case 'i':
+            if (o->nidentities == RESTORE_MAX_IDENTITIES) {
+                log_error("restore: --identity given more than %d times", RESTORE_MAX_IDENTITIES);
+                return CLI_BAD;
+            }
+            o->identities[o->nidentities++] = optarg;
             break;
         case 'S':
             if (geteuid() != 0) {

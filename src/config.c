@@ -56,7 +56,7 @@ struct parse {
     char err[512];
     int err_line;
     char cur_section[256];
-    int plain_line[8];  /* first line of each plain section, to refuse repeats */
+    int plain_line[9];  /* first line of each plain section, to refuse repeats */
     size_t sources_cap; /* allocated entries of c->sources */
     struct kvs defs;    /* [defaults] */
     struct tmpl *tmpls; /* [source] sections in file order */
@@ -258,8 +258,8 @@ oom:
 
 static int begin_section(struct parse *p, const char *section)
 {
-    static const char *const plain[] = {"store", "catalog", "pack",   "retention",
-                                        "run",   "notify",  "prices", "defaults"};
+    static const char *const plain[] = {"store",  "catalog", "pack",     "retention", "run",
+                                        "notify", "prices",  "defaults", "encryption"};
     char name[256];
     size_t n;
 
@@ -314,7 +314,7 @@ static int begin_section(struct parse *p, const char *section)
     }
     return fail(p,
                 "unknown section [%s]; expected [store], [catalog], [pack], [retention], "
-                "[run], [notify], [prices], [defaults] or [source \"NAME\"]",
+                "[run], [notify], [prices], [defaults], [encryption] or [source \"NAME\"]",
                 section);
 }
 
@@ -704,6 +704,9 @@ static int handle_prices(struct parse *p, const char *sec, const char *key, cons
                 key);
 }
 
+static int handle_encryption(struct parse *p, const char *sec, const char *key, const char *v);
+static int validate_encryption(struct parse *p);
+
 static int handler(void *user, const char *section, const char *key, const char *v)
 {
     struct parse *p = user;
@@ -781,6 +784,8 @@ static int handler(void *user, const char *section, const char *key, const char 
     }
     if (!strcmp(sec, "prices"))
         return handle_prices(p, sec, key, v);
+    if (!strcmp(sec, "encryption"))
+        return handle_encryption(p, sec, key, v);
     return fail(p, "internal: unhandled section [%s]", section);
 }
 
@@ -977,6 +982,8 @@ config_t *config_parse_string(const char *name, const char *text)
         expand_sources(&p);
     if (!p.err[0])
         validate(&p);
+    if (!p.err[0])
+        validate_encryption(&p);
     parse_release(&p);
     /* Defaults: gzip 5 = libdeflate level 5, which matches GNU gzip -6's
      * ratio at 1.35x libdeflate-6's speed (bench/README.md); zstd 3. */
@@ -1050,6 +1057,8 @@ void config_free(config_t *c)
     free(c->pack.compression);
     free(c->notify.command);
     free(c->notify.webhook);
+    free(c->encryption.recipients_dir);
+    free(c->encryption.identities_dir);
     for (int i = 0; i < c->nsources; i++)
         source_release(&c->sources[i]);
     free(c->sources);
@@ -1300,4 +1309,48 @@ int config_brace_expand(const char *value, size_t max, char ***out, size_t *n, c
     *out = v;
     *n = nv;
     return 0;
+}
+
+/* ---- [encryption] (docs/encryption.md) ---- */
+
+static int handle_encryption(struct parse *p, const char *sec, const char *key, const char *v)
+{
+    config_encryption_t *e = &p->c->encryption;
+
+    if (!strcmp(key, "recipients_dir") || !strcmp(key, "identities_dir")) {
+        if (v[0] != '/')
+            BAD("an absolute directory path");
+        return !set_str(!strcmp(key, "recipients_dir") ? &e->recipients_dir : &e->identities_dir,
+                        v);
+    }
+    if (!strcmp(key, "unknown_tenant")) {
+        if (strcmp(v, "fail") && strcmp(v, "keygen"))
+            BAD("fail or keygen");
+        e->unknown_keygen = !strcmp(v, "keygen");
+        return 1;
+    }
+    return fail(p,
+                "unknown key \"%s\" in [encryption]; expected recipients_dir, identities_dir, "
+                "unknown_tenant",
+                key);
+}
+
+static int validate_encryption(struct parse *p)
+{
+    const config_encryption_t *e = &p->c->encryption;
+    int at = p->plain_line[8]; /* "encryption" in begin_section's plain[] */
+
+    if (!at)
+        return 1;
+    p->line = at;
+    if (!e->recipients_dir)
+        return fail(p, "[encryption] needs recipients_dir = /dir (one <tenant>.txt of age "
+                       "recipients per tenant)");
+    if (e->unknown_keygen && !e->identities_dir)
+        return fail(p, "[encryption] unknown_tenant = keygen needs identities_dir = /dir (where "
+                       "new identities are written, mode 0600)");
+    if (e->identities_dir && !strcmp(e->identities_dir, e->recipients_dir))
+        return fail(p, "[encryption] identities_dir must not be recipients_dir: identities are "
+                       "secret");
+    return 1;
 }

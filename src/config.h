@@ -56,6 +56,13 @@ typedef struct config_source {
  * config may expand to. */
 #define CONFIG_MAX_EXPANSION 10000
 
+/* [encryption] (docs/encryption.md): age recipients per tenant. */
+typedef struct config_encryption {
+    char *recipients_dir; /* NULL = objects are not encrypted */
+    char *identities_dir; /* unknown_tenant = keygen: where new identities go */
+    int unknown_keygen;   /* 0 = fail the unit of an unknown tenant, 1 = make a key pair */
+} config_encryption_t;
+
 typedef struct config {
     char *file; /* path it was loaded from */
     struct {
@@ -100,6 +107,7 @@ typedef struct config {
         double v[CONFIG_NPRICES]; /* USD, valid where set */
         unsigned set;             /* bit i: v[i] was given in [prices] */
     } prices;
+    config_encryption_t encryption;
     config_source_t *sources;
     int nsources;
 } config_t;

@@ -8,6 +8,7 @@
  */
 #include "index.h"
 
+#include "age.h"
 #include "codec.h"
 #include "log.h"
 #include "objkey.h"
@@ -16,7 +17,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *load(store_t *s, const char *key, const char *sha256, int64_t size)
+/* Replace the age file *buf (*len bytes) by its plaintext. 0, or -1 after
+ * logging (*no_key set when no identity matched). */
+static int open_age(const char *key, unsigned char **buf, size_t *len, const age_identity_t *ids,
+                    size_t nids, int *no_key)
+{
+    age_dec_t *d = age_dec_new(ids, nids, key);
+    age_out_t o = {NULL, NULL, NULL, 0, 0};
+    int rc = -1;
+
+    if (!d)
+        return -1;
+    o.cap = age_dec_bound(d, *len) + AGE_CHUNK_SIZE;
+    o.buf = malloc(o.cap);
+    if (o.buf && age_dec_update(d, *buf, *len, &o) == 0 && age_dec_final(d, &o) == 0) {
+        free(*buf);
+        *buf = o.buf;
+        *len = o.len;
+        o.buf = NULL;
+        rc = 0;
+    } else if (no_key && age_dec_error(d) == AGE_ERR_NO_MATCH) {
+        *no_key = 1;
+    }
+    free(o.buf);
+    age_dec_free(d);
+    return rc;
+}
+
+static json_t *load(store_t *s, const char *key, const char *sha256, int64_t size,
+                    const age_identity_t *ids, size_t nids, int *no_key)
 {
     unsigned char *gz = NULL;
     size_t gzlen;
@@ -35,6 +64,10 @@ static json_t *load(store_t *s, const char *key, const char *sha256, int64_t siz
             free(gz);
             return NULL;
         }
+    }
+    if (objkey_is_age(key) && open_age(key, &gz, &gzlen, ids, nids, no_key) < 0) {
+        free(gz);
+        return NULL;
     }
     /* The index is one gzip member; its size is in the trailer (ISIZE). */
     if (gzlen >= 18) {
@@ -68,7 +101,7 @@ static json_t *load(store_t *s, const char *key, const char *sha256, int64_t siz
 
 json_t *index_load(store_t *s, const char *key)
 {
-    return load(s, key, NULL, 0);
+    return load(s, key, NULL, 0, NULL, 0, NULL);
 }
 
 json_t *index_load_verified(store_t *s, const char *key, const char *sha256, int64_t size)
@@ -77,7 +110,19 @@ json_t *index_load_verified(store_t *s, const char *key, const char *sha256, int
         log_warn("index %s: no SHA-256 recorded for it; not trusted", key);
         return NULL;
     }
-    return load(s, key, sha256, size);
+    return load(s, key, sha256, size, NULL, 0, NULL);
+}
+
+json_t *index_load_age(store_t *s, const char *key, const char *sha256, int64_t size,
+                       const age_identity_t *ids, size_t nids, int *no_key)
+{
+    if (no_key)
+        *no_key = 0;
+    if (!sha256) {
+        log_warn("index %s: no SHA-256 recorded for it; not trusted", key);
+        return NULL;
+    }
+    return load(s, key, sha256, size, ids, nids, no_key);
 }
 
 static int str_is(json_t *o, const char *field, const char *want)

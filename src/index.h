@@ -10,6 +10,7 @@
 #ifndef COLDPACK_INDEX_H
 #define COLDPACK_INDEX_H
 
+#include "age.h"
 #include "store.h"
 
 #include <jansson.h>
@@ -22,6 +23,12 @@ json_t *index_load(store_t *s, const char *key);
 /* index_load, but the object must first have exactly size bytes and the
  * SHA-256 sha256 (hex); NULL after logging otherwise. */
 json_t *index_load_verified(store_t *s, const char *key, const char *sha256, int64_t size);
+/* index_load_verified for an index that may be encrypted (key ending
+ * ".age", docs/encryption.md): after the SHA-256 check, the object is
+ * decrypted with identities ids[0..nids); *no_key (may be NULL) is set to 1
+ * when none of them matches (the error names the identities tried). */
+json_t *index_load_age(store_t *s, const char *key, const char *sha256, int64_t size,
+                       const age_identity_t *ids, size_t nids, int *no_key);
 /* 1 when idx names this volume: tenant, date, source and volume number
  * equal the arguments (each valid, objkey_name_ok), object.key is key and
  * object.sha256 / object.size are sha256 / size. 0 otherwise. */

@@ -35,6 +35,8 @@ typedef struct run_opts {
 int job_run(const config_t *cfg, const run_opts_t *o);
 
 /* Options of one restore; strings are borrowed (argv) for the job's duration. */
+#define RESTORE_MAX_IDENTITIES 16
+
 typedef struct restore_opts {
     const char *tenant;
     const char *from, *to; /* inclusive dates: --from and --until (or --date for both) */
@@ -48,6 +50,8 @@ typedef struct restore_opts {
     int dry_run;
     int overwrite;  /* replace files already in the target (else they are refused) */
     int same_owner; /* restore archived owners (root only; cmd_restore checks) */
+    const char *identities[RESTORE_MAX_IDENTITIES]; /* --identity FILE (age identities) */
+    int nidentities;
 } restore_opts_t;
 
 int job_restore(const config_t *cfg, const restore_opts_t *o);

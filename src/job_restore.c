@@ -34,13 +34,22 @@
  * glob applied while extracting. An untrusted index costs speed (sequential
  * decoding), never correctness.
  *
+ * Encryption (docs/encryption.md): identities from --identity FILE (each
+ * refused unless mode 0600-ish, age_identities_load) open ".age" indexes
+ * while planning and ".age" volumes after verification. An object none of
+ * them opens stops the restore before anything is thawed (its index) or
+ * moved (its volume), naming the recipients it was written for as far as
+ * this host's [encryption] recipients_dir knows.
+ *
  * Restored layout: <target>/<tenant>/<date>/<source>/<path in tenant>.
  */
 #include "job.h"
 
+#include "age.h"
 #include "array.h"
 #include "catalog.h"
 #include "index.h"
+#include "keys.h"
 #include "log.h"
 #include "objkey.h"
 #include "restore.h"
@@ -81,6 +90,8 @@ struct rjob {
     size_t n, cap, nsel; /* objects; nsel of them selected */
     int64_t bytes;       /* of the selected objects */
     char *staging;       /* name of our staging directory in the target */
+    age_identity_t *ids; /* from --identity files */
+    size_t nids;
     int targetfd, stagefd;
     int refused, corrupt;
     int bad_row; /* a catalog row was rejected: the plan is incomplete */
@@ -211,6 +222,44 @@ static void plan_free(struct rjob *j)
     free(j->v);
 }
 
+/* An encrypted object that none of the --identity files opens. */
+static void no_key_error(const struct rjob *j, const char *key, const char *tenant)
+{
+    char *needs = keys_describe(&j->cfg->encryption, tenant);
+
+    log_error("restore: %s is encrypted and %s; it needs an identity of %s: pass its identity "
+              "file with --identity FILE",
+              key,
+              j->nids ? "none of the --identity files given opens it" : "no --identity was given",
+              needs ? needs : "the tenant's recipients");
+    free(needs);
+}
+
+/* Read the --identity files. 0 or -1 (logged). */
+static int load_identities(struct rjob *j)
+{
+    for (int i = 0; i < j->o->nidentities; i++) {
+        age_identity_t *ids = NULL, *all;
+        size_t n = 0;
+        if (age_identities_load(j->o->identities[i], &ids, &n) < 0)
+            return -1;
+        all = calloc(j->nids + n, sizeof *all);
+        if (!all) {
+            age_identities_free(ids, n);
+            log_error("restore: out of memory");
+            return -1;
+        }
+        if (j->nids)
+            memcpy(all, j->ids, j->nids * sizeof *all);
+        memcpy(all + j->nids, ids, n * sizeof *all);
+        age_identities_free(j->ids, j->nids);
+        age_identities_free(ids, n);
+        j->ids = all;
+        j->nids += n;
+    }
+    return 0;
+}
+
 /* Catalog query, indexes, --path filter, the plan line. Exit code or -1 to go on. */
 static int plan(struct rjob *j)
 {
@@ -234,7 +283,13 @@ static int plan(struct rjob *j)
      * location; each is verified first, and an untrusted one is not used. */
     for (size_t i = 0; i < j->n; i++) {
         struct obj *ob = &j->v[i];
-        ob->index = index_load_verified(j->s, ob->index_key, ob->index_sha256, ob->index_size);
+        int no_key = 0;
+        ob->index = index_load_age(j->s, ob->index_key, ob->index_sha256, ob->index_size, j->ids,
+                                   j->nids, &no_key);
+        if (no_key) {
+            no_key_error(j, ob->index_key, ob->tenant);
+            return EXIT_FAIL;
+        }
         if (ob->index && !index_describes(ob->index, ob->key, ob->tenant, ob->date, ob->source,
                                           ob->volno, ob->sha256, ob->size)) {
             log_warn("index %s does not describe volume %s (names, key, size or SHA-256 differ); "
@@ -622,7 +677,8 @@ static int fetch_all(struct rjob *j)
     if (make_staging(j) < 0)
         return EXIT_FAIL;
     pool = pool_new(j->cfg->pack.threads);
-    r = restore_new(&(restore_params_t){j->s, pool, j->stagefd, o->glob, o->same_owner});
+    r = restore_new(
+        &(restore_params_t){j->s, pool, j->stagefd, o->glob, o->same_owner, j->ids, j->nids});
     if (!r)
         goto out;
     for (size_t i = 0; i < j->n; i++) {
@@ -637,7 +693,9 @@ static int fetch_all(struct rjob *j)
                             &st);
         free(dest);
         j->refused += st.refused;
-        if (rc == RESTORE_FAIL)
+        if (rc == RESTORE_NO_KEY)
+            no_key_error(j, ob->key, ob->tenant);
+        if (rc == RESTORE_FAIL || rc == RESTORE_NO_KEY)
             goto out;
         if (rc == RESTORE_CORRUPT) {
             j->corrupt++;
@@ -771,6 +829,8 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
     struct rjob j = {.cfg = cfg, .o = o, .targetfd = -1, .stagefd = -1};
     int code = EXIT_FAIL;
 
+    if (load_identities(&j) < 0)
+        goto out;
     j.s = store_open(cfg);
     j.c = j.s ? catalog_open(cfg->catalog.path) : NULL;
     if (j.c)
@@ -781,7 +841,9 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
         close(j.stagefd);
     if (j.targetfd >= 0)
         close(j.targetfd);
+out:
     free(j.staging);
+    age_identities_free(j.ids, j.nids);
     plan_free(&j);
     catalog_free(j.c);
     store_free(j.s);

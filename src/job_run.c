@@ -595,6 +595,7 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         rs.pp.max_inflight = 2 * pool_size(rs.pool) / (conc > 0 ? conc : 1) + 2;
     }
     rs.pp.run_id = rs.run_id;
+    rs.pp.encryption = &cfg->encryption; /* [encryption]: per-tenant age recipients */
     if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
         goto out;
     log_info("run %s: date %s, %d source(s), %d compression thread(s), store %s", rs.run_id,

@@ -44,7 +44,7 @@ static const cli_cmd_t commands[] = {
     {"restore", cmd_restore_parse, cmd_restore, CMD_CONFIG,
      "--tenant T (--date D | --from D --until D) --to DIR\n"
      "[--source S] [--path GLOB] [--tier bulk|standard|expedited] [--days N]\n"
-     "[--wait] [--yes] [--dry-run] [--overwrite] [--same-owner]",
+     "[--wait] [--yes] [--dry-run] [--overwrite] [--same-owner] [--identity FILE]...",
      "restore a tenant's days into DIR/<tenant>/<date>/<source>/...\n"
      "--to (or --target) is the target directory. The old `--from D --to D --to DIR`\n"
      "still works for one release (deprecated: use --until D)."},
@@ -68,6 +68,9 @@ static const cli_cmd_t commands[] = {
     {"config", cmd_config_parse, cmd_config, CMD_CONFIG | CMD_RDONLY, "show [--json]",
      "print the configuration as read: [defaults] applied, hosts = expanded\n"
      "Every source with its effective keys; secret values masked. The text form loads back."},
+    {"keygen", cmd_keygen_parse, cmd_keygen, 0, "--tenant T --out DIR",
+     "make an age key pair for tenant T: DIR/T.key (identity, 0600) and DIR/T.txt\n"
+     "(recipient, for [encryption] recipients_dir); see docs/encryption.md"},
     {"help", help_parse, help_exec, 0, "[COMMAND]", "show the commands, or COMMAND's usage"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -47,7 +47,9 @@ char *objkey_volume(const char *tenant, const char *date, const char *source, in
                     const char *suffix)
 {
     if (!unit_ok(tenant, date, source) || volno < 1 || volno > 999999 || !suffix ||
-        (strcmp(suffix, ".tar.gz") && strcmp(suffix, ".tar.zst")))
+        (strcmp(suffix, ".tar.gz") && strcmp(suffix, ".tar.zst") &&
+         strcmp(suffix, ".tar.gz" OBJKEY_AGE_SUFFIX) &&
+         strcmp(suffix, ".tar.zst" OBJKEY_AGE_SUFFIX)))
         return NULL;
     return util_asprintf(OBJKEY_DATA_ROOT "%s/date=%s/source=%s/vol-%04d%s", tenant, date, source,
                          volno, suffix);
@@ -61,6 +63,22 @@ char *objkey_index(const char *tenant, const char *date, const char *source, int
                          tenant, date, source, volno);
 }
 
+char *objkey_index_age(const char *tenant, const char *date, const char *source, int volno)
+{
+    if (!unit_ok(tenant, date, source) || volno < 1 || volno > 999999)
+        return NULL;
+    return util_asprintf(OBJKEY_DATA_ROOT
+                         "%s/date=%s/source=%s/vol-%04d" OBJKEY_INDEX_SUFFIX OBJKEY_AGE_SUFFIX,
+                         tenant, date, source, volno);
+}
+
+int objkey_is_age(const char *key)
+{
+    size_t n = key ? strlen(key) : 0, a = strlen(OBJKEY_AGE_SUFFIX);
+
+    return n > a && !strcmp(key + n - a, OBJKEY_AGE_SUFFIX);
+}
+
 char *objkey_index_of(const char *volume_key)
 {
     objkey_parts_t p;
@@ -68,7 +86,9 @@ char *objkey_index_of(const char *volume_key)
 
     if (objkey_parse(volume_key, &p) < 0)
         return NULL;
-    k = p.kind == OBJKEY_VOLUME ? objkey_index(p.tenant, p.date, p.source, p.volno) : NULL;
+    k = p.kind != OBJKEY_VOLUME ? NULL
+        : p.encrypted           ? objkey_index_age(p.tenant, p.date, p.source, p.volno)
+                                : objkey_index(p.tenant, p.date, p.source, p.volno);
     objkey_parts_free(&p);
     return k;
 }
@@ -140,9 +160,13 @@ int objkey_parse(const char *key, objkey_parts_t *out)
         if (!(out->tenant = segment(&p, OBJKEY_DATA_ROOT)) || !(out->date = segment(&p, "date=")) ||
             !(out->source = segment(&p, "source=")) || volume_number(p, &out->volno, &rest) < 0)
             goto bad;
+        out->encrypted = objkey_is_age(rest);
         if (!strcmp(rest, OBJKEY_INDEX_SUFFIX)) {
             out->kind = OBJKEY_INDEX;
             check = objkey_index(out->tenant, out->date, out->source, out->volno);
+        } else if (!strcmp(rest, OBJKEY_INDEX_SUFFIX OBJKEY_AGE_SUFFIX)) {
+            out->kind = OBJKEY_INDEX;
+            check = objkey_index_age(out->tenant, out->date, out->source, out->volno);
         } else {
             out->kind = OBJKEY_VOLUME;
             if (!(out->suffix = strdup(rest)))

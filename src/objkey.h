@@ -4,14 +4,15 @@
  *
  *   tenant=<t>/date=<YYYY-MM-DD>/source=<s>/vol-<NNNN><suffix>        data volume
  *   tenant=<t>/date=<YYYY-MM-DD>/source=<s>/vol-<NNNN>.index.json.gz  its index
+ *   ...vol-<NNNN><suffix>.age, ...vol-<NNNN>.index.json.gz.age         encrypted (age v1)
  *   runs/<YYYY-MM-DD>/<run-id>.json                                   run manifest
  *
- * <suffix> is the codec's (".tar.gz", ".tar.zst"). Builders return malloc'd
- * strings (NULL on bad input or out of memory, after logging nothing: the
- * caller names the context). objkey_parse is strict and treats its input as
- * hostile: a key that does not match the layout exactly, or whose names could
- * not have been written by objkey_* (empty, ".", "..", containing '/' or a
- * control byte, a date that is not a calendar date, a volume number out of
+ * <suffix> is the codec's (".tar.gz", ".tar.zst"). An encrypted volume
+ * (".tar.gz.age", ".tar.zst.age") has an encrypted index (".index.json.gz.age"). Builders return
+ * malloc'd strings (NULL on bad input or out of memory, after logging nothing: the caller names the
+ * context). objkey_parse is strict and treats its input as hostile: a key that does not match the
+ * layout exactly, or whose names could not have been written by objkey_* (empty, ".", "..",
+ * containing '/' or a control byte, a date that is not a calendar date, a volume number out of
  * 1..999999), is rejected. All functions are thread-safe.
  */
 #ifndef COLDPACK_OBJKEY_H
@@ -20,6 +21,7 @@
 #define OBJKEY_DATA_ROOT    "tenant=" /* every data and index key starts so */
 #define OBJKEY_RUNS_ROOT    "runs/"   /* every manifest key starts so */
 #define OBJKEY_INDEX_SUFFIX ".index.json.gz"
+#define OBJKEY_AGE_SUFFIX   ".age" /* appended to an encrypted object's key */
 
 typedef enum objkey_kind {
     OBJKEY_VOLUME = 1,
@@ -29,24 +31,30 @@ typedef enum objkey_kind {
 
 typedef struct objkey_parts {
     objkey_kind_t kind;
-    char *tenant; /* volumes and indexes; NULL for manifests */
-    char *date;   /* always */
-    char *source; /* volumes and indexes */
-    int volno;    /* volumes and indexes, 1-based */
-    char *suffix; /* volumes: ".tar.gz" / ".tar.zst" */
-    char *run_id; /* manifests */
+    char *tenant;  /* volumes and indexes; NULL for manifests */
+    char *date;    /* always */
+    char *source;  /* volumes and indexes */
+    int volno;     /* volumes and indexes, 1-based */
+    char *suffix;  /* volumes: ".tar.gz" / ".tar.zst" (+ ".age") */
+    int encrypted; /* volumes and indexes: the key ends ".age" */
+    char *run_id;  /* manifests */
 } objkey_parts_t;
 
 /* Is this a name we may put in a key segment (tenant, source, run id)? */
 int objkey_name_ok(const char *name);
 /* "tenant=T/date=D/source=S/" — the unit's common prefix. */
 char *objkey_unit_prefix(const char *tenant, const char *date, const char *source);
-/* The data volume's key; suffix is the codec's. */
+/* The data volume's key; suffix is the codec's, or the codec's + ".age". */
 char *objkey_volume(const char *tenant, const char *date, const char *source, int volno,
                     const char *suffix);
 /* The volume index's key. */
 char *objkey_index(const char *tenant, const char *date, const char *source, int volno);
-/* The index key that belongs to a volume key (any suffix), or NULL. */
+/* The index key of an encrypted volume: "...vol-NNNN.index.json.gz.age". */
+char *objkey_index_age(const char *tenant, const char *date, const char *source, int volno);
+/* Does the key end with ".age"? */
+int objkey_is_age(const char *key);
+/* The index key that belongs to a volume key (any suffix; the encrypted
+ * index for an encrypted volume), or NULL. */
 char *objkey_index_of(const char *volume_key);
 /* "runs/D/RUN.json". */
 char *objkey_manifest(const char *date, const char *run_id);

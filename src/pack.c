@@ -18,10 +18,19 @@
  * is what makes a unit complete in the store (catalog rebuild relies on it).
  * A volume is cut lazily: once past volume_size, the next entry starts a new
  * volume, so the final volume is known when the unit finishes.
+ *
+ * Encryption (pack.h, docs/encryption.md): the in-order drain hands each
+ * compressed block to age_enc_update, whose sealed 64 KiB chunks go to the
+ * store and the object's SHA-256; the SHA-256 of the compressed stream is
+ * kept too and recorded in the (encrypted) index as "plain". Block offsets
+ * in the index stay compressed-stream offsets: the age chunk holding
+ * compressed byte o is o / 65536, at age_chunk_offset(header_len, chunk).
  */
 #include "pack.h"
 
+#include "age.h"
 #include "codec.h"
+#include "keys.h"
 #include "log.h"
 #include "objkey.h"
 #include "util.h"
@@ -75,7 +84,26 @@ struct pack_unit {
     json_t *blocks_json;
     int nblocks; /* blocks submitted in this volume */
     unsigned char *iobuf;
+
+    /* encryption: recipients of this tenant, or none */
+    age_recipient_t *rcpt;
+    size_t nrcpt;
+    int refused;         /* no recipients: entries are skipped, the unit fails */
+    age_enc_t *enc;      /* current volume's encryptor */
+    util_sha256_t plain; /* SHA-256 of the compressed (unencrypted) stream */
+    int64_t stored_size; /* bytes written to the store for this volume */
+    int64_t header_len;  /* the age header, without the payload nonce */
 };
+
+/* Bytes for the store: hashed as the object, then written. */
+static int emit(void *arg, const void *data, size_t len)
+{
+    pack_unit_t *u = arg;
+
+    util_sha256_update(&u->sha, data, len);
+    u->stored_size += (int64_t)len;
+    return store_put_write(u->put, data, len);
+}
 
 static void compress_job(void *arg)
 {
@@ -149,9 +177,12 @@ static int drain(pack_unit_t *u, int wait_for_one, int wait_all)
         if (!u->failed) {
             json_t *row = json_pack("[I,I,I,I]", (json_int_t)b->tar_off, (json_int_t)b->inlen,
                                     (json_int_t)u->comp_size, (json_int_t)b->outlen);
-            util_sha256_update(&u->sha, b->out, b->outlen);
+            age_out_t ao = {emit, u, NULL, 0, 0};
+            if (u->enc)
+                util_sha256_update(&u->plain, b->out, b->outlen);
             if (!row || json_array_append_new(u->blocks_json, row) < 0 ||
-                store_put_write(u->put, b->out, b->outlen) < 0)
+                (u->enc ? age_enc_update(u->enc, b->out, b->outlen, &ao)
+                        : emit(u, b->out, b->outlen)) < 0)
                 u->failed = 1;
             u->comp_size += (int64_t)b->outlen;
         }
@@ -228,13 +259,22 @@ static int volume_open(pack_unit_t *u)
     u->volno++;
     free(u->key);
     free(u->index_key);
-    u->key = objkey_volume(u->tenant, u->date, u->source, u->volno, codec_suffix(u->pp.codec));
-    u->index_key = objkey_index(u->tenant, u->date, u->source, u->volno);
+    if (u->nrcpt) {
+        char *suffix = util_asprintf("%s" OBJKEY_AGE_SUFFIX, codec_suffix(u->pp.codec));
+        u->key = suffix ? objkey_volume(u->tenant, u->date, u->source, u->volno, suffix) : NULL;
+        u->index_key = objkey_index_age(u->tenant, u->date, u->source, u->volno);
+        free(suffix);
+    } else {
+        u->key = objkey_volume(u->tenant, u->date, u->source, u->volno, codec_suffix(u->pp.codec));
+        u->index_key = objkey_index(u->tenant, u->date, u->source, u->volno);
+    }
     if (!u->key || !u->index_key)
         return -1;
     if (u->pp.codec == CODEC_ZSTD)
         o.content_type = "application/zstd";
-    u->tar_size = u->comp_size = u->bytes_in = 0;
+    if (u->nrcpt)
+        o.content_type = "application/octet-stream";
+    u->tar_size = u->comp_size = u->bytes_in = u->stored_size = 0;
     u->files = u->nblocks = 0;
     u->need_cut = 0;
     u->files_json = json_array();
@@ -243,6 +283,18 @@ static int volume_open(pack_unit_t *u)
         return -1;
     if (store_put_open(u->pp.store, u->key, &o, &u->put) < 0)
         return -1;
+    if (u->nrcpt) {
+        const unsigned char *hdr;
+        size_t hlen;
+        age_enc_free(u->enc);
+        u->enc = age_enc_new(u->rcpt, u->nrcpt);
+        if (!u->enc || util_sha256_init(&u->plain) < 0)
+            return -1;
+        hdr = age_enc_header(u->enc, &hlen);
+        u->header_len = (int64_t)(hlen - AGE_NONCE_SIZE);
+        if (emit(u, hdr, hlen) < 0)
+            return -1;
+    }
     u->ar = archive_write_new();
     if (!u->ar)
         return -1;
@@ -255,11 +307,46 @@ static int volume_open(pack_unit_t *u)
     return 0;
 }
 
-static int write_index(pack_unit_t *u, int last, pack_volume_t *v)
+/* Encrypt buf to the unit's recipients into a new buffer (*out, caller
+ * frees). 0 or -1 (logged). */
+static int seal_buf(pack_unit_t *u, const unsigned char *buf, size_t len, unsigned char **out,
+                    size_t *outlen)
+{
+    age_enc_t *e = age_enc_new(u->rcpt, u->nrcpt);
+    const unsigned char *hdr;
+    size_t hlen;
+    age_out_t ao = {NULL, NULL, NULL, 0, 0};
+    int rc = -1;
+
+    *out = NULL;
+    if (!e)
+        return -1;
+    hdr = age_enc_header(e, &hlen);
+    ao.cap = hlen + (size_t)age_payload_size(len);
+    ao.buf = malloc(ao.cap);
+    if (!ao.buf)
+        goto out;
+    memcpy(ao.buf, hdr, hlen);
+    ao.len = hlen;
+    if (age_enc_update(e, buf, len, &ao) < 0 || age_enc_final(e, &ao) < 0)
+        goto out;
+    *out = ao.buf;
+    *outlen = ao.len;
+    ao.buf = NULL;
+    rc = 0;
+out:
+    if (rc < 0)
+        log_error("%s: encrypting the index failed", u->index_key);
+    free(ao.buf);
+    age_enc_free(e);
+    return rc;
+}
+
+static int write_index(pack_unit_t *u, int last, pack_volume_t *v, const char *plain_sha)
 {
     json_t *idx = NULL;
     char *txt = NULL;
-    unsigned char *gz = NULL;
+    unsigned char *gz = NULL, *sealed = NULL;
     codec_t *c = NULL;
     size_t len, gzlen;
     int rc = -1;
@@ -270,11 +357,16 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v)
                     u->source, "volume", u->volno, "last", last, "compression",
                     u->pp.codec == CODEC_ZSTD ? "zstd" : "gzip", "level", u->pp.level, "run_id",
                     u->pp.run_id, "key", u->key, "object", "key", u->key, "size",
-                    (json_int_t)u->comp_size, "sha256", v->sha256, "tar_size",
-                    (json_int_t)u->tar_size, "block_size", (json_int_t)u->pp.block_size, "bytes_in",
-                    (json_int_t)u->bytes_in, "files_count", u->files, "blocks", u->blocks_json,
-                    "files", u->files_json);
+                    (json_int_t)v->size, "sha256", v->sha256, "tar_size", (json_int_t)u->tar_size,
+                    "block_size", (json_int_t)u->pp.block_size, "bytes_in", (json_int_t)u->bytes_in,
+                    "files_count", u->files, "blocks", u->blocks_json, "files", u->files_json);
     if (!idx)
+        goto out;
+    if (u->nrcpt && json_object_set_new(
+                        idx, "encryption",
+                        json_pack("{s:s, s:I, s:i, s:{s:I, s:s}}", "format", "age-v1", "header_len",
+                                  (json_int_t)u->header_len, "chunk_size", AGE_CHUNK_SIZE, "plain",
+                                  "size", (json_int_t)u->comp_size, "sha256", plain_sha)) < 0)
         goto out;
     txt = json_dumps(idx, JSON_COMPACT);
     if (!txt)
@@ -287,7 +379,14 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v)
     gzlen = codec_compress(c, txt, len, gz, codec_bound(CODEC_GZIP, len));
     if (!gzlen)
         goto out;
-    store_put_opts_t o = {"STANDARD", "application/gzip", 0, (int64_t)gzlen};
+    if (u->nrcpt) {
+        if (seal_buf(u, gz, gzlen, &sealed, &gzlen) < 0)
+            goto out;
+        free(gz);
+        gz = sealed;
+    }
+    store_put_opts_t o = {"STANDARD", u->nrcpt ? "application/octet-stream" : "application/gzip", 0,
+                          (int64_t)gzlen};
     util_sha256_buf(gz, gzlen, v->index_sha256);
     v->index_size = (int64_t)gzlen;
     if (store_put_buf(u->pp.store, u->index_key, gz, gzlen, &o) < 0)
@@ -307,6 +406,7 @@ static int volume_close(pack_unit_t *u, int last)
 {
     pack_volume_t v;
     store_put_t *put;
+    char plain_sha[65] = "";
     int rc = -1;
 
     memset(&v, 0, sizeof v);
@@ -320,6 +420,14 @@ static int volume_close(pack_unit_t *u, int last)
     drain(u, 1, 1);
     if (u->failed)
         goto out;
+    if (u->enc) {
+        age_out_t ao = {emit, u, NULL, 0, 0};
+        if (age_enc_final(u->enc, &ao) < 0) {
+            u->failed = 1;
+            goto out;
+        }
+        util_sha256_final(&u->plain, plain_sha);
+    }
     util_sha256_final(&u->sha, v.sha256);
     put = u->put;
     u->put = NULL;
@@ -329,11 +437,11 @@ static int volume_close(pack_unit_t *u, int last)
     v.last = last;
     v.key = u->key;
     v.index_key = u->index_key;
-    v.size = u->comp_size;
+    v.size = u->stored_size;
     v.tar_size = u->tar_size;
     v.bytes_in = u->bytes_in;
     v.files = u->files;
-    if (write_index(u, last, &v) < 0)
+    if (write_index(u, last, &v, plain_sha) < 0)
         goto out;
     if (u->on_volume && u->on_volume(u->ctx, &v) < 0)
         goto out;
@@ -347,6 +455,10 @@ out:
     json_decref(u->blocks_json);
     u->files_json = u->blocks_json = NULL;
     util_sha256_free(&u->sha);
+    if (u->enc)
+        util_sha256_free(&u->plain);
+    age_enc_free(u->enc);
+    u->enc = NULL;
     return rc;
 }
 
@@ -372,6 +484,13 @@ pack_unit_t *pack_unit_new(const pack_params_t *pp, const char *date, const char
     if (!u->date || !u->source || !u->tenant || !u->prefix || !u->iobuf) {
         pack_unit_free(u);
         return NULL;
+    }
+    if (pp->encryption && pp->encryption->recipients_dir &&
+        keys_tenant_recipients(pp->encryption, tenant, &u->rcpt, &u->nrcpt) < 0) {
+        /* take the tenant's entries unread and fail at the end: only this unit fails */
+        log_error("%s: not backed up: no age recipients for tenant %s (see above)", u->prefix,
+                  tenant);
+        u->refused = 1;
     }
     return u;
 }
@@ -449,8 +568,8 @@ int pack_unit_add(pack_unit_t *u, const source_entry_t *e, source_read_fn rd, vo
 
     if (u->failed)
         return -1;
-    if (!e->path[0])
-        return 0; /* the tenant's root directory: the unit itself */
+    if (u->refused || !e->path[0])
+        return 0; /* refused: skipped unread; "": the tenant's root directory, the unit itself */
     if (u->need_cut && volume_close(u, 0) < 0)
         return -1;
     if (!u->ar && volume_open(u) < 0) {
@@ -520,6 +639,10 @@ fail:
 
 int pack_unit_finish(pack_unit_t *u)
 {
+    if (u->refused) {
+        log_error("%s: unit failed: tenant %s has no age recipients", u->prefix, u->tenant);
+        return -1;
+    }
     if (u->failed)
         return -1;
     if (!u->ar && volume_open(u) < 0) {
@@ -552,6 +675,10 @@ void pack_unit_free(pack_unit_t *u)
     json_decref(u->files_json);
     json_decref(u->blocks_json);
     util_sha256_free(&u->sha);
+    if (u->enc)
+        util_sha256_free(&u->plain);
+    age_enc_free(u->enc);
+    free(u->rcpt);
     if (u->cur) {
         u->cur->next = u->free_list;
         u->free_list = u->cur;

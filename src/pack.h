@@ -6,10 +6,20 @@
  * or zstd frame; the producer writes finished blocks to the store in order,
  * hashing as it goes. Memory per unit is bounded by max_inflight blocks
  * (input + compressed bound each) plus the index of the current volume.
+ *
+ * With [encryption] (pp.encryption->recipients_dir set), the drain feeds the
+ * compressed stream through an age v1 encryptor for the tenant's recipients
+ * (keys.h) before the store: the object ("vol-NNNN.tar.gz.age") decrypts with
+ * `age -d -i KEY` to the same .tar.gz, its SHA-256 and size are those of the
+ * stored bytes, and its index is encrypted to the same recipients
+ * ("vol-NNNN.index.json.gz.age"). A tenant without recipients (unknown_tenant
+ * = fail) gets a unit that takes its entries without reading them and fails
+ * in pack_unit_finish, so only that unit fails.
  */
 #ifndef COLDPACK_PACK_H
 #define COLDPACK_PACK_H
 
+#include "config.h"
 #include "pool.h"
 #include "source.h"
 #include "store.h"
@@ -25,6 +35,7 @@ typedef struct pack_params {
     size_t block_size;   /* tar bytes per compressed block */
     int max_inflight;    /* blocks in flight per unit */
     const char *run_id;
+    const config_encryption_t *encryption; /* NULL (or no recipients_dir): not encrypted */
 } pack_params_t;
 
 typedef struct pack_volume {
@@ -32,7 +43,7 @@ typedef struct pack_volume {
     int last;   /* 1 for the unit's final volume */
     const char *key;
     const char *index_key;
-    int64_t size; /* compressed object */
+    int64_t size; /* the stored object (compressed, encrypted when it is) */
     char sha256[65];
     int64_t index_size;
     char index_sha256[65];

@@ -33,6 +33,7 @@
 #include "array.h"
 #include "codec.h"
 #include "log.h"
+#include "objkey.h"
 #include "pathsafe.h"
 #include "strbuf.h"
 #include "util.h"
@@ -73,6 +74,7 @@ struct restore {
     restore_params_t rp;
     char *glob;
     int spoolfd;
+    int plainfd; /* decrypted spool of an encrypted object, made when first needed */
     mode_t umask;
     struct dirmeta *dirs; /* in extraction order: parents before children */
     size_t ndirs, capdirs;
@@ -90,6 +92,7 @@ restore_t *restore_new(const restore_params_t *rp)
     }
     r->rp = *rp;
     r->spoolfd = -1;
+    r->plainfd = -1;
     r->glob = util_strdup(rp->glob);
     r->rp.glob = r->glob;
     if (rp->glob && !r->glob) {
@@ -117,6 +120,10 @@ void restore_free(restore_t *r)
     if (r->spoolfd >= 0) {
         unlinkat(r->rp.stagefd, "spool", 0);
         close(r->spoolfd);
+    }
+    if (r->plainfd >= 0) {
+        unlinkat(r->rp.stagefd, "plain", 0);
+        close(r->plainfd);
     }
     for (size_t i = 0; i < r->ndirs; i++)
         free(r->dirs[i].path);
@@ -363,13 +370,13 @@ static la_ssize_t pdec_read(struct archive *a, void *ctx, const void **buf)
     return (la_ssize_t)d->b[d->next_read++].tlen;
 }
 
-/* Set up d for the spool file fd; 0 when the block table is usable. */
-static int pdec_init(struct pdec *d, const restore_volume_t *v, int fd, pool_t *pool)
+/* Set up d for the spool file fd of size bytes; 0 when the block table is usable. */
+static int pdec_init(struct pdec *d, const restore_volume_t *v, int fd, int64_t size, pool_t *pool)
 {
     memset(d, 0, sizeof *d);
     if (!pool)
         return -1;
-    d->b = restore_block_table(v->index, v->size, &d->n, &d->kind);
+    d->b = restore_block_table(v->index, size, &d->n, &d->kind);
     d->s = d->b ? calloc(d->n, sizeof *d->s) : NULL;
     if (!d->s) {
         free(d->b);
@@ -705,9 +712,10 @@ out:
     return rc;
 }
 
-/* Read the verified spool file and extract it under v->dest. */
-static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
-                            restore_stats_t *st)
+/* Read the verified (and decrypted) spool file fd of size bytes and
+ * extract it under v->dest. */
+static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd, int fd,
+                            int64_t size, restore_stats_t *st)
 {
     struct archive *a = archive_read_new();
     struct archive_entry *e;
@@ -720,7 +728,7 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
     archive_read_support_format_tar(a);
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_zstd(a);
-    if (pdec_init(&pd, v, r->spoolfd, r->rp.pool) == 0) {
+    if (pdec_init(&pd, v, fd, size, r->rp.pool) == 0) {
         pd_on = 1;
         rv = archive_read_open(a, &pd, NULL, pdec_read, NULL);
     } else {
@@ -728,8 +736,7 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
             log_warn("restore: %s: the index's block table is unusable (missing, out of bounds "
                      "or inconsistent); decoding the verified volume sequentially",
                      v->key);
-        rv = lseek(r->spoolfd, 0, SEEK_SET) < 0 ? ARCHIVE_FATAL
-                                                : archive_read_open_fd(a, r->spoolfd, 1 << 20);
+        rv = lseek(fd, 0, SEEK_SET) < 0 ? ARCHIVE_FATAL : archive_read_open_fd(a, fd, 1 << 20);
     }
     if (rv != ARCHIVE_OK) {
         log_error("object %s: cannot read: %s", v->key, archive_error_string(a));
@@ -768,10 +775,73 @@ out:
     return rc;
 }
 
+struct plain_sink {
+    int fd;
+    int64_t n;
+};
+
+static int plain_write(void *arg, const void *data, size_t len)
+{
+    struct plain_sink *p = arg;
+
+    if (util_write_all(p->fd, data, len) < 0) {
+        log_error("restore: writing the decrypted spool file: %s", strerror(errno));
+        return -1;
+    }
+    p->n += (int64_t)len;
+    return 0;
+}
+
+/* Decrypt the verified spool into r->plainfd; *size gets the plaintext
+ * (compressed stream) size. */
+static restore_rc_t decrypt_spool(restore_t *r, const restore_volume_t *v, int64_t *size)
+{
+    struct plain_sink ps = {-1, 0};
+    age_out_t out = {plain_write, &ps, NULL, 0, 0};
+    age_dec_t *d = NULL;
+    unsigned char *buf = NULL;
+    restore_rc_t rc = RESTORE_FAIL;
+    ssize_t n;
+
+    if (r->plainfd < 0)
+        r->plainfd = openat(r->rp.stagefd, "plain",
+                            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (r->plainfd < 0 || ftruncate(r->plainfd, 0) < 0 || lseek(r->plainfd, 0, SEEK_SET) < 0 ||
+        lseek(r->spoolfd, 0, SEEK_SET) < 0) {
+        log_error("restore: cannot set up the decrypted spool file: %s", strerror(errno));
+        return RESTORE_FAIL;
+    }
+    ps.fd = r->plainfd;
+    d = age_dec_new(r->rp.ids, r->rp.nids, v->key);
+    buf = malloc(1 << 20);
+    if (!d || !buf)
+        goto out;
+    while ((n = read(r->spoolfd, buf, 1 << 20)) > 0)
+        if (age_dec_update(d, buf, (size_t)n, &out) < 0)
+            break;
+    if (n < 0) {
+        log_error("restore: reading the spool file: %s", strerror(errno));
+        goto out;
+    }
+    if (n > 0 || age_dec_final(d, &out) < 0) {
+        rc = age_dec_error(d) == AGE_ERR_NO_MATCH ? RESTORE_NO_KEY
+             : age_dec_error(d) == AGE_ERR_OTHER  ? RESTORE_FAIL
+                                                  : RESTORE_CORRUPT;
+        goto out;
+    }
+    *size = ps.n;
+    rc = RESTORE_OK;
+out:
+    free(buf);
+    age_dec_free(d);
+    return rc;
+}
+
 restore_rc_t restore_volume(restore_t *r, const restore_volume_t *v, restore_stats_t *st)
 {
     restore_rc_t rc;
-    int destfd;
+    int destfd, fd = r->spoolfd;
+    int64_t size = v->size;
 
     st->extracted = st->refused = 0;
     if (!pathsafe_entry_ok(v->dest)) {
@@ -781,13 +851,19 @@ restore_rc_t restore_volume(restore_t *r, const restore_volume_t *v, restore_sta
     rc = fetch_verify(r, v);
     if (rc != RESTORE_OK)
         return rc;
+    if (objkey_is_age(v->key)) {
+        rc = decrypt_spool(r, v, &size);
+        if (rc != RESTORE_OK)
+            return rc;
+        fd = r->plainfd;
+    }
     destfd = open_dir(r->rp.stagefd, v->dest, 1);
     if (destfd < 0) {
         log_error("restore: cannot create %s in the staging directory: %s", v->dest,
                   strerror(errno));
         return RESTORE_FAIL;
     }
-    rc = extract(r, v, destfd, st);
+    rc = extract(r, v, destfd, fd, size, st);
     close(destfd);
     return rc;
 }

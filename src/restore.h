@@ -36,10 +36,18 @@
  * RESTORE_MAX_BLOCK (a table claiming more is refused and the volume is
  * decoded sequentially by libarchive instead); plus one path per extracted
  * directory and symlink. The object itself is spooled to disk.
+ *
+ * Encrypted objects (key ending ".age", docs/encryption.md): after the
+ * stored bytes are verified, the spool is decrypted with age (the identities
+ * of restore_params) into a second private file "plain" in the staging
+ * directory, which is then decoded exactly like an unencrypted volume (the
+ * index's block offsets are offsets in the decrypted stream). An object no
+ * identity opens is RESTORE_NO_KEY.
  */
 #ifndef COLDPACK_RESTORE_H
 #define COLDPACK_RESTORE_H
 
+#include "age.h"
 #include "pool.h"
 #include "store.h"
 
@@ -53,6 +61,7 @@ typedef enum restore_rc {
     RESTORE_OK = 0,
     RESTORE_FAIL = -1,    /* store, spool or target unusable: stop */
     RESTORE_CORRUPT = -2, /* this object failed verification or does not decode */
+    RESTORE_NO_KEY = -3,  /* encrypted, and none of the identities given opens it: stop */
 } restore_rc_t;
 
 /* The largest block (tar bytes) a block table may claim. */
@@ -60,10 +69,12 @@ typedef enum restore_rc {
 
 typedef struct restore_params {
     store_t *store;
-    pool_t *pool;     /* block decompression; NULL = libarchive's filters only */
-    int stagefd;      /* private staging directory (borrowed: the caller closes it) */
-    const char *glob; /* --path glob, or NULL for every file */
-    int same_owner;   /* restore archived uid/gid (the caller made sure we are root) */
+    pool_t *pool;              /* block decompression; NULL = libarchive's filters only */
+    int stagefd;               /* private staging directory (borrowed: the caller closes it) */
+    const char *glob;          /* --path glob, or NULL for every file */
+    int same_owner;            /* restore archived uid/gid (the caller made sure we are root) */
+    const age_identity_t *ids; /* for encrypted (".age") objects; borrowed, may be NULL */
+    size_t nids;
 } restore_params_t;
 
 typedef struct restore_volume {

@@ -20,8 +20,9 @@ declare -A MODULES=(
     # report, estimate: what the catalog holds, rendered as HTML / priced
     [jobs]="job report estimate"
     [pipeline]="pack restore"
-    # sources, stores (with S3 and its signer), catalog, manifest, index, notify
-    [services]="source store s3 sigv4 catalog manifest index notify"
+    # sources, stores (with S3 and its signer), catalog, manifest, index, notify,
+    # keys (per-tenant age recipients, key generation)
+    [services]="source store s3 sigv4 catalog manifest index notify keys"
     # codec: one block in, one gzip member / zstd frame out; no I/O
     [base]="util log config pool ratelimit lock array strbuf child objkey pathsafe age bech32 codec"
 )

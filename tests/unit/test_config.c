@@ -263,12 +263,13 @@ static void test_unknown_key(void **state)
 static void test_unknown_section(void **state)
 {
     (void)state;
-    expect_refused("[store]\n"
-                   "url = file:///s\n"
-                   "[stor]\n"
-                   "url = file:///t\n",
-                   "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
-                   "[retention], [run], [notify], [prices], [defaults] or [source \"NAME\"]");
+    expect_refused(
+        "[store]\n"
+        "url = file:///s\n"
+        "[stor]\n"
+        "url = file:///t\n",
+        "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
+        "[retention], [run], [notify], [prices], [defaults], [encryption] or [source \"NAME\"]");
     /* an empty unknown section is still refused */
     expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /x/{date}\n[extras]\n",
                    "t.conf:5: unknown section [extras]");

@@ -94,7 +94,7 @@ static int setup(void **state)
     if (!f->s || !f->pool)
         return -1;
     log_set_level(LOG_ERROR);
-    pp = (pack_params_t){f->s, f->pool, CODEC_GZIP, 3, 1LL << 30, 64 * 1024, 3, "r1"};
+    pp = (pack_params_t){f->s, f->pool, CODEC_GZIP, 3, 1LL << 30, 64 * 1024, 3, "r1", NULL};
     u = pack_unit_new(&pp, "2026-11-23", "s", "t", on_volume, f);
     source_entry_t d = {"t", "d", SOURCE_DIR, 0, 1763856000, 0755, NULL};
     if (!u || pack_unit_add(u, &d, NULL, NULL) < 0)
@@ -155,14 +155,15 @@ static void roundtrip(struct fx *f, const char *dir, int with_index, pool_t *poo
     char *dest = util_asprintf("%s/tree", stage);
     char *spool = util_asprintf("%s/spool", stage);
     int sfd = (mkdir(stage, 0700), open(stage, O_RDONLY | O_DIRECTORY));
-    restore_t *r = restore_new(&(restore_params_t){f->s, pool, sfd, NULL, 0});
+    restore_t *r = restore_new(&(restore_params_t){f->s, pool, sfd, NULL, 0, NULL, 0});
     restore_volume_t v = {f->key, f->v.sha256, f->v.size, idx, "tree"};
     restore_stats_t st;
     struct stat sb;
 
     assert_true(sfd >= 0);
     assert_non_null(r);
-    assert_null(restore_new(&(restore_params_t){f->s, pool, sfd, NULL, 0})); /* spool exists */
+    assert_null(
+        restore_new(&(restore_params_t){f->s, pool, sfd, NULL, 0, NULL, 0})); /* spool exists */
     assert_true(!with_index || idx);
     assert_int_equal(restore_volume(r, &v, &st), RESTORE_OK);
     assert_int_equal(st.extracted, NFILES + 1);
@@ -211,7 +212,7 @@ static void test_corrupt_and_missing(void **state)
     char *stage = util_asprintf("%s/bad", f->root);
     char *dest = util_asprintf("%s/bad/tree", f->root);
     int sfd = (mkdir(stage, 0700), open(stage, O_RDONLY | O_DIRECTORY));
-    restore_t *r = restore_new(&(restore_params_t){f->s, f->pool, sfd, NULL, 0});
+    restore_t *r = restore_new(&(restore_params_t){f->s, f->pool, sfd, NULL, 0, NULL, 0});
     restore_volume_t v = {f->key, f->v.sha256, f->v.size, idx, "tree"};
     restore_stats_t st;
     FILE *fp = fopen(obj, "r+b");
