@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct catalog {
     sqlite3 *db;
@@ -47,6 +48,85 @@ static int fail(catalog_t *c, const char *what)
     return -1;
 }
 
+/* What an open database is: 1 a coldpack catalog (ours by application_id,
+ * or a catalog made before it was set: user_version 1 with our tables), 0 an
+ * empty database, -2 something else, -1 on error. */
+static int db_identity(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int appid = -1, uv = -1, ntables = -1, ours = -1;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT application_id FROM pragma_application_id),"
+                           " (SELECT user_version FROM pragma_user_version),"
+                           " (SELECT count(*) FROM sqlite_master),"
+                           " (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+                           "  name IN ('runs', 'units', 'objects'))",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        appid = sqlite3_column_int(st, 0);
+        uv = sqlite3_column_int(st, 1);
+        ntables = sqlite3_column_int(st, 2);
+        ours = sqlite3_column_int(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (ntables < 0)
+        return sqlite3_errcode(db) == SQLITE_NOTADB ? -2 : -1;
+    if (appid == CATALOG_APPLICATION_ID)
+        return 1;
+    if (appid == 0 && ntables == 0 && uv == 0)
+        return 0;
+    return appid == 0 && uv == 1 && ours == 3 ? 1 : -2;
+}
+
+/* Check the database is a coldpack catalog (or empty), then create or
+ * complete the schema and stamp it as ours. */
+static int init_schema(catalog_t *c)
+{
+    char sql[64];
+    int id = db_identity(c->db);
+
+    if (id == -2) {
+        log_error("catalog %s: not a coldpack catalog (another SQLite database or file); "
+                  "refusing to use it",
+                  c->path);
+        return -1;
+    }
+    if (id < 0)
+        return fail(c, "cannot read the database");
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d;", CATALOG_APPLICATION_ID);
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(c, "cannot create the schema");
+    return 0;
+}
+
+int catalog_identify(const char *path)
+{
+    sqlite3 *db = NULL;
+    int id;
+
+    if (access(path, F_OK) != 0)
+        return CATALOG_ID_ABSENT;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        log_error("catalog %s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return CATALOG_ID_ERROR;
+    }
+    sqlite3_busy_timeout(db, 30000);
+    id = db_identity(db);
+    sqlite3_close(db);
+    if (id == -2) {
+        log_error("catalog %s: not a coldpack catalog (another SQLite database or file); "
+                  "refusing to use it",
+                  path);
+        return CATALOG_ID_FOREIGN;
+    }
+    return id < 0 ? CATALOG_ID_ERROR : id == 0 ? CATALOG_ID_EMPTY : CATALOG_ID_COLDPACK;
+}
+
 catalog_t *catalog_open(const char *path)
 {
     catalog_t *c = calloc(1, sizeof *c);
@@ -70,12 +150,8 @@ catalog_t *catalog_open(const char *path)
         goto fail;
     }
     sqlite3_busy_timeout(c->db, 30000);
-    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-        fail(c, "cannot create schema (is it a coldpack catalog?)");
+    if (init_schema(c) < 0)
         goto fail;
-    }
     return c;
 fail:
     catalog_free(c);
@@ -362,6 +438,7 @@ int catalog_print_status(catalog_t *c, int n)
     if (sqlite3_prepare_v2(
             c->db,
             "SELECT r.run_id, r.date, r.status, datetime(r.started, 'unixepoch'),"
+            " coalesce(datetime(r.finished, 'unixepoch'), '-'),"
             " (SELECT count(*) FROM objects o WHERE o.run_id = r.run_id AND o.kind = 'data'),"
             " (SELECT coalesce(sum(size), 0) FROM objects o WHERE o.run_id = r.run_id),"
             " (SELECT count(*) FROM units u WHERE u.date = r.date AND u.status = 'complete')"
@@ -371,14 +448,15 @@ int catalog_print_status(catalog_t *c, int n)
         goto out;
     }
     sqlite3_bind_int(st, 1, n);
-    printf("%-28s %-10s %-9s %-19s %8s %12s %6s\n", "RUN", "DATE", "STATUS", "STARTED (UTC)",
-           "VOLUMES", "BYTES", "UNITS");
+    printf("%-28s %-10s %-9s %-19s %-19s %8s %12s %6s\n", "RUN", "DATE", "STATUS", "STARTED (UTC)",
+           "ENDED (UTC)", "VOLUMES", "BYTES", "UNITS");
     while (sqlite3_step(st) == SQLITE_ROW) {
         char sz[32];
-        printf("%-28s %-10s %-9s %-19s %8d %12s %6d\n", sqlite3_column_text(st, 0),
+        printf("%-28s %-10s %-9s %-19s %-19s %8d %12s %6d\n", sqlite3_column_text(st, 0),
                sqlite3_column_text(st, 1), sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-               sqlite3_column_int(st, 4), util_fmt_size(sqlite3_column_int64(st, 5), sz, sizeof sz),
-               sqlite3_column_int(st, 6));
+               sqlite3_column_text(st, 4), sqlite3_column_int(st, 5),
+               util_fmt_size(sqlite3_column_int64(st, 6), sz, sizeof sz),
+               sqlite3_column_int(st, 7));
     }
     rc = 0;
 out:
@@ -434,6 +512,201 @@ int catalog_set_manifest(catalog_t *c, const char *run_id, const char *manifest_
 
     return exec_bind(c, "UPDATE runs SET manifest_key = ?, manifest_sha256 = ? WHERE run_id = ?", 3,
                      v);
+}
+
+int catalog_rollback(catalog_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    int rc = sqlite3_get_autocommit(c->db) ? 0 : sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        fail(c, "rollback");
+    pthread_mutex_unlock(&c->mu);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int catalog_runs_mark_crashed(catalog_t *c, const char *except_run_id)
+{
+    const char *v[1] = {except_run_id ? except_run_id : ""};
+    int n;
+
+    if (exec_bind(c, "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND run_id != ?",
+                  1, v) < 0)
+        return -1;
+    pthread_mutex_lock(&c->mu);
+    n = sqlite3_changes(c->db);
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+int catalog_run_record(catalog_t *c, const catalog_run_t *r)
+{
+    char started[32], finished[32];
+    const char *v[7] = {
+        r->run_id, r->date,         started,           r->finished > 0 ? finished : NULL,
+        r->status, r->manifest_key, r->manifest_sha256};
+
+    snprintf(started, sizeof started, "%lld", (long long)r->started);
+    snprintf(finished, sizeof finished, "%lld", (long long)r->finished);
+    return exec_bind(c,
+                     "INSERT OR REPLACE INTO runs (run_id, date, started, finished, status,"
+                     " manifest_key, manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     7, v);
+}
+
+int catalog_run_get(catalog_t *c, const char *run_id, int64_t *started, int64_t *finished,
+                    char *status, size_t statussz)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, "SELECT started, finished, status FROM runs WHERE run_id = ?", -1,
+                           &st, NULL) != SQLITE_OK) {
+        fail(c, "run lookup");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        *started = sqlite3_column_int64(st, 0);
+        *finished = sqlite3_column_int64(st, 1);
+        snprintf(status, statussz, "%s", (const char *)sqlite3_column_text(st, 2));
+        rc = 1;
+        break;
+    case SQLITE_DONE:
+        rc = 0;
+        break;
+    default:
+        fail(c, "run lookup");
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int catalog_manifest_known(catalog_t *c, const char *manifest_key)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM runs WHERE manifest_key = ?", -1, &st, NULL) !=
+        SQLITE_OK) {
+        fail(c, "manifest lookup");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, manifest_key, -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        rc = 1;
+        break;
+    case SQLITE_DONE:
+        rc = 0;
+        break;
+    default:
+        fail(c, "manifest lookup");
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int catalog_object_known(catalog_t *c, const char *key)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM objects WHERE key = ?", -1, &st, NULL) !=
+        SQLITE_OK) {
+        fail(c, "object lookup");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        rc = 1;
+        break;
+    case SQLITE_DONE:
+        rc = 0;
+        break;
+    default:
+        fail(c, "object lookup");
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+/* Run a query whose rows are n text columns; collect first, then call fn so
+ * it may call back into the catalog. */
+static int query_rows(catalog_t *c, const char *sql, int nb, const char *const *binds, int ncol,
+                      int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    char **cells = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1, step;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(c, "query");
+        pthread_mutex_unlock(&c->mu);
+        return -1;
+    }
+    for (int i = 0; i < nb; i++)
+        sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (ARRAY_GROW(cells, n + (size_t)ncol, cap) < 0)
+            break;
+        for (int i = 0; i < ncol; i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            cells[n++] = t ? strdup((const char *)t) : NULL;
+        }
+    }
+    if (step == SQLITE_DONE)
+        rc = 0;
+    else
+        fail(c, "query");
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i + (size_t)ncol <= n; i += (size_t)ncol)
+        if (rc == 0 && fn(ctx, (const char *const *)&cells[i]) != 0)
+            rc = 1;
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
+    free(cells);
+    return rc < 0 ? -1 : 0;
+}
+
+int catalog_manifests(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    return query_rows(c,
+                      "SELECT run_id, date, manifest_key, manifest_sha256 FROM runs"
+                      " WHERE manifest_key IS NOT NULL ORDER BY run_id",
+                      0, NULL, 4, fn, ctx);
+}
+
+int catalog_units(catalog_t *c, const char *tenant, const char *from, const char *to,
+                  int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[3] = {tenant, from, to};
+
+    return query_rows(c,
+                      "SELECT u.date, u.source, u.tenant, u.status, u.volumes,"
+                      " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
+                      "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'data'"
+                      "  AND o.volume BETWEEN 1 AND u.volumes),"
+                      " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
+                      "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'index'"
+                      "  AND o.volume BETWEEN 1 AND u.volumes)"
+                      " FROM units u WHERE (?1 IS NULL OR u.tenant = ?1)"
+                      " AND (?2 IS NULL OR u.date >= ?2) AND (?3 IS NULL OR u.date <= ?3)"
+                      " ORDER BY u.date, u.source, u.tenant",
+                      3, v, 7, fn, ctx);
 }
 
 int catalog_complete_tenants(catalog_t *c, const char *date, const char *source, char ***out,

@@ -50,9 +50,7 @@ typedef union cli_args {
         const char *tenant, *from, *until, *source; /* NULL = any */
     } ls;
     restore_opts_t restore;
-    struct {
-        int deep;
-    } verify;
+    verify_opts_t verify;
     struct {
         const char *topic; /* command name, NULL = the command list */
     } help;

@@ -2,16 +2,21 @@
  * cmd_init.c — `coldpack init`: create the catalog, open the store (which
  * creates a file:// store's directory, and checks an s3:// bucket is
  * reachable), write then delete a probe object to prove write access, and
- * for s3:// put the prefix's lifecycle rule (store_s3_setup).
+ * for s3:// put the prefix's lifecycle rule (store_s3_setup). A store that
+ * already holds backups is adopted: the catalog is brought up to date from
+ * its manifests (job_sync_catalog, under the run lock), never started blank
+ * beside them.
  */
 #include "catalog.h"
 #include "cli.h"
 #include "job.h"
+#include "lock.h"
 #include "log.h"
 #include "s3.h"
 #include "store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cmd_init_parse(int argc, char **argv, cli_args_t *a)
@@ -27,10 +32,14 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     const config_t *cfg = env->cfg;
     store_t *s = NULL;
     catalog_t *c = NULL;
-    int code = EXIT_FAIL;
+    int code = EXIT_FAIL, lockfd = -1;
     store_put_opts_t o = {"STANDARD", "text/plain", 0, 5};
+    char *lockpath = NULL;
+    job_sync_stats_t st;
 
     (void)a;
+    if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN)
+        return EXIT_USAGE;
     s = store_open(cfg);
     if (!s)
         goto out;
@@ -42,12 +51,36 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     /* s3: bucket reachable, lifecycle rule for the prefix, Object Lock check */
     if (!strncmp(cfg->store.url, "s3://", 5) && store_s3_setup(s, cfg) < 0)
         goto out;
+    lockpath = malloc(strlen(cfg->catalog.path) + 6);
+    if (!lockpath)
+        goto out;
+    sprintf(lockpath, "%s.lock", cfg->catalog.path);
     c = catalog_open(cfg->catalog.path);
     if (!c)
         goto out;
+    lockfd = lock_acquire(lockpath);
+    if (lockfd == LOCK_HELD) {
+        code = EXIT_LOCKED;
+        goto out;
+    }
+    if (lockfd < 0)
+        goto out;
+    if (catalog_begin(c) < 0)
+        goto out;
+    if (job_sync_catalog(s, c, 0, &st) < 0 || catalog_commit(c) < 0) {
+        catalog_rollback(c);
+        log_error("init: the backups already in the store %s cannot be adopted", cfg->store.url);
+        code = st.store_errors ? EXIT_STORE : EXIT_FAIL;
+        goto out;
+    }
     printf("initialised: store %s (writable), catalog %s\n", cfg->store.url, cfg->catalog.path);
+    if (st.manifests)
+        printf("adopted the backups already in the store: %d unit(s) from %d manifest(s)\n",
+               st.units, st.manifests);
     code = EXIT_OK;
 out:
+    lock_release(lockfd);
+    free(lockpath);
     catalog_free(c);
     store_free(s);
     return code;

@@ -31,9 +31,12 @@ int cmd_status_parse(int argc, char **argv, cli_args_t *a)
 
 int cmd_status(const cli_env_t *env, cli_args_t *a)
 {
-    catalog_t *c = catalog_open(env->cfg->catalog.path);
+    catalog_t *c;
     int code = EXIT_FAIL;
 
+    if (catalog_identify(env->cfg->catalog.path) == CATALOG_ID_FOREIGN)
+        return EXIT_USAGE;
+    c = catalog_open(env->cfg->catalog.path);
     if (c && catalog_print_status(c, a->status.n) == 0)
         code = EXIT_OK;
     catalog_free(c);

@@ -427,8 +427,13 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (!strcmp(sec, "source"))
         return handle_source(p, sec, key, v);
     if (!strcmp(sec, "catalog")) {
-        if (!strcmp(key, "path"))
+        if (!strcmp(key, "path")) {
+            /* relative to what? cron's and the shell's working directories
+             * differ: a second, empty catalog would hide the real one */
+            if (v[0] != '/')
+                return fail(p, "[catalog] path must be absolute, got \"%s\"", v);
             return !set_str(&c->catalog.path, v);
+        }
         return fail(p, "unknown key \"%s\" in [catalog]; expected path", key);
     }
     if (!strcmp(sec, "retention")) {

@@ -21,6 +21,8 @@ enum exit_code {
     EXIT_LOCKED = 5,  /* another run holds the lock */
     EXIT_PENDING = 6, /* restore: waiting for cold objects to thaw; run again later */
     EXIT_CORRUPT = 7, /* verify/restore found corrupt or missing data */
+    EXIT_STORE = 8,   /* the store failed (transport, permission, disk full): nothing
+                         is known to be corrupt; the same command again may succeed */
 };
 
 /* Options of one run; strings are borrowed (argv) for the job's duration. */
@@ -49,7 +51,35 @@ typedef struct restore_opts {
 } restore_opts_t;
 
 int job_restore(const config_t *cfg, const restore_opts_t *o);
-int job_verify(const config_t *cfg, int deep);
+/* Options of verify; strings are borrowed (argv). */
+typedef struct verify_opts {
+    int deep;
+    const char *from, *until; /* inclusive dates; NULL = open */
+    const char *tenant;       /* NULL = all */
+} verify_opts_t;
+
+int job_verify(const config_t *cfg, const verify_opts_t *o);
 int job_rebuild(const config_t *cfg);
+
+struct store;
+struct catalog;
+
+typedef struct job_sync_stats {
+    int manifests;    /* manifests newly recorded (runs) */
+    int runs;         /* run rows written */
+    int units;        /* units recorded complete */
+    int objects;      /* data + index objects recorded */
+    int unattested;   /* objects under tenant= that no chain manifest lists (full only) */
+    int problems;     /* inconsistencies reported (printed) */
+    int store_errors; /* store read failures (the sync was aborted) */
+} job_sync_stats_t;
+
+/* Bring catalog c up to date from the store s (job_rebuild.c): full = every
+ * manifest and unit (c should be empty: rebuild, in the caller's
+ * transaction); otherwise only manifests c does not know and the units they
+ * complete. Only objects attested by the verified manifest chain count.
+ * Returns 0, or -1 (store error or catalog failure; the caller rolls back).
+ * The caller holds the run lock; not thread-safe against other writers. */
+int job_sync_catalog(struct store *s, struct catalog *c, int full, job_sync_stats_t *st);
 
 #endif

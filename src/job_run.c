@@ -12,6 +12,15 @@
  * left incomplete by a crash is redone from scratch: its leftover objects
  * are deleted first, so no object of a failed attempt survives.
  *
+ * The store is the truth, the catalog a cache of it. Before anything else a
+ * run brings the catalog up to date from the manifests in the store
+ * (job_sync_catalog), so a lost or new catalog never makes a backed-up unit
+ * look incomplete. Deleting leftovers is proven safe from the store at the
+ * moment of deleting: each key must parse to exactly that unit and be named
+ * by no manifest at all; a manifest-named object is never deleted (the unit
+ * fails instead), so a committed backup cannot be lost by a run. Runs a
+ * killed process left "running" are marked "crashed" once the lock is held.
+ *
  * Bytes read from sources pass through the run-wide and per-source token
  * buckets. Past the deadline, no new unit starts.
  */
@@ -24,6 +33,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "notify.h"
+#include "objkey.h"
 #include "pack.h"
 #include "pool.h"
 #include "ratelimit.h"
@@ -174,13 +184,104 @@ static int on_volume(void *ctx, const pack_volume_t *v)
     return 0;
 }
 
-static int delete_leftovers_cb(void *ctx, const char *key, int64_t size)
+struct keyset {
+    char **v;
+    size_t n, cap;
+};
+
+static int keyset_add(void *ctx, const char *key, int64_t size)
 {
-    store_t *s = ctx;
+    struct keyset *k = ctx;
 
     (void)size;
-    log_info("removing %s left by an interrupted run", key);
-    return store_del(s, key) == STORE_ERR ? -1 : 0;
+    if (ARRAY_GROW(k->v, k->n + 1, k->cap) < 0 || !(k->v[k->n] = strdup(key)))
+        return -1;
+    k->n++;
+    return 0;
+}
+
+static void keyset_free(struct keyset *k)
+{
+    for (size_t i = 0; i < k->n; i++)
+        free(k->v[i]);
+    free(k->v);
+}
+
+/* The manifest (of any manifest in the store, valid chain member or not)
+ * that names key, or NULL. */
+static const char *named_by(const manifest_set_t *ms, const char *key)
+{
+    for (size_t i = 0; i < ms->n; i++) {
+        size_t j;
+        json_t *o;
+        json_array_foreach(json_object_get(ms->v[i].json, "objects"), j, o)
+        {
+            const char *k = json_string_value(json_object_get(o, "key"));
+            if (k && !strcmp(k, key))
+                return ms->v[i].key;
+        }
+    }
+    return NULL;
+}
+
+/* Delete what an interrupted attempt of unit (date, source, tenant) left,
+ * proving from the store first that each object is one: its key parses to
+ * exactly this unit, and no manifest in the store names it. Keys that are
+ * not this unit's are left alone (warned). Returns 0, or -1 (logged) when a
+ * leftover is named by a manifest or the store cannot prove it: nothing is
+ * deleted then. */
+static int remove_leftovers(store_t *s, const char *date, const char *source, const char *tenant)
+{
+    char *prefix = pack_unit_prefix(date, source, tenant);
+    struct keyset ks = {NULL, 0, 0};
+    manifest_set_t ms;
+    int rc = -1, loaded = 0;
+
+    if (!prefix || store_list(s, prefix, keyset_add, &ks) < 0)
+        goto out;
+    if (ks.n == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (manifest_load_all(s, &ms) < 0)
+        goto out;
+    loaded = 1;
+    for (size_t i = 0; i < ks.n; i++) {
+        objkey_parts_t kp;
+        int mine = objkey_parse(ks.v[i], &kp) == 0 &&
+                   (kp.kind == OBJKEY_VOLUME || kp.kind == OBJKEY_INDEX) &&
+                   !strcmp(kp.tenant, tenant) && !strcmp(kp.date, date) &&
+                   !strcmp(kp.source, source);
+        const char *m = named_by(&ms, ks.v[i]);
+        objkey_parts_free(&kp);
+        if (m) {
+            log_error("unit %s/%s/%s: %s is named by the manifest %s: a committed backup is "
+                      "never deleted, so the unit is not redone (run `coldpack verify`, then "
+                      "`coldpack catalog rebuild`)",
+                      date, source, tenant, ks.v[i], m);
+            goto out;
+        }
+        if (!mine) {
+            log_warn("%s is not an object of unit %s/%s/%s: left alone", ks.v[i], date, source,
+                     tenant);
+            free(ks.v[i]);
+            ks.v[i] = NULL;
+        }
+    }
+    for (size_t i = 0; i < ks.n; i++) {
+        if (!ks.v[i])
+            continue;
+        log_info("removing %s left by an interrupted run", ks.v[i]);
+        if (store_del(s, ks.v[i]) == STORE_ERR)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (loaded)
+        manifest_set_free(&ms);
+    keyset_free(&ks);
+    free(prefix);
+    return rc;
 }
 
 static void finish_unit(struct src_state *ss, int idx, int ok)
@@ -277,16 +378,13 @@ static int start_unit(struct src_state *ss, const char *tenant)
         return idx;
     }
     /* An incomplete unit: remove whatever an interrupted attempt left. */
-    char *prefix = pack_unit_prefix(rs->opts->date, ss->src->name, tenant);
-    if (!prefix || catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0 ||
-        store_list(rs->store, prefix, delete_leftovers_cb, rs->store) < 0) {
+    if (remove_leftovers(rs->store, rs->opts->date, ss->src->name, tenant) < 0 ||
+        catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0) {
         keep_error(&ss->error,
                    "unit %s/%s/%s: what an interrupted run left cannot be removed (see the log)",
                    rs->opts->date, ss->src->name, tenant);
-        free(prefix);
         return -1;
     }
-    free(prefix);
     slot->u = pack_unit_new(&rs->pp, rs->opts->date, ss->src->name, tenant, on_volume, slot);
     if (!slot->u)
         keep_error(&ss->error, "unit %s/%s/%s: cannot be started (see the log)", rs->opts->date,
@@ -430,6 +528,7 @@ static void *source_thread(void *arg)
 struct late {
     struct run_state *rs;
     int failed;
+    const char *outcome; /* this run's */
 };
 
 /* Write the manifest of a run that has none (this run, or one that was
@@ -437,9 +536,17 @@ struct late {
 static int late_manifest(void *ctx, const char *run_id, const char *date)
 {
     struct late *l = ctx;
-    char *key = NULL, sha[65];
+    char *key = NULL, sha[65], status[32] = "";
+    int64_t started = 0, finished = 0;
+    int self = !strcmp(run_id, l->rs->run_id);
 
-    if (manifest_write(l->rs->store, l->rs->cat, run_id, date, &key, sha) < 0 ||
+    if (catalog_run_get(l->rs->cat, run_id, &started, &finished, status, sizeof status) < 0) {
+        l->failed++;
+        return 0;
+    }
+    manifest_run_info_t ri = {run_id, date, started, self ? (int64_t)time(NULL) : finished,
+                              self ? l->outcome : status};
+    if (manifest_write(l->rs->store, l->rs->cat, &ri, &key, sha) < 0 ||
         catalog_set_manifest(l->rs->cat, run_id, key, sha) < 0) {
         l->failed++;
         free(key);
@@ -518,6 +625,28 @@ static time_t compute_deadline(int secs)
     return t;
 }
 
+/* The catalog is a cache of the store: record every manifest it does not
+ * know (a lost, replaced or new catalog; another host's runs) before any
+ * unit is judged incomplete. */
+static int sync_from_store(struct run_state *rs)
+{
+    job_sync_stats_t st;
+
+    if (catalog_begin(rs->cat) < 0)
+        return -1;
+    if (job_sync_catalog(rs->store, rs->cat, 0, &st) < 0 || catalog_commit(rs->cat) < 0) {
+        catalog_rollback(rs->cat);
+        log_error("run: the catalog cannot be brought up to date from the store %s; nothing "
+                  "was done",
+                  rs->cfg->store.url);
+        return -1;
+    }
+    if (st.manifests > 0)
+        log_warn("catalog behind the store: synced %d unit(s) from %d manifest(s)", st.units,
+                 st.manifests);
+    return 0;
+}
+
 static void make_run_id(char *buf, size_t n)
 {
     time_t now = time(NULL);
@@ -529,11 +658,28 @@ static void make_run_id(char *buf, size_t n)
     snprintf(buf, n, "%s-%05d", ts, (int)(getpid() % 100000));
 }
 
+static int run_code(const struct run_state *rs)
+{
+    if (rs->units_failed > 0 || rs->failed_sources > 0)
+        return (rs->units_done + rs->units_skipped > 0) ? EXIT_PARTIAL : EXIT_FAIL;
+    if (rs->units_left > 0)
+        return EXIT_PARTIAL;
+    return rs->warnings > 0 ? EXIT_WARN : EXIT_OK;
+}
+
+static const char *code_status(int code)
+{
+    return code == EXIT_OK     ? "ok"
+           : code == EXIT_WARN ? "warnings"
+           : code == EXIT_FAIL ? "failed"
+                               : "partial";
+}
+
 int job_run(const config_t *cfg, const run_opts_t *o)
 {
     struct run_state rs;
     char *lockpath = NULL;
-    int lockfd = -1, code = EXIT_FAIL, nthreads;
+    int lockfd = -1, code = EXIT_FAIL, nthreads, run_open = 0;
     pthread_t *th = NULL;
 
     memset(&rs, 0, sizeof rs);
@@ -542,6 +688,10 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     rs.opts = o;
     if (o->only_source && !config_find_source(cfg, o->only_source)) {
         log_error("no source \"%s\" in %s", o->only_source, cfg->file);
+        code = EXIT_USAGE;
+        goto out;
+    }
+    if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN) {
         code = EXIT_USAGE;
         goto out;
     }
@@ -595,8 +745,18 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         rs.pp.max_inflight = 2 * pool_size(rs.pool) / (conc > 0 ? conc : 1) + 2;
     }
     rs.pp.run_id = rs.run_id;
+    {
+        int crashed = catalog_runs_mark_crashed(rs.cat, NULL);
+        if (crashed < 0)
+            goto out;
+        if (crashed > 0)
+            log_warn("%d earlier run(s) were killed while running: marked \"crashed\"", crashed);
+    }
+    if (sync_from_store(&rs) < 0)
+        goto out;
     if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
         goto out;
+    run_open = 1;
     log_info("run %s: date %s, %d source(s), %d compression thread(s), store %s", rs.run_id,
              o->date, cfg->nsources, pool_size(rs.pool), cfg->store.url);
 
@@ -628,8 +788,9 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     /* The manifest lists what this run wrote; a run that wrote nothing adds
      * none. Runs killed before writing theirs get it now, first, so every
      * committed object ends up in the chain. */
+    code = run_code(&rs);
     {
-        struct late l = {&rs, 0};
+        struct late l = {&rs, 0, code_status(code)};
         if (catalog_runs_without_manifest(rs.cat, late_manifest, &l) < 0 || l.failed) {
             rs.units_failed++;
             log_error("run %s: a manifest could not be written; the objects are recorded in the "
@@ -637,21 +798,11 @@ int job_run(const config_t *cfg, const run_opts_t *o)
                       rs.run_id);
         }
     }
-    if (rs.units_failed > 0 || rs.failed_sources > 0)
-        code = (rs.units_done + rs.units_skipped > 0) ? EXIT_PARTIAL : EXIT_FAIL;
-    else if (rs.units_left > 0)
-        code = EXIT_PARTIAL;
-    else if (rs.warnings > 0)
-        code = EXIT_WARN;
-    else
-        code = EXIT_OK;
+    code = run_code(&rs);
     const char *mkey = rs.mkey;
-    catalog_run_end(rs.cat, rs.run_id,
-                    code == EXIT_OK     ? "ok"
-                    : code == EXIT_WARN ? "warnings"
-                    : code == EXIT_FAIL ? "failed"
-                                        : "partial",
-                    mkey, mkey ? rs.msha : NULL);
+    run_open = 0;
+    if (catalog_run_end(rs.cat, rs.run_id, code_status(code), mkey, mkey ? rs.msha : NULL) < 0)
+        log_error("run %s: its end could not be recorded in the catalog", rs.run_id);
 
     if (!o->quiet) {
         char a[32], b[32];
@@ -682,6 +833,8 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         json_decref(sum);
     }
 out:
+    if (run_open) /* failed before its end: never leave it "running" */
+        catalog_run_end(rs.cat, rs.run_id, "failed", NULL, NULL);
     free(th);
     free(rs.prog);
     if (rs.pool)
