@@ -44,7 +44,8 @@ static const cli_cmd_t commands[] = {
      "restore a tenant's days into DIR/<tenant>/<date>/<source>/...\n"
      "--to (or --target) is the target directory. The old `--from D --to D --to DIR`\n"
      "still works for one release (deprecated: use --until D)."},
-    {"verify", cmd_verify_parse, cmd_verify, CMD_CONFIG | CMD_RDONLY, "[--deep]",
+    {"verify", cmd_verify_parse, cmd_verify, CMD_CONFIG | CMD_RDONLY,
+     "[--deep] [--date D | --from D --until D] [--tenant T]",
      "check the manifest hash chain and every catalogued object (--deep: re-hash)"},
     {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG, "rebuild",
      "recreate the catalog from the store alone"},
