@@ -322,7 +322,7 @@ int job_sync_catalog(store_t *s, catalog_t *c, int full, job_sync_stats_t *st)
     memset(st, 0, sizeof *st);
     if (!sy.attested || !sy.units)
         goto out;
-    if (manifest_load_all(s, &ms) < 0) {
+    if (manifest_load_all(s, &ms, 1) < 0) {
         st->store_errors++;
         goto out;
     }

@@ -243,7 +243,7 @@ static int remove_leftovers(store_t *s, const char *date, const char *source, co
         rc = 0;
         goto out;
     }
-    if (manifest_load_all(s, &ms) < 0)
+    if (manifest_load_all(s, &ms, 0) < 0)
         goto out;
     loaded = 1;
     for (size_t i = 0; i < ks.n; i++) {

@@ -37,6 +37,7 @@ struct vcheck {
     catalog_t *c;
     const verify_opts_t *o;
     json_t *listed; /* keys listed by any valid manifest */
+    const manifest_set_t *ms;
     int problems, io_errors, n;
 };
 
@@ -89,6 +90,14 @@ static int check_manifest_row(void *ctx, const char *const *col)
     } else if (rc < 0) {
         printf("ERROR cannot check %s (store error, see the log)\n", col[2]);
         v->io_errors++;
+    } else {
+        const manifest_entry_t *e = manifest_set_find(v->ms, col[2]);
+        if (e && col[3] && strcmp(e->sha, col[3])) {
+            printf("PROBLEM manifest %s of run %s has SHA-256 %s, the catalog recorded %s "
+                   "(altered, truncated or replaced)\n",
+                   col[2], col[0], e->sha, col[3]);
+            v->problems++;
+        }
     }
     return 0;
 }
@@ -123,8 +132,11 @@ static int collect_listed(struct vcheck *v, const manifest_set_t *ms)
     for (size_t i = 0; i < ms->n; i++) {
         size_t j;
         json_t *o;
+        int mknown, noted = 0;
         if (!ms->v[i].json)
             continue;
+        if ((mknown = catalog_manifest_known(v->c, ms->v[i].key)) < 0)
+            return -1;
         json_array_foreach(json_object_get(ms->v[i].json, "objects"), j, o)
         {
             const char *key = json_string_value(json_object_get(o, "key"));
@@ -135,7 +147,13 @@ static int collect_listed(struct vcheck *v, const manifest_set_t *ms)
             json_object_set_new(v->listed, key, json_true());
             if (objkey_parse(key, &kp) < 0)
                 continue;
-            if (in_scope(v->o, &kp)) {
+            if (in_scope(v->o, &kp) && !mknown) {
+                /* another host's run, or one this catalog has not synced */
+                if (!noted++)
+                    printf("INFO manifest %s is not in this catalog yet (the next run syncs "
+                           "it)\n",
+                           ms->v[i].key);
+            } else if (in_scope(v->o, &kp)) {
                 known = catalog_object_known(v->c, key);
                 if (known < 0) {
                     objkey_parts_free(&kp);
@@ -158,7 +176,7 @@ int job_verify(const config_t *cfg, const verify_opts_t *o)
 {
     store_t *s = NULL;
     catalog_t *c = NULL;
-    struct vcheck v = {NULL, NULL, o, json_object(), 0, 0, 0};
+    struct vcheck v = {NULL, NULL, o, json_object(), NULL, 0, 0, 0};
     manifest_verify_opts_t mo = {o->deep, o->from, o->until, o->tenant};
     manifest_verify_stats_t ms;
     manifest_set_t set;
@@ -173,11 +191,12 @@ int job_verify(const config_t *cfg, const verify_opts_t *o)
         goto out;
     v.s = s;
     v.c = c;
-    if (manifest_verify_chain(s, &mo, &ms) < 0 || manifest_load_all(s, &set) < 0) {
+    if (manifest_verify_chain(s, &mo, &ms) < 0 || manifest_load_all(s, &set, 0) < 0) {
         code = EXIT_STORE;
         goto out;
     }
     loaded = 1;
+    v.ms = &set;
     if (collect_listed(&v, &set) < 0 || catalog_manifests(c, check_manifest_row, &v) < 0 ||
         catalog_units(c, o->tenant, o->from, o->until, check_unit, &v) < 0 ||
         catalog_objects(c, NULL, o->tenant, o->from, o->until, NULL, check_object, &v) < 0)

@@ -109,6 +109,7 @@ struct loader {
     manifest_set_t *ms;
     size_t cap;
     int failed;
+    int warn;
 };
 
 static int load_one(void *ctx, const char *key)
@@ -135,8 +136,9 @@ static int load_one(void *ctx, const char *key)
     const char *fmt = json_string_value(json_object_get(e.json, "format"));
     if (!fmt || strcmp(fmt, "coldpack-manifest-1") ||
         !json_is_array(json_object_get(e.json, "objects"))) {
-        log_warn("%s under %s is not a coldpack manifest (%s): ignored, never chained to", key,
-                 OBJKEY_RUNS_ROOT, e.json ? "wrong format" : jerr.text);
+        if (l->warn)
+            log_warn("%s under %s is not a coldpack manifest (%s): ignored, never chained to", key,
+                     OBJKEY_RUNS_ROOT, e.json ? "wrong format" : jerr.text);
         json_decref(e.json);
         e.json = NULL;
         l->ms->junk++;
@@ -184,9 +186,9 @@ int manifest_in_chain(const manifest_set_t *ms, const manifest_entry_t *e)
     return 0;
 }
 
-int manifest_load_all(store_t *s, manifest_set_t *out)
+int manifest_load_all(store_t *s, manifest_set_t *out, int warn)
 {
-    struct loader l = {s, out, 0, 0};
+    struct loader l = {s, out, 0, 0, warn};
 
     memset(out, 0, sizeof *out);
     if (manifest_list(s, load_one, &l) < 0 || l.failed) {
@@ -225,7 +227,7 @@ int manifest_latest(store_t *s, char **key_out, char sha_out[65])
 
     *key_out = NULL;
     sha_out[0] = 0;
-    if (manifest_load_all(s, &ms) < 0)
+    if (manifest_load_all(s, &ms, 0) < 0)
         return -1;
     tip = manifest_tip(&ms);
     if (tip >= 0) {
@@ -478,7 +480,7 @@ int manifest_verify_chain(store_t *s, const manifest_verify_opts_t *o, manifest_
     manifest_set_t ms;
 
     memset(st, 0, sizeof *st);
-    if (manifest_load_all(s, &ms) < 0)
+    if (manifest_load_all(s, &ms, 0) < 0)
         return -1;
     for (size_t i = 0; i < ms.n; i++) {
         const manifest_entry_t *e = &ms.v[i], *before = NULL;

@@ -37,9 +37,10 @@ typedef struct manifest_set {
     int junk;
 } manifest_set_t;
 
-/* Read and parse every manifest. -1 (logged) when one cannot be read: a
- * caller must not chain to or trust an incomplete picture. */
-int manifest_load_all(store_t *s, manifest_set_t *out);
+/* Read and parse every manifest (warn: log one warning per junk object).
+ * -1 (logged) when one cannot be read: a caller must not chain to or trust
+ * an incomplete picture. */
+int manifest_load_all(store_t *s, manifest_set_t *out, int warn);
 void manifest_set_free(manifest_set_t *ms);
 const manifest_entry_t *manifest_set_find(const manifest_set_t *ms, const char *key);
 /* prev_manifest / prev_sha256 of e (NULL when none; borrowed). */
