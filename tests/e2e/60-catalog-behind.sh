@@ -23,11 +23,11 @@ units=$(sqlite3 "$T/catalog.db" "SELECT count(*) FROM units WHERE status='comple
 # (a) the catalog is lost
 rm -f "$T"/catalog.db*
 "${CP[@]}" run --date "$DATE" >"$T/o1" 2>"$T/e1" || die "run after losing the catalog failed: $(cat "$T/e1")"
-grep -q "catalog behind the store: synced $units unit(s) from 1 manifest(s)" "$T/e1" || die "no sync message: $(cat "$T/e1")"
-grep -q "0 unit(s) done, $units already complete" "$T/o1" || die "units not recognised complete: $(cat "$T/o1")"
 ! grep -q "removing" "$T/e1" || die "run deleted objects: $(grep removing "$T/e1")"
 snap >"$T/s1"
 diff "$T/s0" "$T/s1" >/dev/null || die "the store changed: $(diff "$T/s0" "$T/s1" | head)"
+grep -q "catalog behind the store: synced $units unit(s) from 1 manifest(s)" "$T/e1" || die "no sync message: $(cat "$T/e1")"
+grep -q "0 unit(s) done, $units already complete" "$T/o1" || die "units not recognised complete: $(cat "$T/o1")"
 "${CP[@]}" verify | grep -q "all good" || die "verify after sync"
 
 # (a') a new, empty catalog elsewhere (init of a new catalog) + (d) init adopts
