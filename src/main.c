@@ -70,7 +70,8 @@ static void usage(FILE *f)
     }
     fprintf(f, "\nexit codes (docs/exit-codes.md): 0 ok, 1 failure or restore cancelled,\n"
                "2 usage or config error, 3 done with warnings, 4 partial (rerun completes),\n"
-               "5 locked by another run, 6 restore pending (thawing), 7 corrupt or missing data\n");
+               "5 locked by another run, 6 restore pending (thawing) or cold not checked,\n"
+               "7 corrupt or missing data, 8 store failure (nothing known corrupt)\n");
 }
 
 static int help_parse(int argc, char **argv, cli_args_t *a)
