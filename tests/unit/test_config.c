@@ -249,6 +249,8 @@ static void test_unknown_key(void **state)
                    "tennant = dir:1\n",
                    "t.conf:5: unknown key \"tennant\" in [source \"web\"]; expected path, tenant, "
                    "host");
+    expect_refused("[store]\nurl = file:///s\n[catalog]\npath = var/catalog.db\n",
+                   "t.conf:4: [catalog] path must be absolute, got \"var/catalog.db\"");
     expect_refused("[catalog]\ndb = /x\n", "t.conf:2: unknown key \"db\" in [catalog]; expected "
                                            "path");
     expect_refused("\n\n[retention]\nyears = 1\n",
