@@ -709,6 +709,19 @@ int catalog_units(catalog_t *c, const char *tenant, const char *from, const char
                       3, v, 7, fn, ctx);
 }
 
+int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
+                             int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[2] = {from, to};
+
+    /* a date whose newest run did not end ok or with warnings */
+    return query_rows(c,
+                      "SELECT r.date FROM runs r WHERE r.date BETWEEN ?1 AND ?2 AND"
+                      " r.run_id = (SELECT max(run_id) FROM runs x WHERE x.date = r.date) AND"
+                      " r.status NOT IN ('ok', 'warnings') ORDER BY r.date",
+                      2, v, 1, fn, ctx);
+}
+
 int catalog_complete_tenants(catalog_t *c, const char *date, const char *source, char ***out,
                              int *n)
 {

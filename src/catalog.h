@@ -116,6 +116,11 @@ int catalog_manifests(catalog_t *c, int (*fn)(void *ctx, const char *const *cols
 int catalog_units(catalog_t *c, const char *tenant, const char *from, const char *to,
                   int (*fn)(void *ctx, const char *const *cols), void *ctx);
 
+/* fn(ctx, {date}) for each date in [from, to] whose newest run ended other
+ * than ok / warnings (partial, failed, crashed, running), oldest first. */
+int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
+                             int (*fn)(void *ctx, const char *const *cols), void *ctx);
+
 /* Restore requests: record (insert or replace) and read back. */
 int catalog_restore_record(catalog_t *c, const char *key, const char *tier, int days,
                            const char *status);

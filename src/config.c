@@ -460,9 +460,14 @@ static int handler(void *user, const char *section, const char *key, const char 
                 BAD("a local time HH:MM");
             return 1;
         }
+        if (!strcmp(key, "catch_up_days")) {
+            if (parse_int(v, 0, 366, &c->run.catch_up_days) < 0)
+                BAD("a number of days from 0 to 366");
+            return 1;
+        }
         return fail(p,
                     "unknown key \"%s\" in [run]; expected parallel_sources, bandwidth, "
-                    "deadline",
+                    "deadline, catch_up_days",
                     key);
     }
     if (!strcmp(sec, "notify")) {
@@ -520,6 +525,7 @@ static void set_defaults(config_t *c)
     c->retention.days = 365;
     c->run.parallel_sources = 4;
     c->run.deadline_min = -1;
+    c->run.catch_up_days = 7;
 }
 
 config_t *config_parse_string(const char *name, const char *text)

@@ -27,14 +27,21 @@ enum exit_code {
 
 /* Options of one run; strings are borrowed (argv) for the job's duration. */
 typedef struct run_opts {
-    const char *date;        /* YYYY-MM-DD */
+    const char *date;        /* YYYY-MM-DD; with until: the first day of a range */
+    const char *until;       /* last day of a range (--from D --until D), NULL = one day */
+    int catch_up;            /* no --date: also complete the incomplete days of the last
+                                [run] catch_up_days, oldest first */
     const char *only_source; /* NULL = all */
     int deadline_sec;        /* seconds after local midnight, -1 = from the config */
     int quiet;               /* global -q: no per-unit lines, summary or progress bar;
                                 warnings and errors still print (log level) */
 } run_opts_t;
 
+/* Back up o->date, or the days of a range / catch-up (job_days.c). */
 int job_run(const config_t *cfg, const run_opts_t *o);
+/* Back up exactly one day, o->date (job_run.c; o->until and o->catch_up are
+ * ignored). Takes the run lock; not to be called concurrently. */
+int job_run_day(const config_t *cfg, const run_opts_t *o);
 
 /* Options of one restore; strings are borrowed (argv) for the job's duration. */
 typedef struct restore_opts {

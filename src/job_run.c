@@ -32,10 +32,11 @@
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
+#include "leftovers.h"
 #include "notify.h"
-#include "objkey.h"
 #include "pack.h"
 #include "pool.h"
+#include "progress.h"
 #include "ratelimit.h"
 #include "source.h"
 #include "store.h"
@@ -67,11 +68,10 @@ struct run_state {
     int next_source;
     int warnings, failed_sources, units_done, units_skipped, units_failed, units_left;
     int64_t bytes_in, bytes_stored;
-    json_t *sources;       /* summary per source */
-    json_t *left;          /* units not started because of the deadline */
-    struct progress *prog; /* one per configured source */
-    int progress_stop;
-    char *mkey; /* this run's manifest, once written */
+    json_t *sources;  /* summary per source */
+    json_t *left;     /* units not started because of the deadline */
+    progress_t *prog; /* one per configured source */
+    char *mkey;       /* this run's manifest, once written */
     char msha[65];
 };
 
@@ -105,7 +105,7 @@ struct src_state {
     size_t cap;
     int cur;   /* index of the unit being packed, -1 none */
     int eager; /* tenants are contiguous: finish a unit when the next starts */
-    struct progress *prog;
+    progress_t *prog;
     char **skip; /* tenants complete before the scan (NULL-terminated) */
     int nskip;
     char *error; /* the source failed outside any unit: why (first cause) */
@@ -148,17 +148,6 @@ static ssize_t limited_read(void *ctx, void *buf, size_t len)
     return n;
 }
 
-enum progress_state { PROGRESS_WAITING = 0, PROGRESS_RUNNING, PROGRESS_DONE };
-
-/* Progress of one source, read by the progress thread. */
-struct progress {
-    const char *name;
-    _Atomic int64_t bytes;
-    _Atomic int64_t total; /* -1 unknown */
-    _Atomic int state;     /* enum progress_state */
-    double started;
-};
-
 static int on_volume(void *ctx, const pack_volume_t *v)
 {
     struct unit_slot *slot = ctx;
@@ -182,106 +171,6 @@ static int on_volume(void *ctx, const pack_volume_t *v)
     slot->bytes_in += v->bytes_in;
     slot->bytes_stored += v->size + v->index_size;
     return 0;
-}
-
-struct keyset {
-    char **v;
-    size_t n, cap;
-};
-
-static int keyset_add(void *ctx, const char *key, int64_t size)
-{
-    struct keyset *k = ctx;
-
-    (void)size;
-    if (ARRAY_GROW(k->v, k->n + 1, k->cap) < 0 || !(k->v[k->n] = strdup(key)))
-        return -1;
-    k->n++;
-    return 0;
-}
-
-static void keyset_free(struct keyset *k)
-{
-    for (size_t i = 0; i < k->n; i++)
-        free(k->v[i]);
-    free(k->v);
-}
-
-/* The manifest (of any manifest in the store, valid chain member or not)
- * that names key, or NULL. */
-static const char *named_by(const manifest_set_t *ms, const char *key)
-{
-    for (size_t i = 0; i < ms->n; i++) {
-        size_t j;
-        json_t *o;
-        json_array_foreach(json_object_get(ms->v[i].json, "objects"), j, o)
-        {
-            const char *k = json_string_value(json_object_get(o, "key"));
-            if (k && !strcmp(k, key))
-                return ms->v[i].key;
-        }
-    }
-    return NULL;
-}
-
-/* Delete what an interrupted attempt of unit (date, source, tenant) left,
- * proving from the store first that each object is one: its key parses to
- * exactly this unit, and no manifest in the store names it. Keys that are
- * not this unit's are left alone (warned). Returns 0, or -1 (logged) when a
- * leftover is named by a manifest or the store cannot prove it: nothing is
- * deleted then. */
-static int remove_leftovers(store_t *s, const char *date, const char *source, const char *tenant)
-{
-    char *prefix = pack_unit_prefix(date, source, tenant);
-    struct keyset ks = {NULL, 0, 0};
-    manifest_set_t ms;
-    int rc = -1, loaded = 0;
-
-    if (!prefix || store_list(s, prefix, keyset_add, &ks) < 0)
-        goto out;
-    if (ks.n == 0) {
-        rc = 0;
-        goto out;
-    }
-    if (manifest_load_all(s, &ms, 0) < 0)
-        goto out;
-    loaded = 1;
-    for (size_t i = 0; i < ks.n; i++) {
-        objkey_parts_t kp;
-        int mine = objkey_parse(ks.v[i], &kp) == 0 &&
-                   (kp.kind == OBJKEY_VOLUME || kp.kind == OBJKEY_INDEX) &&
-                   !strcmp(kp.tenant, tenant) && !strcmp(kp.date, date) &&
-                   !strcmp(kp.source, source);
-        const char *m = named_by(&ms, ks.v[i]);
-        objkey_parts_free(&kp);
-        if (m) {
-            log_error("unit %s/%s/%s: %s is named by the manifest %s: a committed backup is "
-                      "never deleted, so the unit is not redone (run `coldpack verify`, then "
-                      "`coldpack catalog rebuild`)",
-                      date, source, tenant, ks.v[i], m);
-            goto out;
-        }
-        if (!mine) {
-            log_warn("%s is not an object of unit %s/%s/%s: left alone", ks.v[i], date, source,
-                     tenant);
-            free(ks.v[i]);
-            ks.v[i] = NULL;
-        }
-    }
-    for (size_t i = 0; i < ks.n; i++) {
-        if (!ks.v[i])
-            continue;
-        log_info("removing %s left by an interrupted run", ks.v[i]);
-        if (store_del(s, ks.v[i]) == STORE_ERR)
-            goto out;
-    }
-    rc = 0;
-out:
-    if (loaded)
-        manifest_set_free(&ms);
-    keyset_free(&ks);
-    free(prefix);
-    return rc;
 }
 
 static void finish_unit(struct src_state *ss, int idx, int ok)
@@ -378,7 +267,7 @@ static int start_unit(struct src_state *ss, const char *tenant)
         return idx;
     }
     /* An incomplete unit: remove whatever an interrupted attempt left. */
-    if (remove_leftovers(rs->store, rs->opts->date, ss->src->name, tenant) < 0 ||
+    if (leftovers_remove(rs->store, rs->opts->date, ss->src->name, tenant) < 0 ||
         catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0) {
         keep_error(&ss->error,
                    "unit %s/%s/%s: what an interrupted run left cannot be removed (see the log)",
@@ -564,48 +453,6 @@ static int late_manifest(void *ctx, const char *run_id, const char *date)
     return 0;
 }
 
-/* On a terminal: one status line, redrawn every second, with each running
- * source's bytes, rate and (local sources) ETA. Elsewhere the one line per
- * unit printed by finish_unit is the progress. */
-static void *progress_thread(void *arg)
-{
-    struct run_state *rs = arg;
-
-    for (;;) {
-        char line[512];
-        size_t n = 0;
-        pthread_mutex_lock(&rs->mu);
-        int stop = rs->progress_stop;
-        pthread_mutex_unlock(&rs->mu);
-        if (stop)
-            break;
-        for (int i = 0; i < rs->cfg->nsources && n < sizeof line - 80; i++) {
-            struct progress *p = &rs->prog[i];
-            if (atomic_load(&p->state) != PROGRESS_RUNNING)
-                continue;
-            char b[32], eta[32] = "";
-            int64_t bytes = atomic_load(&p->bytes), total = atomic_load(&p->total);
-            double secs = util_now() - p->started, rate = secs > 0 ? (double)bytes / secs : 0;
-            if (total > 0 && rate > 0 && total > bytes)
-                snprintf(eta, sizeof eta, " ETA %ds", (int)((double)(total - bytes) / rate));
-            n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %s %.0f MB/s%s", n ? " | " : "",
-                                  p->name, util_fmt_size(bytes, b, sizeof b), rate / 1e6, eta);
-        }
-        fprintf(stderr, "\r%-100.100s", line);
-        fflush(stderr);
-        for (int i = 0; i < 10; i++) {
-            util_sleep(0.1);
-            pthread_mutex_lock(&rs->mu);
-            stop = rs->progress_stop;
-            pthread_mutex_unlock(&rs->mu);
-            if (stop)
-                break;
-        }
-    }
-    fprintf(stderr, "\r%-100s\r", "");
-    return NULL;
-}
-
 /* The next local time of day `secs` (seconds after midnight), 0 for none. */
 static time_t compute_deadline(int secs)
 {
@@ -675,7 +522,7 @@ static const char *code_status(int code)
                                : "partial";
 }
 
-int job_run(const config_t *cfg, const run_opts_t *o)
+int job_run_day(const config_t *cfg, const run_opts_t *o)
 {
     struct run_state rs;
     char *lockpath = NULL;
@@ -768,9 +615,8 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         goto out;
     for (int i = 0; i < cfg->nsources; i++)
         rs.prog[i].name = cfg->sources[i].name;
-    pthread_t progress;
-    int progress_on = !o->quiet && isatty(STDERR_FILENO) &&
-                      pthread_create(&progress, NULL, progress_thread, &rs) == 0;
+    progress_display_t *display =
+        !o->quiet && isatty(STDERR_FILENO) ? progress_start(rs.prog, cfg->nsources) : NULL;
     for (int i = 0; i < nthreads; i++)
         if (pthread_create(&th[i], NULL, source_thread, &rs) != 0) {
             nthreads = i;
@@ -778,12 +624,7 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         }
     for (int i = 0; i < nthreads; i++)
         pthread_join(th[i], NULL);
-    if (progress_on) {
-        pthread_mutex_lock(&rs.mu);
-        rs.progress_stop = 1;
-        pthread_mutex_unlock(&rs.mu);
-        pthread_join(progress, NULL);
-    }
+    progress_stop(display);
 
     /* The manifest lists what this run wrote; a run that wrote nothing adds
      * none. Runs killed before writing theirs get it now, first, so every

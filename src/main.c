@@ -29,8 +29,10 @@ static const cli_cmd_t commands[] = {
      "validate the config and check that each local source's day directory exists\n"
      "(remote sources are only listed; the store is not contacted)"},
     {"run", cmd_run_parse, cmd_run, CMD_CONFIG,
-     "[--date YYYY-MM-DD] [--source NAME] [--deadline HH:MM[:SS]]",
-     "back up one day (default: yesterday, local time), idempotently\n"
+     "[--date YYYY-MM-DD | --from D --until D] [--source NAME] [--deadline HH:MM[:SS]]",
+     "back up one day or a range, idempotently (default: yesterday, local time)\n"
+     "Without --date, the days of the last [run] catch_up_days left incomplete (failed,\n"
+     "partial, crashed) are completed first, oldest first.\n"
      "With the global -q a successful run prints nothing; warnings and errors still do."},
     {"status", cmd_status_parse, cmd_status, CMD_CONFIG | CMD_RDONLY, "[-n N]",
      "show the last N runs (default 10)"},

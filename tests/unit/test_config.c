@@ -256,7 +256,7 @@ static void test_unknown_key(void **state)
     expect_refused("\n\n[retention]\nyears = 1\n",
                    "t.conf:4: unknown key \"years\" in [retention]; expected days");
     expect_refused("[run]\nthreads = 1\n", "t.conf:2: unknown key \"threads\" in [run]; expected "
-                                           "parallel_sources, bandwidth, deadline");
+                                           "parallel_sources, bandwidth, deadline, catch_up_days");
     expect_refused("[notify]\nemail = x@y\n",
                    "t.conf:2: unknown key \"email\" in [notify]; expected command, webhook, on");
     expect_refused("url = file:///s\n[store]\n", "t.conf:1: key \"url\" outside any section");
