@@ -310,59 +310,76 @@ int catalog_object_add(catalog_t *c, const catalog_object_t *o)
                      10, v);
 }
 
-static int query_objects(catalog_t *c, const char *sql, int n, const char *const *vals,
-                         catalog_object_fn fn, void *ctx)
+/* Run a query whose rows are n text columns; collect first, then call fn so
+ * it may call back into the catalog. */
+static int query_rows(catalog_t *c, const char *sql, int nb, const char *const *binds, int ncol,
+                      int (*fn)(void *ctx, const char *const *cols), void *ctx)
 {
     sqlite3_stmt *st = NULL;
+    char **cells = NULL;
+    size_t n = 0, cap = 0;
     int rc = -1, step;
 
     pthread_mutex_lock(&c->mu);
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(c, "object query");
+        fail(c, "query");
         pthread_mutex_unlock(&c->mu);
         return -1;
     }
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_TRANSIENT);
-    /* Collect rows first so the callback may call back into the catalog. */
-    struct row {
-        catalog_object_t o;
-        char *s[8];
-    } *rows = NULL;
-    size_t nrows = 0, cap = 0;
+    for (int i = 0; i < nb; i++)
+        sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_TRANSIENT);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ARRAY_GROW(rows, nrows + 1, cap) < 0)
+        if (ARRAY_GROW(cells, n + (size_t)ncol, cap) < 0)
             break;
-        struct row *r = &rows[nrows++];
-        for (int i = 0; i < 8; i++) {
-            const unsigned char *txt = sqlite3_column_text(st, i < 5 ? i : i + 2);
-            r->s[i] = txt ? strdup((const char *)txt) : NULL;
+        for (int i = 0; i < ncol; i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            cells[n++] = t ? strdup((const char *)t) : NULL;
         }
-        r->o.key = r->s[0];
-        r->o.kind = r->s[1];
-        r->o.date = r->s[2];
-        r->o.source = r->s[3];
-        r->o.tenant = r->s[4];
-        r->o.sha256 = r->s[5];
-        r->o.storage_class = r->s[6];
-        r->o.run_id = r->s[7];
-        r->o.volume = sqlite3_column_int(st, 5);
-        r->o.size = sqlite3_column_int64(st, 6);
     }
-    if (step != SQLITE_DONE)
-        fail(c, "object query");
-    else
+    if (step == SQLITE_DONE)
         rc = 0;
+    else
+        fail(c, "query");
     sqlite3_finalize(st);
     pthread_mutex_unlock(&c->mu);
-    for (size_t i = 0; i < nrows; i++) {
-        if (rc == 0 && fn(ctx, &rows[i].o) != 0)
+    for (size_t i = 0; i + (size_t)ncol <= n; i += (size_t)ncol)
+        if (rc == 0 && fn(ctx, (const char *const *)&cells[i]) != 0)
             rc = 1;
-        for (int k = 0; k < 8; k++)
-            free(rows[i].s[k]);
-    }
-    free(rows);
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
+    free(cells);
     return rc < 0 ? -1 : 0;
+}
+
+struct object_rows {
+    catalog_object_fn fn;
+    void *ctx;
+};
+
+/* One row of OBJ_COLS as a catalog_object_t. */
+static int object_row(void *ctx, const char *const *col)
+{
+    struct object_rows * or = ctx;
+    catalog_object_t o = {col[0],
+                          col[1],
+                          col[2],
+                          col[3],
+                          col[4],
+                          col[5] ? atoi(col[5]) : 0,
+                          col[6] ? strtoll(col[6], NULL, 10) : 0,
+                          col[7],
+                          col[8],
+                          col[9]};
+
+    return or->fn(or->ctx, &o);
+}
+
+static int query_objects(catalog_t *c, const char *sql, int n, const char *const *vals,
+                         catalog_object_fn fn, void *ctx)
+{
+    struct object_rows or = {fn, ctx};
+
+    return query_rows(c, sql, n, vals, 10, object_row, & or);
 }
 
 #define OBJ_COLS "key, kind, date, source, tenant, volume, size, sha256, storage_class, run_id"
@@ -553,31 +570,57 @@ int catalog_run_record(catalog_t *c, const catalog_run_t *r)
                      7, v);
 }
 
+struct run_get {
+    int64_t *started, *finished;
+    char *status;
+    size_t statussz;
+    int found;
+};
+
+static int run_get_row(void *ctx, const char *const *col)
+{
+    struct run_get *g = ctx;
+
+    *g->started = col[0] ? strtoll(col[0], NULL, 10) : 0;
+    *g->finished = col[1] ? strtoll(col[1], NULL, 10) : 0;
+    snprintf(g->status, g->statussz, "%s", col[2] ? col[2] : "");
+    g->found = 1;
+    return 0;
+}
+
 int catalog_run_get(catalog_t *c, const char *run_id, int64_t *started, int64_t *finished,
                     char *status, size_t statussz)
+{
+    struct run_get g = {started, finished, status, statussz, 0};
+    const char *v[1] = {run_id};
+
+    if (query_rows(c, "SELECT started, finished, status FROM runs WHERE run_id = ?", 1, v, 3,
+                   run_get_row, &g) < 0)
+        return -1;
+    return g.found;
+}
+
+/* 1 when sql (one text parameter) returns a row, 0 when none, -1. */
+static int exists(catalog_t *c, const char *sql, const char *param, const char *what)
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
 
     pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db, "SELECT started, finished, status FROM runs WHERE run_id = ?", -1,
-                           &st, NULL) != SQLITE_OK) {
-        fail(c, "run lookup");
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(c, what);
         goto out;
     }
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
     switch (sqlite3_step(st)) {
     case SQLITE_ROW:
-        *started = sqlite3_column_int64(st, 0);
-        *finished = sqlite3_column_int64(st, 1);
-        snprintf(status, statussz, "%s", (const char *)sqlite3_column_text(st, 2));
         rc = 1;
         break;
     case SQLITE_DONE:
         rc = 0;
         break;
     default:
-        fail(c, "run lookup");
+        fail(c, what);
     }
 out:
     sqlite3_finalize(st);
@@ -587,99 +630,12 @@ out:
 
 int catalog_manifest_known(catalog_t *c, const char *manifest_key)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM runs WHERE manifest_key = ?", -1, &st, NULL) !=
-        SQLITE_OK) {
-        fail(c, "manifest lookup");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, manifest_key, -1, SQLITE_TRANSIENT);
-    switch (sqlite3_step(st)) {
-    case SQLITE_ROW:
-        rc = 1;
-        break;
-    case SQLITE_DONE:
-        rc = 0;
-        break;
-    default:
-        fail(c, "manifest lookup");
-    }
-out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&c->mu);
-    return rc;
+    return exists(c, "SELECT 1 FROM runs WHERE manifest_key = ?", manifest_key, "manifest lookup");
 }
 
 int catalog_object_known(catalog_t *c, const char *key)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM objects WHERE key = ?", -1, &st, NULL) !=
-        SQLITE_OK) {
-        fail(c, "object lookup");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    switch (sqlite3_step(st)) {
-    case SQLITE_ROW:
-        rc = 1;
-        break;
-    case SQLITE_DONE:
-        rc = 0;
-        break;
-    default:
-        fail(c, "object lookup");
-    }
-out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&c->mu);
-    return rc;
-}
-
-/* Run a query whose rows are n text columns; collect first, then call fn so
- * it may call back into the catalog. */
-static int query_rows(catalog_t *c, const char *sql, int nb, const char *const *binds, int ncol,
-                      int (*fn)(void *ctx, const char *const *cols), void *ctx)
-{
-    sqlite3_stmt *st = NULL;
-    char **cells = NULL;
-    size_t n = 0, cap = 0;
-    int rc = -1, step;
-
-    pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(c, "query");
-        pthread_mutex_unlock(&c->mu);
-        return -1;
-    }
-    for (int i = 0; i < nb; i++)
-        sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_TRANSIENT);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ARRAY_GROW(cells, n + (size_t)ncol, cap) < 0)
-            break;
-        for (int i = 0; i < ncol; i++) {
-            const unsigned char *t = sqlite3_column_text(st, i);
-            cells[n++] = t ? strdup((const char *)t) : NULL;
-        }
-    }
-    if (step == SQLITE_DONE)
-        rc = 0;
-    else
-        fail(c, "query");
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&c->mu);
-    for (size_t i = 0; i + (size_t)ncol <= n; i += (size_t)ncol)
-        if (rc == 0 && fn(ctx, (const char *const *)&cells[i]) != 0)
-            rc = 1;
-    for (size_t i = 0; i < n; i++)
-        free(cells[i]);
-    free(cells);
-    return rc < 0 ? -1 : 0;
+    return exists(c, "SELECT 1 FROM objects WHERE key = ?", key, "object lookup");
 }
 
 int catalog_manifests(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx)

@@ -43,26 +43,19 @@ struct sync {
     job_sync_stats_t *st;
 };
 
-static int64_t parse_time(const char *iso)
+/* Seconds since the epoch of a UTC time in fmt; 0 when s is NULL or not so. */
+static int64_t parse_utc(const char *s, const char *fmt)
 {
     struct tm tm;
 
     memset(&tm, 0, sizeof tm);
-    if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (!s || !strptime(s, fmt, &tm))
         return 0;
     return (int64_t)timegm(&tm);
 }
 
-/* A run id starts with its UTC start time: 20261125T161048Z-11695. */
-static int64_t run_id_time(const char *run_id)
-{
-    struct tm tm;
-
-    memset(&tm, 0, sizeof tm);
-    if (!run_id || !strptime(run_id, "%Y%m%dT%H%M%SZ", &tm))
-        return 0;
-    return (int64_t)timegm(&tm);
-}
+#define ISO_UTC    "%Y-%m-%dT%H:%M:%SZ"
+#define RUN_ID_UTC "%Y%m%dT%H%M%SZ" /* a run id starts with its UTC start time */
 
 static int attest_manifest(struct sync *sy, const manifest_entry_t *e, int is_new)
 {
@@ -131,6 +124,16 @@ static int attest_manifest(struct sync *sy, const manifest_entry_t *e, int is_ne
     return 0;
 }
 
+/* A unit that cannot be recorded complete: say why, count it. */
+static void unit_problem(struct sync *sy, const char *what, const char *key, json_t *u)
+{
+    printf("PROBLEM %s %s: unit %s/%s/%s left incomplete\n", key, what,
+           json_string_value(json_object_get(u, "date")),
+           json_string_value(json_object_get(u, "source")),
+           json_string_value(json_object_get(u, "tenant")));
+    sy->st->problems++;
+}
+
 /* Record one attested object in the catalog. */
 static int add_attested(struct sync *sy, const char *key, const char *kind, const char *date,
                         const char *source, const char *tenant, int vol, const char *cls)
@@ -189,10 +192,7 @@ static int sync_unit(struct sync *sy, const char *prefix, json_t *u)
     const char *dkey = json_string_value(json_object_get(v, "data"));
     int grc = store_get_buf(sy->s, ikey, 1u << 30, &raw, &rawlen);
     if (grc == STORE_NOTFOUND) {
-        printf("PROBLEM %s is attested but missing from the store: unit %s/%s/%s left "
-               "incomplete\n",
-               ikey, date, source, tenant);
-        sy->st->problems++;
+        unit_problem(sy, "is attested but missing from the store", ikey, u);
         return 0;
     }
     if (grc < 0) {
@@ -203,10 +203,7 @@ static int sync_unit(struct sync *sy, const char *prefix, json_t *u)
     free(raw);
     json_t *ia = json_object_get(sy->attested, ikey);
     if (strcmp(sha, json_string_value(json_object_get(ia, "sha256")))) {
-        printf("PROBLEM index %s does not have the SHA-256 its manifest records: unit %s/%s/%s "
-               "left incomplete\n",
-               ikey, date, source, tenant);
-        sy->st->problems++;
+        unit_problem(sy, "(index) does not have the SHA-256 its manifest records", ikey, u);
         return 0;
     }
     idx = index_load(sy->s, ikey);
@@ -225,10 +222,7 @@ static int sync_unit(struct sync *sy, const char *prefix, json_t *u)
         strcmp(is, source) || strcmp(ik, dkey) ||
         json_integer_value(json_object_get(idx, "volume")) != n ||
         strcmp(osha, json_string_value(json_object_get(da, "sha256")))) {
-        printf("PROBLEM index %s does not describe its own unit and volume: unit %s/%s/%s left "
-               "incomplete\n",
-               ikey, date, source, tenant);
-        sy->st->problems++;
+        unit_problem(sy, "(index) does not describe its own unit and volume", ikey, u);
         rc = 0;
         goto out;
     }
@@ -245,10 +239,7 @@ static int sync_unit(struct sync *sy, const char *prefix, json_t *u)
         const char *xk = json_string_value(json_object_get(v, "index"));
         int hrc = store_head(sy->s, dk, &info);
         if (hrc == STORE_NOTFOUND) {
-            printf("PROBLEM %s is attested but missing from the store: unit %s/%s/%s left "
-                   "incomplete\n",
-                   dk, date, source, tenant);
-            sy->st->problems++;
+            unit_problem(sy, "is attested but missing from the store", dk, u);
             rc = 0;
             goto out;
         }
@@ -279,7 +270,7 @@ static int record_run(struct sync *sy, const manifest_entry_t *e)
     const char *run_id = json_string_value(json_object_get(m, "run_id"));
     const char *date = json_string_value(json_object_get(m, "date"));
     const char *outcome = json_string_value(json_object_get(m, "outcome"));
-    int64_t started = parse_time(json_string_value(json_object_get(m, "started")));
+    int64_t started = parse_utc(json_string_value(json_object_get(m, "started")), ISO_UTC);
 
     if (!run_id || !date) {
         printf("PROBLEM manifest %s has no run_id or date\n", e->key);
@@ -288,8 +279,8 @@ static int record_run(struct sync *sy, const manifest_entry_t *e)
     }
     catalog_run_t r = {run_id,
                        date,
-                       started ? started : run_id_time(run_id),
-                       parse_time(json_string_value(json_object_get(m, "finished"))),
+                       started ? started : parse_utc(run_id, RUN_ID_UTC),
+                       parse_utc(json_string_value(json_object_get(m, "finished")), ISO_UTC),
                        outcome ? outcome : "ok",
                        e->key,
                        e->sha};
