@@ -125,6 +125,15 @@ static int load_one(void *ctx, const char *key)
     rc = store_get_buf(l->s, key, 64 << 20, &buf, &n);
     if (rc == STORE_NOTFOUND)
         return 0; /* removed while listing */
+    if (rc == STORE_COLD) {
+        /* coldpack writes manifests hot: a cold object here is not one of
+         * ours, and must not stop every later run */
+        if (l->warn)
+            log_warn("%s under %s is in a cold storage class: not a coldpack manifest, ignored",
+                     key, OBJKEY_RUNS_ROOT);
+        l->ms->junk++;
+        return 0;
+    }
     if (rc < 0) {
         l->failed = 1; /* logged by the store */
         return 1;
