@@ -65,7 +65,11 @@ typedef struct verify_opts {
     const char *tenant;       /* NULL = all */
 } verify_opts_t;
 
+/* Cross-check chain, store and catalog within o's scope (job_verify.c);
+ * read-only, safe during a run. Returns 0, 2, 6, 7 or 8 (docs/exit-codes.md). */
 int job_verify(const config_t *cfg, const verify_opts_t *o);
+/* Recreate the catalog from the attested manifest chain under the run lock
+ * (job_rebuild.c); on a store read error the catalog is left unchanged. */
 int job_rebuild(const config_t *cfg);
 
 struct store;

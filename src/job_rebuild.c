@@ -155,7 +155,7 @@ static int add_attested(struct sync *sy, const char *key, const char *kind, cons
 
 /* Decide one unit from its attested objects; record it when complete.
  * Returns 0, or -1 on a store read error or catalog failure (abort). */
-static int sync_unit(struct sync *sy, const char *prefix, json_t *u)
+static int sync_unit(struct sync *sy, json_t *u)
 {
     const char *tenant = json_string_value(json_object_get(u, "tenant"));
     const char *date = json_string_value(json_object_get(u, "date"));
@@ -257,7 +257,6 @@ static int sync_unit(struct sync *sy, const char *prefix, json_t *u)
                          json_string_value(json_object_get(da, "run_id"))) < 0)
         goto out;
     sy->st->units++;
-    (void)prefix;
     rc = 0;
 out:
     json_decref(idx);
@@ -355,7 +354,7 @@ int job_sync_catalog(store_t *s, catalog_t *c, int full, job_sync_stats_t *st)
             if (done)
                 continue;
         }
-        if (sync_unit(&sy, prefix, u) < 0)
+        if (sync_unit(&sy, u) < 0)
             goto out;
     }
     if (full && store_list(s, OBJKEY_DATA_ROOT, report_unattested, &sy) < 0) {

@@ -68,7 +68,9 @@ static int check_object(void *ctx, const catalog_object_t *o)
         v->problems++;
     }
     if (!json_object_get(v->listed, o->key)) {
-        printf("PROBLEM catalogued object %s is listed by no manifest in the store\n", o->key);
+        printf("PROBLEM catalogued object %s is listed by no manifest in the store (if run %s "
+               "was interrupted before writing its manifest, the next run writes it)\n",
+               o->key, o->run_id ? o->run_id : "?");
         v->problems++;
     }
     return 0;
