@@ -50,6 +50,85 @@ static int fail(catalog_t *c, const char *what)
     return -1;
 }
 
+/* What an open database is: 1 a coldpack catalog (ours by application_id,
+ * or a catalog made before it was set: user_version 1 with our tables), 0 an
+ * empty database, -2 something else, -1 on error. */
+static int db_identity(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int appid = -1, uv = -1, ntables = -1, ours = -1;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT application_id FROM pragma_application_id),"
+                           " (SELECT user_version FROM pragma_user_version),"
+                           " (SELECT count(*) FROM sqlite_master),"
+                           " (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+                           "  name IN ('runs', 'units', 'objects'))",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        appid = sqlite3_column_int(st, 0);
+        uv = sqlite3_column_int(st, 1);
+        ntables = sqlite3_column_int(st, 2);
+        ours = sqlite3_column_int(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (ntables < 0)
+        return sqlite3_errcode(db) == SQLITE_NOTADB ? -2 : -1;
+    if (appid == CATALOG_APPLICATION_ID)
+        return 1;
+    if (appid == 0 && ntables == 0 && uv == 0)
+        return 0;
+    return appid == 0 && uv == 1 && ours == 3 ? 1 : -2;
+}
+
+/* Check the database is a coldpack catalog (or empty), then create or
+ * complete the schema and stamp it as ours. */
+static int init_schema(catalog_t *c)
+{
+    char sql[64];
+    int id = db_identity(c->db);
+
+    if (id == -2) {
+        log_error("catalog %s: not a coldpack catalog (another SQLite database or file); "
+                  "refusing to use it",
+                  c->path);
+        return -1;
+    }
+    if (id < 0)
+        return fail(c, "cannot read the database");
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d;", CATALOG_APPLICATION_ID);
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(c, "cannot create the schema");
+    return 0;
+}
+
+int catalog_identify(const char *path)
+{
+    sqlite3 *db = NULL;
+    int id;
+
+    if (access(path, F_OK) != 0)
+        return CATALOG_ID_ABSENT;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        log_error("catalog %s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return CATALOG_ID_ERROR;
+    }
+    sqlite3_busy_timeout(db, 30000);
+    id = db_identity(db);
+    sqlite3_close(db);
+    if (id == -2) {
+        log_error("catalog %s: not a coldpack catalog (another SQLite database or file); "
+                  "refusing to use it",
+                  path);
+        return CATALOG_ID_FOREIGN;
+    }
+    return id < 0 ? CATALOG_ID_ERROR : id == 0 ? CATALOG_ID_EMPTY : CATALOG_ID_COLDPACK;
+}
+
 catalog_t *catalog_open(const char *path)
 {
     catalog_t *c = calloc(1, sizeof *c);
@@ -80,12 +159,8 @@ catalog_t *catalog_open(const char *path)
         goto fail;
     }
     sqlite3_busy_timeout(c->db, 30000);
-    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-        fail(c, "cannot create schema (is it a coldpack catalog?)");
+    if (init_schema(c) < 0)
         goto fail;
-    }
     return c;
 fail:
     catalog_free(c);
@@ -244,59 +319,76 @@ int catalog_object_add(catalog_t *c, const catalog_object_t *o)
                      10, v);
 }
 
-static int query_objects(catalog_t *c, const char *sql, int n, const char *const *vals,
-                         catalog_object_fn fn, void *ctx)
+/* Run a query whose rows are n text columns; collect first, then call fn so
+ * it may call back into the catalog. */
+static int query_rows(catalog_t *c, const char *sql, int nb, const char *const *binds, int ncol,
+                      int (*fn)(void *ctx, const char *const *cols), void *ctx)
 {
     sqlite3_stmt *st = NULL;
+    char **cells = NULL;
+    size_t n = 0, cap = 0;
     int rc = -1, step;
 
     pthread_mutex_lock(&c->mu);
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(c, "object query");
+        fail(c, "query");
         pthread_mutex_unlock(&c->mu);
         return -1;
     }
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_TRANSIENT);
-    /* Collect rows first so the callback may call back into the catalog. */
-    struct row {
-        catalog_object_t o;
-        char *s[8];
-    } *rows = NULL;
-    size_t nrows = 0, cap = 0;
+    for (int i = 0; i < nb; i++)
+        sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_TRANSIENT);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ARRAY_GROW(rows, nrows + 1, cap) < 0)
+        if (ARRAY_GROW(cells, n + (size_t)ncol, cap) < 0)
             break;
-        struct row *r = &rows[nrows++];
-        for (int i = 0; i < 8; i++) {
-            const unsigned char *txt = sqlite3_column_text(st, i < 5 ? i : i + 2);
-            r->s[i] = txt ? strdup((const char *)txt) : NULL;
+        for (int i = 0; i < ncol; i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            cells[n++] = t ? strdup((const char *)t) : NULL;
         }
-        r->o.key = r->s[0];
-        r->o.kind = r->s[1];
-        r->o.date = r->s[2];
-        r->o.source = r->s[3];
-        r->o.tenant = r->s[4];
-        r->o.sha256 = r->s[5];
-        r->o.storage_class = r->s[6];
-        r->o.run_id = r->s[7];
-        r->o.volume = sqlite3_column_int(st, 5);
-        r->o.size = sqlite3_column_int64(st, 6);
     }
-    if (step != SQLITE_DONE)
-        fail(c, "object query");
-    else
+    if (step == SQLITE_DONE)
         rc = 0;
+    else
+        fail(c, "query");
     sqlite3_finalize(st);
     pthread_mutex_unlock(&c->mu);
-    for (size_t i = 0; i < nrows; i++) {
-        if (rc == 0 && fn(ctx, &rows[i].o) != 0)
+    for (size_t i = 0; i + (size_t)ncol <= n; i += (size_t)ncol)
+        if (rc == 0 && fn(ctx, (const char *const *)&cells[i]) != 0)
             rc = 1;
-        for (int k = 0; k < 8; k++)
-            free(rows[i].s[k]);
-    }
-    free(rows);
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
+    free(cells);
     return rc < 0 ? -1 : 0;
+}
+
+struct object_rows {
+    catalog_object_fn fn;
+    void *ctx;
+};
+
+/* One row of OBJ_COLS as a catalog_object_t. */
+static int object_row(void *ctx, const char *const *col)
+{
+    struct object_rows * or = ctx;
+    catalog_object_t o = {col[0],
+                          col[1],
+                          col[2],
+                          col[3],
+                          col[4],
+                          col[5] ? atoi(col[5]) : 0,
+                          col[6] ? strtoll(col[6], NULL, 10) : 0,
+                          col[7],
+                          col[8],
+                          col[9]};
+
+    return or->fn(or->ctx, &o);
+}
+
+static int query_objects(catalog_t *c, const char *sql, int n, const char *const *vals,
+                         catalog_object_fn fn, void *ctx)
+{
+    struct object_rows or = {fn, ctx};
+
+    return query_rows(c, sql, n, vals, 10, object_row, & or);
 }
 
 #define OBJ_COLS "key, kind, date, source, tenant, volume, size, sha256, storage_class, run_id"
@@ -372,6 +464,7 @@ int catalog_print_status(catalog_t *c, int n)
     if (sqlite3_prepare_v2(
             c->db,
             "SELECT r.run_id, r.date, r.status, datetime(r.started, 'unixepoch'),"
+            " coalesce(datetime(r.finished, 'unixepoch'), '-'),"
             " (SELECT count(*) FROM objects o WHERE o.run_id = r.run_id AND o.kind = 'data'),"
             " (SELECT coalesce(sum(size), 0) FROM objects o WHERE o.run_id = r.run_id),"
             " (SELECT count(*) FROM units u WHERE u.date = r.date AND u.status = 'complete')"
@@ -381,14 +474,15 @@ int catalog_print_status(catalog_t *c, int n)
         goto out;
     }
     sqlite3_bind_int(st, 1, n);
-    printf("%-28s %-10s %-9s %-19s %8s %12s %6s\n", "RUN", "DATE", "STATUS", "STARTED (UTC)",
-           "VOLUMES", "BYTES", "UNITS");
+    printf("%-28s %-10s %-9s %-19s %-19s %8s %12s %6s\n", "RUN", "DATE", "STATUS", "STARTED (UTC)",
+           "ENDED (UTC)", "VOLUMES", "BYTES", "UNITS");
     while (sqlite3_step(st) == SQLITE_ROW) {
         char sz[32];
-        printf("%-28s %-10s %-9s %-19s %8d %12s %6d\n", sqlite3_column_text(st, 0),
+        printf("%-28s %-10s %-9s %-19s %-19s %8d %12s %6d\n", sqlite3_column_text(st, 0),
                sqlite3_column_text(st, 1), sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-               sqlite3_column_int(st, 4), util_fmt_size(sqlite3_column_int64(st, 5), sz, sizeof sz),
-               sqlite3_column_int(st, 6));
+               sqlite3_column_text(st, 4), sqlite3_column_int(st, 5),
+               util_fmt_size(sqlite3_column_int64(st, 6), sz, sizeof sz),
+               sqlite3_column_int(st, 7));
     }
     rc = 0;
 out:
@@ -444,6 +538,153 @@ int catalog_set_manifest(catalog_t *c, const char *run_id, const char *manifest_
 
     return exec_bind(c, "UPDATE runs SET manifest_key = ?, manifest_sha256 = ? WHERE run_id = ?", 3,
                      v);
+}
+
+int catalog_rollback(catalog_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    int rc = sqlite3_get_autocommit(c->db) ? 0 : sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        fail(c, "rollback");
+    pthread_mutex_unlock(&c->mu);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int catalog_runs_mark_crashed(catalog_t *c, const char *except_run_id)
+{
+    const char *v[1] = {except_run_id ? except_run_id : ""};
+    int n;
+
+    if (exec_bind(c, "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND run_id != ?",
+                  1, v) < 0)
+        return -1;
+    pthread_mutex_lock(&c->mu);
+    n = sqlite3_changes(c->db);
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+int catalog_run_record(catalog_t *c, const catalog_run_t *r)
+{
+    char started[32], finished[32];
+    const char *v[7] = {
+        r->run_id, r->date,         started,           r->finished > 0 ? finished : NULL,
+        r->status, r->manifest_key, r->manifest_sha256};
+
+    snprintf(started, sizeof started, "%lld", (long long)r->started);
+    snprintf(finished, sizeof finished, "%lld", (long long)r->finished);
+    return exec_bind(c,
+                     "INSERT OR REPLACE INTO runs (run_id, date, started, finished, status,"
+                     " manifest_key, manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     7, v);
+}
+
+struct run_get {
+    int64_t *started, *finished;
+    char *status;
+    size_t statussz;
+    int found;
+};
+
+static int run_get_row(void *ctx, const char *const *col)
+{
+    struct run_get *g = ctx;
+
+    *g->started = col[0] ? strtoll(col[0], NULL, 10) : 0;
+    *g->finished = col[1] ? strtoll(col[1], NULL, 10) : 0;
+    snprintf(g->status, g->statussz, "%s", col[2] ? col[2] : "");
+    g->found = 1;
+    return 0;
+}
+
+int catalog_run_get(catalog_t *c, const char *run_id, int64_t *started, int64_t *finished,
+                    char *status, size_t statussz)
+{
+    struct run_get g = {started, finished, status, statussz, 0};
+    const char *v[1] = {run_id};
+
+    if (query_rows(c, "SELECT started, finished, status FROM runs WHERE run_id = ?", 1, v, 3,
+                   run_get_row, &g) < 0)
+        return -1;
+    return g.found;
+}
+
+/* 1 when sql (one text parameter) returns a row, 0 when none, -1. */
+static int exists(catalog_t *c, const char *sql, const char *param, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(c, what);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        rc = 1;
+        break;
+    case SQLITE_DONE:
+        rc = 0;
+        break;
+    default:
+        fail(c, what);
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+int catalog_manifest_known(catalog_t *c, const char *manifest_key)
+{
+    return exists(c, "SELECT 1 FROM runs WHERE manifest_key = ?", manifest_key, "manifest lookup");
+}
+
+int catalog_object_known(catalog_t *c, const char *key)
+{
+    return exists(c, "SELECT 1 FROM objects WHERE key = ?", key, "object lookup");
+}
+
+int catalog_manifests(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    return query_rows(c,
+                      "SELECT run_id, date, manifest_key, manifest_sha256 FROM runs"
+                      " WHERE manifest_key IS NOT NULL ORDER BY run_id",
+                      0, NULL, 4, fn, ctx);
+}
+
+int catalog_units(catalog_t *c, const char *tenant, const char *from, const char *to,
+                  int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[3] = {tenant, from, to};
+
+    return query_rows(c,
+                      "SELECT u.date, u.source, u.tenant, u.status, u.volumes,"
+                      " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
+                      "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'data'"
+                      "  AND o.volume BETWEEN 1 AND u.volumes),"
+                      " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
+                      "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'index'"
+                      "  AND o.volume BETWEEN 1 AND u.volumes)"
+                      " FROM units u WHERE (?1 IS NULL OR u.tenant = ?1)"
+                      " AND (?2 IS NULL OR u.date >= ?2) AND (?3 IS NULL OR u.date <= ?3)"
+                      " ORDER BY u.date, u.source, u.tenant",
+                      3, v, 7, fn, ctx);
+}
+
+int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
+                             int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[2] = {from, to};
+
+    /* a date whose newest run did not end ok or with warnings */
+    return query_rows(c,
+                      "SELECT r.date FROM runs r WHERE r.date BETWEEN ?1 AND ?2 AND"
+                      " r.run_id = (SELECT max(run_id) FROM runs x WHERE x.date = r.date) AND"
+                      " r.status NOT IN ('ok', 'warnings') ORDER BY r.date",
+                      2, v, 1, fn, ctx);
 }
 
 int catalog_complete_tenants(catalog_t *c, const char *date, const char *source, char ***out,
@@ -528,7 +769,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 }
 
 int catalog_runs(catalog_t *c, const char *from, const char *until, int limit,
-                 int (*fn)(void *ctx, const catalog_run_t *r), void *ctx)
+                 int (*fn)(void *ctx, const catalog_run_row_t *r), void *ctx)
 {
     char lim[16];
     const char *v[3] = {from, until, lim};
@@ -548,15 +789,15 @@ int catalog_runs(catalog_t *c, const char *from, const char *until, int limit,
                    3, v, &st, "runs") < 0)
         return -1;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        catalog_run_t r = {col_text(st, 0),
-                           col_text(st, 1),
-                           col_text(st, 2),
-                           sqlite3_column_int64(st, 3),
-                           sqlite3_column_int64(st, 4),
-                           sqlite3_column_int(st, 5),
-                           sqlite3_column_int(st, 7),
-                           sqlite3_column_int64(st, 6),
-                           col_text(st, 8)};
+        catalog_run_row_t r = {col_text(st, 0),
+                               col_text(st, 1),
+                               col_text(st, 2),
+                               sqlite3_column_int64(st, 3),
+                               sqlite3_column_int64(st, 4),
+                               sqlite3_column_int(st, 5),
+                               sqlite3_column_int(st, 7),
+                               sqlite3_column_int64(st, 6),
+                               col_text(st, 8)};
         if (fn(ctx, &r) != 0) {
             step = SQLITE_DONE;
             break;

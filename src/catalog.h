@@ -24,13 +24,40 @@ typedef struct catalog_object {
     const char *run_id;
 } catalog_object_t;
 
+/* A run as recorded (rebuild restores it from its manifest). */
+typedef struct catalog_run {
+    const char *run_id, *date;
+    int64_t started, finished; /* seconds since the epoch; finished 0 = unknown */
+    const char *status;        /* ok, warnings, partial, failed, crashed, running */
+    const char *manifest_key, *manifest_sha256;
+} catalog_run_t;
+
+/* PRAGMA application_id of a coldpack catalog ("CPK1"). */
+#define CATALOG_APPLICATION_ID 0x43504b31
+
+enum catalog_identity {
+    CATALOG_ID_ERROR = -1,   /* cannot be read (logged) */
+    CATALOG_ID_FOREIGN = -2, /* another SQLite database, or no database (logged) */
+    CATALOG_ID_ABSENT = 0,   /* no file yet */
+    CATALOG_ID_EMPTY = 1,    /* an empty database */
+    CATALOG_ID_COLDPACK = 2, /* a coldpack catalog */
+};
+
 typedef int (*catalog_object_fn)(void *ctx, const catalog_object_t *o);
 
-/* Open (creating the file and schema if needed). NULL after logging. */
+/* Open (creating the file and schema if needed). NULL after logging; a
+ * database that is not a coldpack catalog is refused, never modified. */
 catalog_t *catalog_open(const char *path);
 void catalog_free(catalog_t *c);
 
+/* What the file at path is (enum catalog_identity), read-only: commands
+ * call it first to refuse a foreign database with a usage error.
+ * Thread-safe. */
+int catalog_identify(const char *path);
+
 int catalog_begin(catalog_t *c);
+/* Roll back the open transaction, if any. 0 or -1. */
+int catalog_rollback(catalog_t *c);
 int catalog_commit(catalog_t *c);
 /* Delete every row (before a rebuild). */
 int catalog_clear(catalog_t *c);
@@ -67,6 +94,33 @@ int catalog_runs_without_manifest(catalog_t *c,
 int catalog_set_manifest(catalog_t *c, const char *run_id, const char *manifest_key,
                          const char *manifest_sha256);
 
+/* Mark every run still "running" (but except_run_id, may be NULL) as
+ * "crashed": called by whoever holds the run lock, so no such run is alive.
+ * Returns how many were marked, or -1. */
+int catalog_runs_mark_crashed(catalog_t *c, const char *except_run_id);
+/* Insert or replace a whole run row (rebuild, sync from the store). */
+int catalog_run_record(catalog_t *c, const catalog_run_t *r);
+/* 1 and the run's times and status when run_id is recorded, 0 when not, -1. */
+int catalog_run_get(catalog_t *c, const char *run_id, int64_t *started, int64_t *finished,
+                    char *status, size_t statussz);
+/* 1 when a run with this manifest is recorded, 0 when not, -1 on error. */
+int catalog_manifest_known(catalog_t *c, const char *manifest_key);
+
+/* 1 when an object row with this key exists, 0 when not, -1 on error. */
+int catalog_object_known(catalog_t *c, const char *key);
+/* fn(ctx, {run_id, date, manifest_key, manifest_sha256}) per run with a
+ * manifest, by run id. fn may call into the catalog. 0 or -1. */
+int catalog_manifests(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx);
+/* fn(ctx, {date, source, tenant, status, volumes, data rows in 1..volumes,
+ * index rows in 1..volumes}) per unit in scope (NULL = open). 0 or -1. */
+int catalog_units(catalog_t *c, const char *tenant, const char *from, const char *to,
+                  int (*fn)(void *ctx, const char *const *cols), void *ctx);
+
+/* fn(ctx, {date}) for each date in [from, to] whose newest run ended other
+ * than ok / warnings (partial, failed, crashed, running), oldest first. */
+int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
+                             int (*fn)(void *ctx, const char *const *cols), void *ctx);
+
 /* Restore requests: record (insert or replace) and read back. */
 int catalog_restore_record(catalog_t *c, const char *key, const char *tier, int days,
                            const char *status);
@@ -84,18 +138,18 @@ int catalog_print_status(catalog_t *c, int n);
 /* A run with its totals (volumes and bytes of the objects it wrote, units
  * of its date recorded complete). started/finished are Unix seconds,
  * finished 0 while running (or when it died). */
-typedef struct catalog_run {
+typedef struct catalog_run_row {
     const char *run_id, *date, *status; /* status: running|ok|warnings|partial|failed */
     int64_t started, finished;
     int volumes, units;
     int64_t bytes;
     const char *manifest_key; /* NULL when none yet */
-} catalog_run_t;
+} catalog_run_row_t;
 
 /* Runs with from <= date <= until (NULL = open), newest first (by run id),
  * at most limit (<= 0: all). fn returning non-zero stops early. 0 or -1. */
 int catalog_runs(catalog_t *c, const char *from, const char *until, int limit,
-                 int (*fn)(void *ctx, const catalog_run_t *r), void *ctx);
+                 int (*fn)(void *ctx, const catalog_run_row_t *r), void *ctx);
 
 /* Whole-catalog (or from..until) totals: what estimate and report start from. */
 typedef struct catalog_totals {

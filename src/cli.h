@@ -70,9 +70,7 @@ typedef union cli_args {
         const char *until; /* --until D, default yesterday */
     } report;
     restore_opts_t restore;
-    struct {
-        int deep;
-    } verify;
+    verify_opts_t verify;
     struct {
         const char *tenant; /* --tenant T */
         const char *out;    /* --out DIR */

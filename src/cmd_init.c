@@ -3,14 +3,20 @@
  * creates a file:// store's directory), write then delete a probe object to
  * prove write access, and let the store prepare its backing service
  * (store_setup: for s3://, bucket checks and the prefix's lifecycle rule).
+ * A store that already holds backups is adopted: the catalog is brought up
+ * to date from its manifests (job_sync_catalog, under the run lock), never
+ * started blank beside them.
  */
 #include "catalog.h"
 #include "cli.h"
 #include "job.h"
+#include "lock.h"
 #include "log.h"
 #include "store.h"
+#include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cmd_init_parse(int argc, char **argv, cli_args_t *a)
@@ -26,11 +32,15 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     const config_t *cfg = env->cfg;
     store_t *s = NULL;
     catalog_t *c = NULL;
-    int code = EXIT_FAIL;
+    int code = EXIT_FAIL, lockfd = -1;
     store_put_opts_t o = {"STANDARD", "text/plain", 0, 5};
     store_setup_opts_t so = {0};
+    char *lockpath = NULL;
+    job_sync_stats_t st;
 
     (void)a;
+    if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN)
+        return EXIT_USAGE;
     s = store_open(cfg);
     if (!s)
         goto out;
@@ -42,12 +52,35 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     }
     if (store_setup(s, &so) < 0)
         goto out;
+    lockpath = util_asprintf("%s.lock", cfg->catalog.path);
+    if (!lockpath)
+        goto out;
     c = catalog_open(cfg->catalog.path);
     if (!c)
         goto out;
+    lockfd = lock_acquire(lockpath);
+    if (lockfd == LOCK_HELD) {
+        code = EXIT_LOCKED;
+        goto out;
+    }
+    if (lockfd < 0)
+        goto out;
+    if (catalog_begin(c) < 0)
+        goto out;
+    if (job_sync_catalog(s, c, 0, &st) < 0 || catalog_commit(c) < 0) {
+        catalog_rollback(c);
+        log_error("init: the backups already in the store %s cannot be adopted", cfg->store.url);
+        code = st.store_errors ? EXIT_STORE : EXIT_FAIL;
+        goto out;
+    }
     printf("initialised: store %s (writable), catalog %s\n", cfg->store.url, cfg->catalog.path);
+    if (st.manifests)
+        printf("adopted the backups already in the store: %d unit(s) from %d manifest(s)\n",
+               st.units, st.manifests);
     code = EXIT_OK;
 out:
+    lock_release(lockfd);
+    free(lockpath);
     catalog_free(c);
     store_free(s);
     return code;

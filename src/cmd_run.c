@@ -1,7 +1,8 @@
 /*
- * cmd_run.c — `coldpack run [--date D] [--source NAME] [--deadline HH:MM[:SS]]`:
- * the daily backup. --deadline overrides [run] deadline for this run; the
- * global -q makes a successful run silent (run_opts.quiet).
+ * cmd_run.c — `coldpack run [--date D | --from D --until D] [--source NAME]
+ * [--deadline HH:MM[:SS]]`: the daily backup (without --date: yesterday, after
+ * completing the incomplete days of the last [run] catch_up_days). --deadline overrides [run]
+ * deadline for this run; the global -q makes a successful run silent (run_opts.quiet).
  */
 #include "cli.h"
 #include "job.h"
@@ -10,15 +11,19 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 int cmd_run_parse(int argc, char **argv, cli_args_t *a)
 {
     static const struct option opts[] = {{"date", required_argument, NULL, 'd'},
+                                         {"from", required_argument, NULL, 'f'},
+                                         {"until", required_argument, NULL, 'u'},
                                          {"source", required_argument, NULL, 's'},
                                          {"deadline", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     run_opts_t *o = &a->run;
+    const char *from = NULL;
     int c;
 
     o->deadline_sec = -1;
@@ -28,6 +33,16 @@ int cmd_run_parse(int argc, char **argv, cli_args_t *a)
             if (cli_check_date("--date", optarg) < 0)
                 return CLI_BAD;
             o->date = optarg;
+            break;
+        case 'f':
+            if (cli_check_date("--from", optarg) < 0)
+                return CLI_BAD;
+            from = optarg;
+            break;
+        case 'u':
+            if (cli_check_date("--until", optarg) < 0)
+                return CLI_BAD;
+            o->until = optarg;
             break;
         case 's':
             o->only_source = optarg;
@@ -47,6 +62,16 @@ int cmd_run_parse(int argc, char **argv, cli_args_t *a)
             return cli_opt_default(c);
         }
     }
+    if ((from || o->until) && (o->date || !from || !o->until)) {
+        fprintf(stderr, "%s: a range is --from D --until D, without --date\n", argv[0]);
+        return CLI_BAD;
+    }
+    if (from && strcmp(from, o->until) > 0) {
+        fprintf(stderr, "%s: --from %s is after --until %s\n", argv[0], from, o->until);
+        return CLI_BAD;
+    }
+    if (from)
+        o->date = from;
     return cli_no_operands(argc, argv);
 }
 
@@ -57,6 +82,7 @@ int cmd_run(const cli_env_t *env, cli_args_t *a)
     if (!a->run.date) {
         util_yesterday(yesterday);
         a->run.date = yesterday;
+        a->run.catch_up = 1;
     }
     a->run.quiet = env->quiet;
     return job_run(env->cfg, &a->run);

@@ -78,7 +78,7 @@ static void iso_utc(int64_t t, char buf[32])
         strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int run_json(void *ctx, const catalog_run_t *r)
+static int run_json(void *ctx, const catalog_run_row_t *r)
 {
     char st[32], fin[32];
     json_t *o;
@@ -121,7 +121,7 @@ struct newest {
     int64_t bytes, duration;
 };
 
-static int take_newest(void *ctx, const catalog_run_t *r)
+static int take_newest(void *ctx, const catalog_run_row_t *r)
 {
     struct newest *nw = ctx;
 
@@ -183,6 +183,8 @@ int cmd_status(const cli_env_t *env, cli_args_t *a)
     catalog_t *c;
     int code = EXIT_FAIL;
 
+    if (catalog_identify(env->cfg->catalog.path) == CATALOG_ID_FOREIGN)
+        return EXIT_USAGE;
     if (a->status.check)
         return status_check(env->cfg, a->status.date);
     c = catalog_open(env->cfg->catalog.path);

@@ -733,8 +733,13 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (!strcmp(sec, "source") || !strcmp(sec, "defaults"))
         return source_key(p, sec, key, v);
     if (!strcmp(sec, "catalog")) {
-        if (!strcmp(key, "path"))
+        if (!strcmp(key, "path")) {
+            /* relative to what? cron's and the shell's working directories
+             * differ: a second, empty catalog would hide the real one */
+            if (v[0] != '/')
+                return fail(p, "[catalog] path must be absolute, got \"%s\"", v);
             return !set_str(&c->catalog.path, v);
+        }
         return fail(p, "unknown key \"%s\" in [catalog]; expected path", key);
     }
     if (!strcmp(sec, "retention")) {
@@ -761,9 +766,14 @@ static int handler(void *user, const char *section, const char *key, const char 
                 BAD("a local time HH:MM");
             return 1;
         }
+        if (!strcmp(key, "catch_up_days")) {
+            if (parse_int(v, 0, 366, &c->run.catch_up_days) < 0)
+                BAD("a number of days from 0 to 366");
+            return 1;
+        }
         return fail(p,
                     "unknown key \"%s\" in [run]; expected parallel_sources, bandwidth, "
-                    "deadline",
+                    "deadline, catch_up_days",
                     key);
     }
     if (!strcmp(sec, "notify")) {
@@ -933,6 +943,7 @@ static void set_defaults(config_t *c)
     c->retention.days = 365;
     c->run.parallel_sources = 4;
     c->run.deadline_min = -1;
+    c->run.catch_up_days = 7;
 }
 
 static void kvs_release(struct kvs *l)

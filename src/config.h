@@ -97,6 +97,7 @@ typedef struct config {
         int parallel_sources;
         int64_t bandwidth; /* bytes/s, 0 = unlimited */
         int deadline_min;  /* minutes after midnight local, -1 = none */
+        int catch_up_days; /* run without --date: also complete days this far back */
     } run;
     struct {
         char *command;

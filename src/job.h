@@ -21,18 +21,27 @@ enum exit_code {
     EXIT_LOCKED = 5,  /* another run holds the lock */
     EXIT_PENDING = 6, /* restore: waiting for cold objects to thaw; run again later */
     EXIT_CORRUPT = 7, /* verify/restore found corrupt or missing data */
+    EXIT_STORE = 8,   /* the store failed (transport, permission, disk full): nothing
+                         is known to be corrupt; the same command again may succeed */
 };
 
 /* Options of one run; strings are borrowed (argv) for the job's duration. */
 typedef struct run_opts {
-    const char *date;        /* YYYY-MM-DD */
+    const char *date;        /* YYYY-MM-DD; with until: the first day of a range */
+    const char *until;       /* last day of a range (--from D --until D), NULL = one day */
+    int catch_up;            /* no --date: also complete the incomplete days of the last
+                                [run] catch_up_days, oldest first */
     const char *only_source; /* NULL = all */
     int deadline_sec;        /* seconds after local midnight, -1 = from the config */
     int quiet;               /* global -q: no per-unit lines, summary or progress bar;
                                 warnings and errors still print (log level) */
 } run_opts_t;
 
+/* Back up o->date, or the days of a range / catch-up (job_days.c). */
 int job_run(const config_t *cfg, const run_opts_t *o);
+/* Back up exactly one day, o->date (job_run.c; o->until and o->catch_up are
+ * ignored). Takes the run lock; not to be called concurrently. */
+int job_run_day(const config_t *cfg, const run_opts_t *o);
 
 /* Options of one restore; strings are borrowed (argv) for the job's duration. */
 #define RESTORE_MAX_IDENTITIES 16
@@ -55,7 +64,39 @@ typedef struct restore_opts {
 } restore_opts_t;
 
 int job_restore(const config_t *cfg, const restore_opts_t *o);
-int job_verify(const config_t *cfg, int deep);
+/* Options of verify; strings are borrowed (argv). */
+typedef struct verify_opts {
+    int deep;
+    const char *from, *until; /* inclusive dates; NULL = open */
+    const char *tenant;       /* NULL = all */
+} verify_opts_t;
+
+/* Cross-check chain, store and catalog within o's scope (job_verify.c);
+ * read-only, safe during a run. Returns 0, 2, 6, 7 or 8 (docs/exit-codes.md). */
+int job_verify(const config_t *cfg, const verify_opts_t *o);
+/* Recreate the catalog from the attested manifest chain under the run lock
+ * (job_rebuild.c); on a store read error the catalog is left unchanged. */
 int job_rebuild(const config_t *cfg);
+
+struct store;
+struct catalog;
+
+typedef struct job_sync_stats {
+    int manifests;    /* manifests newly recorded (runs) */
+    int runs;         /* run rows written */
+    int units;        /* units recorded complete */
+    int objects;      /* data + index objects recorded */
+    int unattested;   /* objects under tenant= that no chain manifest lists (full only) */
+    int problems;     /* inconsistencies reported (printed) */
+    int store_errors; /* store read failures (the sync was aborted) */
+} job_sync_stats_t;
+
+/* Bring catalog c up to date from the store s (job_rebuild.c): full = every
+ * manifest and unit (c should be empty: rebuild, in the caller's
+ * transaction); otherwise only manifests c does not know and the units they
+ * complete. Only objects attested by the verified manifest chain count.
+ * Returns 0, or -1 (store error or catalog failure; the caller rolls back).
+ * The caller holds the run lock; not thread-safe against other writers. */
+int job_sync_catalog(struct store *s, struct catalog *c, int full, job_sync_stats_t *st);
 
 #endif

@@ -12,6 +12,15 @@
  * left incomplete by a crash is redone from scratch: its leftover objects
  * are deleted first, so no object of a failed attempt survives.
  *
+ * The store is the truth, the catalog a cache of it. Before anything else a
+ * run brings the catalog up to date from the manifests in the store
+ * (job_sync_catalog), so a lost or new catalog never makes a backed-up unit
+ * look incomplete. Deleting leftovers is proven safe from the store at the
+ * moment of deleting: each key must parse to exactly that unit and be named
+ * by no manifest at all; a manifest-named object is never deleted (the unit
+ * fails instead), so a committed backup cannot be lost by a run. Runs a
+ * killed process left "running" are marked "crashed" once the lock is held.
+ *
  * Bytes read from sources pass through the run-wide and per-source token
  * buckets. Past the deadline, no new unit starts.
  */
@@ -23,9 +32,11 @@
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
+#include "leftovers.h"
 #include "notify.h"
 #include "pack.h"
 #include "pool.h"
+#include "progress.h"
 #include "ratelimit.h"
 #include "source.h"
 #include "store.h"
@@ -57,11 +68,10 @@ struct run_state {
     int next_source;
     int warnings, failed_sources, units_done, units_skipped, units_failed, units_left;
     int64_t bytes_in, bytes_stored;
-    json_t *sources;       /* summary per source */
-    json_t *left;          /* units not started because of the deadline */
-    struct progress *prog; /* one per configured source */
-    int progress_stop;
-    char *mkey; /* this run's manifest, once written */
+    json_t *sources;  /* summary per source */
+    json_t *left;     /* units not started because of the deadline */
+    progress_t *prog; /* one per configured source */
+    char *mkey;       /* this run's manifest, once written */
     char msha[65];
 };
 
@@ -95,7 +105,7 @@ struct src_state {
     size_t cap;
     int cur;   /* index of the unit being packed, -1 none */
     int eager; /* tenants are contiguous: finish a unit when the next starts */
-    struct progress *prog;
+    progress_t *prog;
     char **skip; /* tenants complete before the scan (NULL-terminated) */
     int nskip;
     char *error; /* the source failed outside any unit: why (first cause) */
@@ -138,17 +148,6 @@ static ssize_t limited_read(void *ctx, void *buf, size_t len)
     return n;
 }
 
-enum progress_state { PROGRESS_WAITING = 0, PROGRESS_RUNNING, PROGRESS_DONE };
-
-/* Progress of one source, read by the progress thread. */
-struct progress {
-    const char *name;
-    _Atomic int64_t bytes;
-    _Atomic int64_t total; /* -1 unknown */
-    _Atomic int state;     /* enum progress_state */
-    double started;
-};
-
 static int on_volume(void *ctx, const pack_volume_t *v)
 {
     struct unit_slot *slot = ctx;
@@ -172,15 +171,6 @@ static int on_volume(void *ctx, const pack_volume_t *v)
     slot->bytes_in += v->bytes_in;
     slot->bytes_stored += v->size + v->index_size;
     return 0;
-}
-
-static int delete_leftovers_cb(void *ctx, const char *key, int64_t size)
-{
-    store_t *s = ctx;
-
-    (void)size;
-    log_info("removing %s left by an interrupted run", key);
-    return store_del(s, key) == STORE_ERR ? -1 : 0;
 }
 
 static void finish_unit(struct src_state *ss, int idx, int ok)
@@ -277,16 +267,13 @@ static int start_unit(struct src_state *ss, const char *tenant)
         return idx;
     }
     /* An incomplete unit: remove whatever an interrupted attempt left. */
-    char *prefix = pack_unit_prefix(rs->opts->date, ss->src->name, tenant);
-    if (!prefix || catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0 ||
-        store_list(rs->store, prefix, delete_leftovers_cb, rs->store) < 0) {
+    if (leftovers_remove(rs->store, rs->opts->date, ss->src->name, tenant) < 0 ||
+        catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0) {
         keep_error(&ss->error,
                    "unit %s/%s/%s: what an interrupted run left cannot be removed (see the log)",
                    rs->opts->date, ss->src->name, tenant);
-        free(prefix);
         return -1;
     }
-    free(prefix);
     slot->u = pack_unit_new(&rs->pp, rs->opts->date, ss->src->name, tenant, on_volume, slot);
     if (!slot->u)
         keep_error(&ss->error, "unit %s/%s/%s: cannot be started (see the log)", rs->opts->date,
@@ -430,6 +417,7 @@ static void *source_thread(void *arg)
 struct late {
     struct run_state *rs;
     int failed;
+    const char *outcome; /* this run's */
 };
 
 /* Write the manifest of a run that has none (this run, or one that was
@@ -437,9 +425,17 @@ struct late {
 static int late_manifest(void *ctx, const char *run_id, const char *date)
 {
     struct late *l = ctx;
-    char *key = NULL, sha[65];
+    char *key = NULL, sha[65], status[32] = "";
+    int64_t started = 0, finished = 0;
+    int self = !strcmp(run_id, l->rs->run_id);
 
-    if (manifest_write(l->rs->store, l->rs->cat, run_id, date, &key, sha) < 0 ||
+    if (catalog_run_get(l->rs->cat, run_id, &started, &finished, status, sizeof status) < 0) {
+        l->failed++;
+        return 0;
+    }
+    manifest_run_info_t ri = {run_id, date, started, self ? (int64_t)time(NULL) : finished,
+                              self ? l->outcome : status};
+    if (manifest_write(l->rs->store, l->rs->cat, &ri, &key, sha) < 0 ||
         catalog_set_manifest(l->rs->cat, run_id, key, sha) < 0) {
         l->failed++;
         free(key);
@@ -455,48 +451,6 @@ static int late_manifest(void *ctx, const char *run_id, const char *date)
     }
     free(key);
     return 0;
-}
-
-/* On a terminal: one status line, redrawn every second, with each running
- * source's bytes, rate and (local sources) ETA. Elsewhere the one line per
- * unit printed by finish_unit is the progress. */
-static void *progress_thread(void *arg)
-{
-    struct run_state *rs = arg;
-
-    for (;;) {
-        char line[512];
-        size_t n = 0;
-        pthread_mutex_lock(&rs->mu);
-        int stop = rs->progress_stop;
-        pthread_mutex_unlock(&rs->mu);
-        if (stop)
-            break;
-        for (int i = 0; i < rs->cfg->nsources && n < sizeof line - 80; i++) {
-            struct progress *p = &rs->prog[i];
-            if (atomic_load(&p->state) != PROGRESS_RUNNING)
-                continue;
-            char b[32], eta[32] = "";
-            int64_t bytes = atomic_load(&p->bytes), total = atomic_load(&p->total);
-            double secs = util_now() - p->started, rate = secs > 0 ? (double)bytes / secs : 0;
-            if (total > 0 && rate > 0 && total > bytes)
-                snprintf(eta, sizeof eta, " ETA %ds", (int)((double)(total - bytes) / rate));
-            n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %s %.0f MB/s%s", n ? " | " : "",
-                                  p->name, util_fmt_size(bytes, b, sizeof b), rate / 1e6, eta);
-        }
-        fprintf(stderr, "\r%-100.100s", line);
-        fflush(stderr);
-        for (int i = 0; i < 10; i++) {
-            util_sleep(0.1);
-            pthread_mutex_lock(&rs->mu);
-            stop = rs->progress_stop;
-            pthread_mutex_unlock(&rs->mu);
-            if (stop)
-                break;
-        }
-    }
-    fprintf(stderr, "\r%-100s\r", "");
-    return NULL;
 }
 
 /* The next local time of day `secs` (seconds after midnight), 0 for none. */
@@ -518,6 +472,28 @@ static time_t compute_deadline(int secs)
     return t;
 }
 
+/* The catalog is a cache of the store: record every manifest it does not
+ * know (a lost, replaced or new catalog; another host's runs) before any
+ * unit is judged incomplete. */
+static int sync_from_store(struct run_state *rs)
+{
+    job_sync_stats_t st;
+
+    if (catalog_begin(rs->cat) < 0)
+        return -1;
+    if (job_sync_catalog(rs->store, rs->cat, 0, &st) < 0 || catalog_commit(rs->cat) < 0) {
+        catalog_rollback(rs->cat);
+        log_error("run: the catalog cannot be brought up to date from the store %s; nothing "
+                  "was done",
+                  rs->cfg->store.url);
+        return -1;
+    }
+    if (st.manifests > 0)
+        log_warn("catalog behind the store: synced %d unit(s) from %d manifest(s)", st.units,
+                 st.manifests);
+    return 0;
+}
+
 static void make_run_id(char *buf, size_t n)
 {
     time_t now = time(NULL);
@@ -529,11 +505,28 @@ static void make_run_id(char *buf, size_t n)
     snprintf(buf, n, "%s-%05d", ts, (int)(getpid() % 100000));
 }
 
-int job_run(const config_t *cfg, const run_opts_t *o)
+static int run_code(const struct run_state *rs)
+{
+    if (rs->units_failed > 0 || rs->failed_sources > 0)
+        return (rs->units_done + rs->units_skipped > 0) ? EXIT_PARTIAL : EXIT_FAIL;
+    if (rs->units_left > 0)
+        return EXIT_PARTIAL;
+    return rs->warnings > 0 ? EXIT_WARN : EXIT_OK;
+}
+
+static const char *code_status(int code)
+{
+    return code == EXIT_OK     ? "ok"
+           : code == EXIT_WARN ? "warnings"
+           : code == EXIT_FAIL ? "failed"
+                               : "partial";
+}
+
+int job_run_day(const config_t *cfg, const run_opts_t *o)
 {
     struct run_state rs;
     char *lockpath = NULL;
-    int lockfd = -1, code = EXIT_FAIL, nthreads;
+    int lockfd = -1, code = EXIT_FAIL, nthreads, run_open = 0;
     pthread_t *th = NULL;
 
     memset(&rs, 0, sizeof rs);
@@ -542,6 +535,10 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     rs.opts = o;
     if (o->only_source && !config_find_source(cfg, o->only_source)) {
         log_error("no source \"%s\" in %s", o->only_source, cfg->file);
+        code = EXIT_USAGE;
+        goto out;
+    }
+    if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN) {
         code = EXIT_USAGE;
         goto out;
     }
@@ -596,8 +593,18 @@ int job_run(const config_t *cfg, const run_opts_t *o)
     }
     rs.pp.run_id = rs.run_id;
     rs.pp.encryption = &cfg->encryption; /* [encryption]: per-tenant age recipients */
+    {
+        int crashed = catalog_runs_mark_crashed(rs.cat, NULL);
+        if (crashed < 0)
+            goto out;
+        if (crashed > 0)
+            log_warn("%d earlier run(s) were killed while running: marked \"crashed\"", crashed);
+    }
+    if (sync_from_store(&rs) < 0)
+        goto out;
     if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
         goto out;
+    run_open = 1;
     log_info("run %s: date %s, %d source(s), %d compression thread(s), store %s", rs.run_id,
              o->date, cfg->nsources, pool_size(rs.pool), cfg->store.url);
 
@@ -609,9 +616,8 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         goto out;
     for (int i = 0; i < cfg->nsources; i++)
         rs.prog[i].name = cfg->sources[i].name;
-    pthread_t progress;
-    int progress_on = !o->quiet && isatty(STDERR_FILENO) &&
-                      pthread_create(&progress, NULL, progress_thread, &rs) == 0;
+    progress_display_t *display =
+        !o->quiet && isatty(STDERR_FILENO) ? progress_start(rs.prog, cfg->nsources) : NULL;
     for (int i = 0; i < nthreads; i++)
         if (pthread_create(&th[i], NULL, source_thread, &rs) != 0) {
             nthreads = i;
@@ -619,18 +625,14 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         }
     for (int i = 0; i < nthreads; i++)
         pthread_join(th[i], NULL);
-    if (progress_on) {
-        pthread_mutex_lock(&rs.mu);
-        rs.progress_stop = 1;
-        pthread_mutex_unlock(&rs.mu);
-        pthread_join(progress, NULL);
-    }
+    progress_stop(display);
 
     /* The manifest lists what this run wrote; a run that wrote nothing adds
      * none. Runs killed before writing theirs get it now, first, so every
      * committed object ends up in the chain. */
+    code = run_code(&rs);
     {
-        struct late l = {&rs, 0};
+        struct late l = {&rs, 0, code_status(code)};
         if (catalog_runs_without_manifest(rs.cat, late_manifest, &l) < 0 || l.failed) {
             rs.units_failed++;
             log_error("run %s: a manifest could not be written; the objects are recorded in the "
@@ -638,21 +640,11 @@ int job_run(const config_t *cfg, const run_opts_t *o)
                       rs.run_id);
         }
     }
-    if (rs.units_failed > 0 || rs.failed_sources > 0)
-        code = (rs.units_done + rs.units_skipped > 0) ? EXIT_PARTIAL : EXIT_FAIL;
-    else if (rs.units_left > 0)
-        code = EXIT_PARTIAL;
-    else if (rs.warnings > 0)
-        code = EXIT_WARN;
-    else
-        code = EXIT_OK;
+    code = run_code(&rs);
     const char *mkey = rs.mkey;
-    catalog_run_end(rs.cat, rs.run_id,
-                    code == EXIT_OK     ? "ok"
-                    : code == EXIT_WARN ? "warnings"
-                    : code == EXIT_FAIL ? "failed"
-                                        : "partial",
-                    mkey, mkey ? rs.msha : NULL);
+    run_open = 0;
+    if (catalog_run_end(rs.cat, rs.run_id, code_status(code), mkey, mkey ? rs.msha : NULL) < 0)
+        log_error("run %s: its end could not be recorded in the catalog", rs.run_id);
 
     if (!o->quiet) {
         char a[32], b[32];
@@ -683,6 +675,8 @@ int job_run(const config_t *cfg, const run_opts_t *o)
         json_decref(sum);
     }
 out:
+    if (run_open) /* failed before its end: never leave it "running" */
+        catalog_run_end(rs.cat, rs.run_id, "failed", NULL, NULL);
     free(th);
     free(rs.prog);
     if (rs.pool)

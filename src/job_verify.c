@@ -1,21 +1,26 @@
 /*
- * job_verify.c — `verify` and `catalog rebuild`: the two jobs that compare
- * the catalog with the store.
+ * job_verify.c — `verify`: cross-check the manifest chain, the store and the
+ * catalog, within an optional scope (--date / --from --until, --tenant).
  *
- * verify: walks the manifest chain (each manifest's prev_sha256 against the
- * SHA-256 of its predecessor, each listed object present with its size and
- * SHA-256), and checks every catalogued object is in the store with its size. --deep also reads
- * every readable object and recomputes its SHA-256.
+ *  - the chain (manifest.c): each manifest's prev link names a manifest that
+ *    exists and has the recorded SHA-256 (so altering a volume and editing
+ *    its manifest to match breaks the chain at the next manifest); every
+ *    listed object present with its size and SHA-256 (--deep: re-hashed);
+ *  - every manifest the catalog records is in the store (all manifests
+ *    deleted is caught here);
+ *  - every catalogued object of a complete unit is in the store with its size
+ *    and is listed by a manifest; every manifest-listed object has a catalog
+ *    row;
+ *  - every unit recorded complete has data and index rows for volumes 1..N.
  *
- * rebuild: recreates the catalog from the store alone: every volume index
- * gives its data object and unit; a unit is complete when its volumes 1..N
- * are all there and volume N's index says "last"; every manifest gives a run.
+ * Exit: 7 when anything is missing, altered or inconsistent; else 8 when the
+ * store failed while checking (transport, permission: nothing proven either
+ * way); else 6 when --deep could not read cold objects (not checked); else 0,
+ * "all good", only when everything asked was checked.
  */
 #include "job.h"
 
 #include "catalog.h"
-#include "index.h"
-#include "lock.h"
 #include "log.h"
 #include "manifest.h"
 #include "objkey.h"
@@ -29,236 +34,204 @@
 
 struct vcheck {
     store_t *s;
-    int problems;
-    int n;
+    catalog_t *c;
+    const verify_opts_t *o;
+    json_t *listed; /* keys listed by any valid manifest */
+    const manifest_set_t *ms;
+    int problems, io_errors, n;
 };
 
 static int check_object(void *ctx, const catalog_object_t *o)
 {
     struct vcheck *v = ctx;
     store_info_t info;
-    int rc = store_head(v->s, o->key, &info);
+    int rc, done;
 
+    if (!o->tenant || !o->source || !o->date)
+        return 0;
+    done = catalog_unit_complete(v->c, o->date, o->source, o->tenant);
+    if (done < 0)
+        return -1;
+    if (!done)
+        return 0; /* an interrupted attempt's objects: the next run removes them */
     v->n++;
+    rc = store_head(v->s, o->key, &info);
     if (rc == STORE_NOTFOUND) {
         printf("PROBLEM catalogued object %s is missing from the store\n", o->key);
         v->problems++;
     } else if (rc < 0) {
-        printf("PROBLEM cannot check %s\n", o->key);
-        v->problems++;
+        printf("ERROR cannot check %s (store error, see the log)\n", o->key);
+        v->io_errors++;
     } else if (info.size != o->size) {
         printf("PROBLEM object %s is %lld bytes in the store, catalogued as %lld\n", o->key,
                (long long)info.size, (long long)o->size);
         v->problems++;
     }
+    if (!json_object_get(v->listed, o->key)) {
+        printf("PROBLEM catalogued object %s is listed by no manifest in the store (if run %s "
+               "was interrupted before writing its manifest, the next run writes it)\n",
+               o->key, o->run_id ? o->run_id : "?");
+        v->problems++;
+    }
     return 0;
 }
 
-int job_verify(const config_t *cfg, int deep)
+static int check_manifest_row(void *ctx, const char *const *col)
 {
-    store_t *s = store_open(cfg);
-    catalog_t *c = s ? catalog_open(cfg->catalog.path) : NULL;
-    struct vcheck v = {s, 0, 0};
-    int nman = 0, problems, code = EXIT_FAIL;
-
-    if (!c)
-        goto out;
-    problems = manifest_verify_chain(s, deep, &nman);
-    if (problems < 0)
-        goto out;
-    if (catalog_objects(c, NULL, NULL, NULL, NULL, NULL, check_object, &v) < 0)
-        goto out;
-    problems += v.problems;
-    printf("verify: %d manifest(s) in the chain, %d catalogued object(s) checked%s: %s\n", nman,
-           v.n, deep ? " (deep: contents re-hashed)" : "",
-           problems ? "PROBLEMS FOUND" : "all good");
-    code = problems ? EXIT_CORRUPT : EXIT_OK;
-out:
-    catalog_free(c);
-    store_free(s);
-    return code;
-}
-
-/* ---- rebuild ---- */
-
-struct rebuild {
-    store_t *s;
-    catalog_t *c;
-    int objects, units, runs, problems;
-};
-
-static int rebuild_index(struct rebuild *rb, const char *key, const objkey_parts_t *kp,
-                         int64_t size)
-{
-    json_t *idx = index_load(rb->s, key);
+    struct vcheck *v = ctx;
     store_info_t info;
-    char isha[65];
-    unsigned char *raw = NULL;
-    size_t rawlen;
+    int rc;
 
-    if (!idx) {
-        rb->problems++;
+    if ((v->o->from && strcmp(col[1], v->o->from) < 0) ||
+        (v->o->until && strcmp(col[1], v->o->until) > 0))
         return 0;
-    }
-    const char *tenant = json_string_value(json_object_get(idx, "tenant"));
-    const char *date = json_string_value(json_object_get(idx, "date"));
-    const char *source = json_string_value(json_object_get(idx, "source"));
-    const char *run_id = json_string_value(json_object_get(idx, "run_id"));
-    const char *dkey = json_string_value(json_object_get(idx, "key"));
-    json_t *obj = json_object_get(idx, "object");
-    int vol = (int)json_integer_value(json_object_get(idx, "volume"));
-    int last = json_is_true(json_object_get(idx, "last"));
-    if (!tenant || !date || !source || !dkey || !obj) {
-        log_error("rebuild: index %s lacks tenant/date/source/key", key);
-        rb->problems++;
-        goto out;
-    }
-    /* the index must describe the unit and volume its key names, and its
-     * data object must be that volume's key */
-    objkey_parts_t dp;
-    int dok = objkey_parse(dkey, &dp) == 0 && dp.kind == OBJKEY_VOLUME &&
-              !strcmp(dp.tenant, kp->tenant) && !strcmp(dp.date, kp->date) &&
-              !strcmp(dp.source, kp->source) && dp.volno == kp->volno;
-    objkey_parts_free(&dp);
-    if (!dok || strcmp(tenant, kp->tenant) || strcmp(date, kp->date) ||
-        strcmp(source, kp->source) || vol != kp->volno) {
-        log_error("rebuild: index %s does not describe its own unit and volume (data object %s): "
-                  "ignored",
-                  key, dkey);
-        rb->problems++;
-        goto out;
-    }
-    if (store_head(rb->s, dkey, &info) < 0) {
-        log_warn("rebuild: %s lists %s, which is not in the store: unit left incomplete", key,
-                 dkey);
-        goto out;
-    }
-    catalog_object_t o = {dkey,
-                          "data",
-                          date,
-                          source,
-                          tenant,
-                          vol,
-                          json_integer_value(json_object_get(obj, "size")),
-                          json_string_value(json_object_get(obj, "sha256")),
-                          info.storage_class,
-                          run_id};
-    if (catalog_object_add(rb->c, &o) < 0)
-        goto out;
-    if (store_get_buf(rb->s, key, 1u << 30, &raw, &rawlen) == 0) {
-        util_sha256_buf(raw, rawlen, isha);
-        free(raw);
+    rc = store_head(v->s, col[2], &info);
+    if (rc == STORE_NOTFOUND) {
+        printf("PROBLEM manifest %s of run %s is missing from the store\n", col[2], col[0]);
+        v->problems++;
+    } else if (rc < 0) {
+        printf("ERROR cannot check %s (store error, see the log)\n", col[2]);
+        v->io_errors++;
     } else {
-        isha[0] = 0;
-    }
-    catalog_object_t io = {key, "index", date, source, tenant, vol, size, isha, "STANDARD", run_id};
-    catalog_object_add(rb->c, &io);
-    rb->objects += 2;
-    if (last) {
-        /* complete when volumes 1..vol all have their data objects */
-        int ok = 1;
-        for (int i = 1; i < vol && ok; i++) {
-            char *kg = objkey_index(tenant, date, source, i);
-            store_info_t ii;
-            ok = kg && store_head(rb->s, kg, &ii) == 0;
-            free(kg);
-        }
-        if (ok) {
-            catalog_unit_set(rb->c, date, source, tenant, "complete", vol,
-                             (int)json_integer_value(json_object_get(idx, "files_count")), 0,
-                             run_id);
-            rb->units++;
-        } else {
-            log_warn("rebuild: unit %s/%s/%s misses a volume: left incomplete", date, source,
-                     tenant);
+        const manifest_entry_t *e = manifest_set_find(v->ms, col[2]);
+        if (e && col[3] && strcmp(e->sha, col[3])) {
+            printf("PROBLEM manifest %s of run %s has SHA-256 %s, the catalog recorded %s "
+                   "(altered, truncated or replaced)\n",
+                   col[2], col[0], e->sha, col[3]);
+            v->problems++;
         }
     }
-out:
-    json_decref(idx);
     return 0;
 }
 
-static int rebuild_key(void *ctx, const char *key, int64_t size)
+static int check_unit(void *ctx, const char *const *col)
 {
-    struct rebuild *rb = ctx;
-    objkey_parts_t kp;
-    int rc = 0;
+    struct vcheck *v = ctx;
+    int vols = col[4] ? atoi(col[4]) : 0;
 
-    if (objkey_parse(key, &kp) < 0) {
-        log_warn("rebuild: %s is not a coldpack key: ignored", key);
+    if (!col[3] || strcmp(col[3], "complete"))
         return 0;
+    if (vols < 1 || atoi(col[5]) != vols || atoi(col[6]) != vols) {
+        printf("PROBLEM unit %s/%s/%s is recorded complete with %d volume(s), but the catalog "
+               "has %s data and %s index object(s) for volumes 1..%d\n",
+               col[0], col[1], col[2], vols, col[5], col[6], vols);
+        v->problems++;
     }
-    if (kp.kind == OBJKEY_INDEX)
-        rc = rebuild_index(rb, key, &kp, size);
-    objkey_parts_free(&kp);
-    return rc;
-}
-
-static int rebuild_manifest(void *ctx, const char *key)
-{
-    struct rebuild *rb = ctx;
-    size_t len;
-    char sha[65];
-    json_t *m;
-
-    if (manifest_read(rb->s, key, sha, &len, &m, NULL) < 0) {
-        rb->problems++;
-        return 0;
-    }
-    const char *run_id = m ? json_string_value(json_object_get(m, "run_id")) : NULL;
-    const char *date = m ? json_string_value(json_object_get(m, "date")) : NULL;
-    if (!run_id || !date) {
-        log_error("rebuild: manifest %s is unreadable", key);
-        rb->problems++;
-    } else {
-        catalog_run_begin(rb->c, run_id, date);
-        catalog_run_end(rb->c, run_id, "ok", key, sha);
-        catalog_object_t o = {key, "manifest",   date, NULL,       NULL,
-                              0,   (int64_t)len, sha,  "STANDARD", run_id};
-        catalog_object_add(rb->c, &o);
-        rb->runs++;
-    }
-    json_decref(m);
     return 0;
 }
 
-int job_rebuild(const config_t *cfg)
+static int in_scope(const verify_opts_t *o, const objkey_parts_t *kp)
 {
-    char *lockpath = util_asprintf("%s.lock", cfg->catalog.path);
-    int lockfd = lockpath ? lock_acquire(lockpath) : -1;
+    if ((o->from && strcmp(kp->date, o->from) < 0) || (o->until && strcmp(kp->date, o->until) > 0))
+        return 0;
+    return !o->tenant || (kp->tenant && !strcmp(kp->tenant, o->tenant));
+}
+
+/* Collect the keys manifests list; report listed objects without a catalog
+ * row. */
+static int collect_listed(struct vcheck *v, const manifest_set_t *ms)
+{
+    for (size_t i = 0; i < ms->n; i++) {
+        size_t j;
+        json_t *o;
+        int mknown, noted = 0;
+        if (!ms->v[i].json)
+            continue;
+        if ((mknown = catalog_manifest_known(v->c, ms->v[i].key)) < 0)
+            return -1;
+        json_array_foreach(json_object_get(ms->v[i].json, "objects"), j, o)
+        {
+            const char *key = json_string_value(json_object_get(o, "key"));
+            objkey_parts_t kp;
+            int known;
+            if (!key)
+                continue;
+            json_object_set_new(v->listed, key, json_true());
+            if (objkey_parse(key, &kp) < 0)
+                continue;
+            if (in_scope(v->o, &kp) && !mknown) {
+                /* another host's run, or one this catalog has not synced */
+                if (!noted++)
+                    printf("INFO manifest %s is not in this catalog yet (the next run syncs "
+                           "it)\n",
+                           ms->v[i].key);
+            } else if (in_scope(v->o, &kp)) {
+                known = catalog_object_known(v->c, key);
+                if (known < 0) {
+                    objkey_parts_free(&kp);
+                    return -1;
+                }
+                if (!known) {
+                    printf("PROBLEM %s (listed by %s) has no catalog row (run `coldpack catalog "
+                           "rebuild`)\n",
+                           key, ms->v[i].key);
+                    v->problems++;
+                }
+            }
+            objkey_parts_free(&kp);
+        }
+    }
+    return 0;
+}
+
+int job_verify(const config_t *cfg, const verify_opts_t *o)
+{
     store_t *s = NULL;
     catalog_t *c = NULL;
-    struct rebuild rb;
-    int code = EXIT_FAIL;
+    struct vcheck v = {NULL, NULL, o, json_object(), NULL, 0, 0, 0};
+    manifest_verify_opts_t mo = {o->deep, o->from, o->until, o->tenant};
+    manifest_verify_stats_t ms;
+    manifest_set_t set;
+    int problems, code = EXIT_FAIL, loaded = 0;
+    const char *verdict;
 
-    memset(&rb, 0, sizeof rb);
-    if (lockfd == LOCK_HELD) {
-        code = EXIT_LOCKED;
-        goto out;
-    }
-    if (lockfd < 0)
-        goto out;
+    if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN)
+        return EXIT_USAGE;
     s = store_open(cfg);
     c = s ? catalog_open(cfg->catalog.path) : NULL;
-    if (!c)
+    if (!c || !v.listed)
         goto out;
-    rb.s = s;
-    rb.c = c;
-    if (catalog_begin(c) < 0 || catalog_clear(c) < 0)
-        goto out;
-    if (store_list(s, OBJKEY_DATA_ROOT, rebuild_key, &rb) < 0 ||
-        manifest_list(s, rebuild_manifest, &rb) < 0 || catalog_commit(c) < 0) {
-        log_error("rebuild: reading the store %s failed; catalog unchanged", cfg->store.url);
+    v.s = s;
+    v.c = c;
+    if (manifest_verify_chain(s, &mo, &ms) < 0 || manifest_load_all(s, &set, 0) < 0) {
+        code = EXIT_STORE;
         goto out;
     }
-    printf("catalog rebuilt from %s: %d object(s), %d complete unit(s), %d run(s)%s\n",
-           cfg->store.url, rb.objects, rb.units, rb.runs,
-           rb.problems ? "; some objects were unreadable (see above)" : "");
-    code = rb.problems ? EXIT_WARN : EXIT_OK;
+    loaded = 1;
+    v.ms = &set;
+    if (collect_listed(&v, &set) < 0 || catalog_manifests(c, check_manifest_row, &v) < 0 ||
+        catalog_units(c, o->tenant, o->from, o->until, check_unit, &v) < 0 ||
+        catalog_objects(c, NULL, o->tenant, o->from, o->until, NULL, check_object, &v) < 0)
+        goto out;
+    problems = ms.problems + v.problems;
+    int io = ms.io_errors + v.io_errors;
+    if (problems) {
+        verdict = "PROBLEMS FOUND";
+        code = EXIT_CORRUPT;
+    } else if (io) {
+        verdict = "INCOMPLETE: the store failed while checking";
+        code = EXIT_STORE;
+    } else if (o->deep && ms.cold) {
+        verdict = "INCOMPLETE: cold objects not checked";
+        code = EXIT_PENDING;
+    } else {
+        verdict = "all good";
+        code = EXIT_OK;
+    }
+    printf("verify: %d manifest(s) in the chain, %d listed object(s), %d catalogued object(s) "
+           "checked",
+           ms.manifests, ms.objects, v.n);
+    if (o->deep)
+        printf("; deep: %d object(s) re-hashed, %d not checked (cold, not restored)", ms.rehashed,
+               ms.cold);
+    if (io)
+        printf("; %d store error(s)", io);
+    printf(": %s\n", verdict);
 out:
-    catalog_free(c); /* an open transaction is rolled back on close */
+    if (loaded)
+        manifest_set_free(&set);
+    json_decref(v.listed);
+    catalog_free(c);
     store_free(s);
-    lock_release(lockfd);
-    free(lockpath);
     return code;
 }

@@ -29,8 +29,10 @@ static const cli_cmd_t commands[] = {
      "validate the config and check that each local source's day directory exists\n"
      "(remote sources are only listed; the store is not contacted)"},
     {"run", cmd_run_parse, cmd_run, CMD_CONFIG,
-     "[--date YYYY-MM-DD] [--source NAME] [--deadline HH:MM[:SS]]",
-     "back up one day (default: yesterday, local time), idempotently\n"
+     "[--date YYYY-MM-DD | --from D --until D] [--source NAME] [--deadline HH:MM[:SS]]",
+     "back up one day or a range, idempotently (default: yesterday, local time)\n"
+     "Without --date, the days of the last [run] catch_up_days left incomplete (failed,\n"
+     "partial, crashed) are completed first, oldest first.\n"
      "With the global -q a successful run prints nothing; warnings and errors still do."},
     {"status", cmd_status_parse, cmd_status, CMD_CONFIG | CMD_RDONLY,
      "[-n N] [--json] | --check [--date YYYY-MM-DD]",
@@ -48,7 +50,8 @@ static const cli_cmd_t commands[] = {
      "restore a tenant's days into DIR/<tenant>/<date>/<source>/...\n"
      "--to (or --target) is the target directory. The old `--from D --to D --to DIR`\n"
      "still works for one release (deprecated: use --until D)."},
-    {"verify", cmd_verify_parse, cmd_verify, CMD_CONFIG | CMD_RDONLY, "[--deep]",
+    {"verify", cmd_verify_parse, cmd_verify, CMD_CONFIG | CMD_RDONLY,
+     "[--deep] [--date D | --from D --until D] [--tenant T]",
      "check the manifest hash chain and every catalogued object (--deep: re-hash)"},
     {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG, "rebuild",
      "recreate the catalog from the store alone"},
@@ -92,7 +95,8 @@ static void usage(FILE *f)
     }
     fprintf(f, "\nexit codes (docs/exit-codes.md): 0 ok, 1 failure or restore cancelled,\n"
                "2 usage or config error, 3 done with warnings, 4 partial (rerun completes),\n"
-               "5 locked by another run, 6 restore pending (thawing), 7 corrupt or missing data\n");
+               "5 locked by another run, 6 restore pending (thawing) or cold not checked,\n"
+               "7 corrupt or missing data, 8 store failure (nothing known corrupt)\n");
 }
 
 static int help_parse(int argc, char **argv, cli_args_t *a)

@@ -1,8 +1,13 @@
 /*
  * manifest.c — write and verify the hash chain of run manifests.
- * Manifests are small JSON objects in the hot class; the chain is ordered by
- * run id (UTC start time first), across dates, so a backfill of an old date
- * still extends the one chain.
+ * Manifests are small JSON objects in the hot class. The chain is ordered by
+ * each manifest's prev link (prev_manifest + prev_sha256), never by clock or
+ * run-id sort: a new manifest chains to the tip (a manifest no other one
+ * follows) after every manifest has been fully read and parsed. A read error
+ * fails the write (the next run retries); an object under runs/ that is not
+ * a manifest is warned about and never chained to. Two runs sharing a store
+ * may both chain to the same tip: a fork, where each branch is verified on
+ * its own (manifest_verify_chain reports it as information).
  */
 #include "manifest.h"
 
@@ -85,51 +90,207 @@ int manifest_list(store_t *s, int (*fn)(void *ctx, const char *key), void *ctx)
     return rc < 0 ? -1 : 0;
 }
 
-struct latest {
-    char *key;
+static void entry_free(manifest_entry_t *e)
+{
+    free(e->key);
+    json_decref(e->json);
+}
+
+void manifest_set_free(manifest_set_t *ms)
+{
+    for (size_t i = 0; i < ms->n; i++)
+        entry_free(&ms->v[i]);
+    free(ms->v);
+    memset(ms, 0, sizeof *ms);
+}
+
+struct loader {
+    store_t *s;
+    manifest_set_t *ms;
+    size_t cap;
+    int failed;
+    int warn;
 };
 
-static int keep_last(void *ctx, const char *key)
+static int load_one(void *ctx, const char *key)
 {
-    struct latest *l = ctx;
+    struct loader *l = ctx;
+    manifest_entry_t e;
+    unsigned char *buf = NULL;
+    size_t n;
+    json_error_t jerr;
+    int rc;
 
-    free(l->key);
-    l->key = strdup(key);
+    memset(&e, 0, sizeof e);
+    rc = store_get_buf(l->s, key, 64 << 20, &buf, &n);
+    if (rc == STORE_NOTFOUND)
+        return 0; /* removed while listing */
+    if (rc == STORE_COLD) {
+        /* coldpack writes manifests hot: a cold object here is not one of
+         * ours, and must not stop every later run */
+        if (l->warn)
+            log_warn("%s under %s is in a cold storage class: not a coldpack manifest, ignored",
+                     key, OBJKEY_RUNS_ROOT);
+        l->ms->junk++;
+        return 0;
+    }
+    if (rc < 0) {
+        l->failed = 1; /* logged by the store */
+        return 1;
+    }
+    util_sha256_buf(buf, n, e.sha);
+    e.len = n;
+    e.json = json_loadb((const char *)buf, n, 0, &jerr);
+    free(buf);
+    const char *fmt = json_string_value(json_object_get(e.json, "format"));
+    if (!fmt || strcmp(fmt, "coldpack-manifest-1") ||
+        !json_is_array(json_object_get(e.json, "objects"))) {
+        if (l->warn)
+            log_warn("%s under %s is not a coldpack manifest (%s): ignored, never chained to", key,
+                     OBJKEY_RUNS_ROOT, e.json ? "wrong format" : jerr.text);
+        json_decref(e.json);
+        e.json = NULL;
+        l->ms->junk++;
+    }
+    if (ARRAY_GROW(l->ms->v, l->ms->n + 1, l->cap) < 0 || !(e.key = strdup(key))) {
+        json_decref(e.json);
+        l->failed = 1;
+        return 1;
+    }
+    l->ms->v[l->ms->n++] = e;
     return 0;
+}
+
+const char *manifest_prev_key(const manifest_entry_t *e)
+{
+    return json_string_value(json_object_get(e->json, "prev_manifest"));
+}
+
+const char *manifest_prev_sha(const manifest_entry_t *e)
+{
+    return json_string_value(json_object_get(e->json, "prev_sha256"));
+}
+
+const manifest_entry_t *manifest_set_find(const manifest_set_t *ms, const char *key)
+{
+    for (size_t i = 0; key && i < ms->n; i++)
+        if (!strcmp(ms->v[i].key, key))
+            return &ms->v[i];
+    return NULL;
+}
+
+/* 1 when e's prev links lead, hash by hash, to a manifest with no
+ * predecessor. Iterative with a step bound: a forged loop ends as invalid. */
+int manifest_in_chain(const manifest_set_t *ms, const manifest_entry_t *e)
+{
+    for (size_t steps = 0; e && e->json && steps <= ms->n; steps++) {
+        const char *pk = manifest_prev_key(e), *ps = manifest_prev_sha(e);
+        if (!pk)
+            return 1;
+        const manifest_entry_t *p = manifest_set_find(ms, pk);
+        if (!p || !p->json || !ps || strcmp(ps, p->sha))
+            return 0;
+        e = p;
+    }
+    return 0;
+}
+
+int manifest_load_all(store_t *s, manifest_set_t *out, int warn)
+{
+    struct loader l = {s, out, 0, 0, warn};
+
+    memset(out, 0, sizeof *out);
+    if (manifest_list(s, load_one, &l) < 0 || l.failed) {
+        log_error("the run manifests in the store cannot all be read: nothing is chained to them");
+        manifest_set_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int manifest_tip(const manifest_set_t *ms)
+{
+    int tip = -1;
+
+    /* the newest (by run id, for a stable choice between fork branches)
+     * chain member that no chain member follows */
+    for (size_t i = 0; i < ms->n; i++) {
+        const manifest_entry_t *e = &ms->v[i];
+        int followed = 0;
+        if (!manifest_in_chain(ms, e))
+            continue;
+        for (size_t j = 0; j < ms->n && !followed; j++) {
+            const char *pk = manifest_prev_key(&ms->v[j]);
+            followed = j != i && ms->v[j].json && pk && !strcmp(pk, e->key);
+        }
+        if (!followed)
+            tip = (int)i; /* ms is in run-id order */
+    }
+    return tip;
 }
 
 int manifest_latest(store_t *s, char **key_out, char sha_out[65])
 {
-    struct latest l = {NULL};
+    manifest_set_t ms;
+    int tip;
 
     *key_out = NULL;
     sha_out[0] = 0;
-    if (manifest_list(s, keep_last, &l) < 0)
+    if (manifest_load_all(s, &ms, 0) < 0)
         return -1;
-    if (!l.key)
-        return 0;
-    if (manifest_read(s, l.key, sha_out, NULL, NULL, NULL) < 0) {
-        log_error("cannot read the newest manifest %s", l.key);
-        free(l.key);
+    tip = manifest_tip(&ms);
+    if (tip >= 0) {
+        *key_out = strdup(ms.v[tip].key);
+        memcpy(sha_out, ms.v[tip].sha, 65);
+    } else if (ms.n > (size_t)ms.junk) {
+        log_error("no manifest in the store is part of a verified chain (run `coldpack verify`); "
+                  "not chaining to any");
+        manifest_set_free(&ms);
         return -1;
     }
-    *key_out = l.key;
-    return 0;
+    manifest_set_free(&ms);
+    return tip >= 0 && !*key_out ? -1 : 0;
 }
+
+struct add_ctx {
+    json_t *arr;
+    catalog_t *c;
+};
 
 static int add_object(void *ctx, const catalog_object_t *o)
 {
-    json_t *arr = ctx;
+    struct add_ctx *ac = ctx;
+    json_t *arr = ac->arr;
 
+    /* only units recorded complete: a killed attempt's objects are
+     * leftovers the next run deletes, never named by a manifest */
+    if (o->tenant && o->source && o->date) {
+        int done = catalog_unit_complete(ac->c, o->date, o->source, o->tenant);
+        if (done < 0)
+            return -1;
+        if (!done)
+            return 0;
+    }
     return json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", o->key, "kind",
                                                 o->kind, "size", (json_int_t)o->size, "sha256",
                                                 o->sha256, "storage_class",
                                                 o->storage_class ? o->storage_class : ""));
 }
 
-int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *date, char **key_out,
+static void iso_time(int64_t t, char buf[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char **key_out,
                    char sha_out[65])
 {
+    const char *run_id = ri->run_id, *date = ri->date;
+    char started[32], finished[32];
     char *prev_key = NULL, *txt = NULL, *key = NULL;
     char prev_sha[65], created[32];
     json_t *m = NULL, *objs = json_array();
@@ -140,7 +301,8 @@ int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *dat
     *key_out = NULL;
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (!objs || catalog_objects_of_run(c, run_id, add_object, objs) < 0)
+    struct add_ctx ac = {objs, c};
+    if (!objs || catalog_objects_of_run(c, run_id, add_object, &ac) < 0)
         goto out;
     if (manifest_latest(s, &prev_key, prev_sha) < 0)
         goto out;
@@ -149,6 +311,13 @@ int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *dat
                   prev_key ? json_string(prev_key) : json_null(), "prev_sha256",
                   prev_key ? json_string(prev_sha) : json_null(), "objects", objs);
     if (!m)
+        goto out;
+    /* run history, so a rebuilt catalog keeps it (absent in older manifests) */
+    iso_time(ri->started, started);
+    iso_time(ri->finished, finished);
+    if ((ri->started > 0 && json_object_set_new(m, "started", json_string(started)) < 0) ||
+        (ri->finished > 0 && json_object_set_new(m, "finished", json_string(finished)) < 0) ||
+        (ri->outcome && json_object_set_new(m, "outcome", json_string(ri->outcome)) < 0))
         goto out;
     txt = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS);
     key = objkey_manifest(date, run_id);
@@ -179,11 +348,8 @@ out:
 
 struct verify {
     store_t *s;
-    int deep;
-    int problems;
-    int n;
-    char prev_key[1024];
-    char prev_sha[65];
+    const manifest_verify_opts_t *o;
+    manifest_verify_stats_t *st;
 };
 
 struct hashsink {
@@ -210,7 +376,32 @@ static void problem(struct verify *v, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     printf("PROBLEM %s\n", line);
-    v->problems++;
+    v->st->problems++;
+}
+
+/* A store failure that says nothing about the data (transport, permission,
+ * disk): counted apart from corruption. */
+static void io_error(struct verify *v, const char *mkey, const char *what, const char *key)
+{
+    printf("ERROR %s: cannot %s %s (store error, see the log)\n", mkey, what, key);
+    v->st->io_errors++;
+}
+
+static int in_scope(const manifest_verify_opts_t *o, const char *key)
+{
+    objkey_parts_t kp;
+    int ok = 1;
+
+    if (!o->from && !o->until && !o->tenant)
+        return 1;
+    if (objkey_parse(key, &kp) < 0)
+        return !o->tenant; /* not ours: checked unless scoped to a tenant */
+    if ((o->from && strcmp(kp.date, o->from) < 0) || (o->until && strcmp(kp.date, o->until) > 0))
+        ok = 0;
+    if (o->tenant && (!kp.tenant || strcmp(kp.tenant, o->tenant)))
+        ok = 0;
+    objkey_parts_free(&kp);
+    return ok;
 }
 
 static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
@@ -230,13 +421,16 @@ static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
             problem(v, "%s: object entry %zu is malformed", mkey, i);
             continue;
         }
+        if (!in_scope(v->o, key))
+            continue;
+        v->st->objects++;
         rc = store_head(v->s, key, &info);
         if (rc == STORE_NOTFOUND) {
             problem(v, "%s: object %s is missing from the store", mkey, key);
             continue;
         }
         if (rc < 0) {
-            problem(v, "%s: cannot check object %s", mkey, key);
+            io_error(v, mkey, "check object", key);
             continue;
         }
         if (info.size != size) {
@@ -249,76 +443,102 @@ static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
                     key, info.sha256, sha);
             continue;
         }
-        if (v->deep) {
+        if (v->o->deep) {
             struct hashsink hs = {{NULL}, 0};
             char got[65];
             if (info.thaw != STORE_THAW_READY) {
-                printf("SKIP %s: in %s, not restored: content not read (run restore first)\n", key,
-                       info.storage_class);
+                printf("NOT CHECKED %s: in %s, not restored: content not read (restore it "
+                       "first)\n",
+                       key, info.storage_class);
+                v->st->cold++;
                 continue;
             }
-            if (util_sha256_init(&hs.h) < 0)
+            if (util_sha256_init(&hs.h) < 0) {
+                io_error(v, mkey, "hash", key);
                 continue;
+            }
             rc = store_get(v->s, key, 0, -1, hash_sink, &hs);
             util_sha256_final(&hs.h, got);
-            if (rc < 0)
-                problem(v, "%s: cannot read object %s", mkey, key);
-            else if (strcmp(got, sha))
-                problem(v, "%s: object %s content SHA-256 %s, the manifest says %s", mkey, key, got,
-                        sha);
+            if (rc == STORE_NOTFOUND) {
+                problem(v, "%s: object %s is missing from the store", mkey, key);
+            } else if (rc == STORE_COLD) {
+                printf("NOT CHECKED %s: cold, not restored\n", key);
+                v->st->cold++;
+            } else if (rc < 0) {
+                io_error(v, mkey, "read object", key);
+            } else {
+                v->st->rehashed++;
+                if (strcmp(got, sha))
+                    problem(v, "%s: object %s content SHA-256 %s, the manifest says %s", mkey, key,
+                            got, sha);
+            }
         }
     }
 }
 
-static int verify_one(void *ctx, const char *key)
+static int date_in_scope(const manifest_verify_opts_t *o, const char *date)
 {
-    struct verify *v = ctx;
-    char sha[65];
-    json_t *m;
-    json_error_t jerr;
-
-    v->n++;
-    if (manifest_read(v->s, key, sha, NULL, &m, &jerr) < 0) {
-        problem(v, "manifest %s cannot be read", key);
-        return 0;
-    }
-    if (!m) {
-        problem(v, "manifest %s is not valid JSON (line %d: %s): chain broken here", key, jerr.line,
-                jerr.text);
-        snprintf(v->prev_key, sizeof v->prev_key, "%s", key);
-        snprintf(v->prev_sha, sizeof v->prev_sha, "%s", sha);
-        return 0;
-    }
-    const char *pk = json_string_value(json_object_get(m, "prev_manifest"));
-    const char *ps = json_string_value(json_object_get(m, "prev_sha256"));
-    if (!v->prev_key[0]) {
-        if (pk)
-            problem(v, "chain broken at %s: it follows %s, which is not in the store", key, pk);
-    } else if (!pk || strcmp(pk, v->prev_key)) {
-        problem(v, "chain broken at %s: it follows %s, but the manifest before it is %s", key,
-                pk ? pk : "(none)", v->prev_key);
-    } else if (!ps || strcmp(ps, v->prev_sha)) {
-        problem(v,
-                "chain broken at %s: %s has SHA-256 %s, but %s recorded %s (altered or "
-                "replaced)",
-                key, v->prev_key, v->prev_sha, key, ps ? ps : "(none)");
-    }
-    verify_objects(v, key, json_object_get(m, "objects"));
-    json_decref(m);
-    snprintf(v->prev_key, sizeof v->prev_key, "%s", key);
-    snprintf(v->prev_sha, sizeof v->prev_sha, "%s", sha);
-    return 0;
+    if (!date)
+        return 1;
+    return !((o->from && strcmp(date, o->from) < 0) || (o->until && strcmp(date, o->until) > 0));
 }
 
-int manifest_verify_chain(store_t *s, int deep, int *nmanifests)
+int manifest_verify_chain(store_t *s, const manifest_verify_opts_t *o, manifest_verify_stats_t *st)
 {
-    struct verify v;
+    struct verify v = {s, o, st};
+    manifest_set_t ms;
 
-    memset(&v, 0, sizeof v);
-    v.s = s;
-    v.deep = deep;
-    if (manifest_list(s, verify_one, &v) < 0)
+    memset(st, 0, sizeof *st);
+    if (manifest_load_all(s, &ms, 0) < 0)
         return -1;
-    *nmanifests = v.n;
-    return v.problems;
+    for (size_t i = 0; i < ms.n; i++) {
+        const manifest_entry_t *e = &ms.v[i], *before = NULL;
+        const char *key = e->key;
+        int followers = 0;
+        for (size_t j = i; j-- > 0;)
+            if (ms.v[j].json) {
+                before = &ms.v[j];
+                break;
+            }
+        for (size_t j = 0; j < ms.n; j++) {
+            const char *pk = ms.v[j].json ? manifest_prev_key(&ms.v[j]) : NULL;
+            followers += pk && !strcmp(pk, key);
+        }
+        if (!e->json) {
+            /* junk under runs/: a problem only when a manifest follows it */
+            if (followers)
+                problem(&v, "manifest %s is not a valid manifest: chain broken here", key);
+            else
+                printf("WARNING %s is not a run manifest (ignored)\n", key);
+            st->warnings += !followers;
+            continue;
+        }
+        if (!date_in_scope(o, json_string_value(json_object_get(e->json, "date"))))
+            continue;
+        st->manifests++;
+        const char *pk = manifest_prev_key(e), *ps = manifest_prev_sha(e);
+        const manifest_entry_t *p = manifest_set_find(&ms, pk);
+        if (pk && !p) {
+            if (before)
+                problem(&v, "chain broken at %s: it follows %s, but the manifest before it is %s",
+                        key, pk, before->key);
+            else
+                problem(&v, "chain broken at %s: it follows %s, which is not in the store", key,
+                        pk);
+        } else if (p && (!ps || strcmp(ps, p->sha))) {
+            problem(&v,
+                    "chain broken at %s: %s has SHA-256 %s, but %s recorded %s (altered or "
+                    "replaced)",
+                    key, p->key, p->sha, key, ps ? ps : "(none)");
+        } else if (!pk && i > 0 && before) {
+            printf("INFO %s starts a chain of its own (no predecessor)\n", key);
+        }
+        if (followers > 1)
+            printf("INFO fork at %s: %d manifests follow it (runs that overlapped; each branch "
+                   "is checked)\n",
+                   key, followers);
+        verify_objects(&v, key, json_object_get(e->json, "objects"));
+    }
+    manifest_set_free(&ms);
+    return 0;
 }

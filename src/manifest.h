@@ -1,8 +1,10 @@
 /*
  * manifest.h — run manifests: runs/<date>/<run-id>.json in the store, each
  * listing the objects a run wrote (key, size, SHA-256, class) and the key and
- * SHA-256 of the manifest before it (ordered by run id, which starts with the
- * UTC time), so the manifests form a hash chain.
+ * SHA-256 of the manifest before it (its prev link), so the manifests form a
+ * hash chain. Order is by prev link; run-id order is used only to print and
+ * to choose between the branches of a fork. Thread-safety: functions share
+ * no state; a manifest_set_t is used by one thread.
  */
 #ifndef COLDPACK_MANIFEST_H
 #define COLDPACK_MANIFEST_H
@@ -19,22 +21,76 @@
 int manifest_read(store_t *s, const char *key, char sha[65], size_t *len, json_t **json,
                   json_error_t *err);
 
-/* Find the newest manifest in the store. *key_out is NULL (and sha "") when
+/* One manifest as read from the store. json is NULL for an object under
+ * runs/ that is not a valid coldpack manifest (junk: never chained to). */
+typedef struct manifest_entry {
+    char *key;
+    char sha[65];
+    size_t len;
+    json_t *json;
+} manifest_entry_t;
+
+/* Every object under runs/, in run-id order (owned; manifest_set_free). */
+typedef struct manifest_set {
+    manifest_entry_t *v;
+    size_t n;
+    int junk;
+} manifest_set_t;
+
+/* Read and parse every manifest (warn: log one warning per junk object).
+ * -1 (logged) when one cannot be read: a caller must not chain to or trust
+ * an incomplete picture. */
+int manifest_load_all(store_t *s, manifest_set_t *out, int warn);
+void manifest_set_free(manifest_set_t *ms);
+const manifest_entry_t *manifest_set_find(const manifest_set_t *ms, const char *key);
+/* prev_manifest / prev_sha256 of e (NULL when none; borrowed). */
+const char *manifest_prev_key(const manifest_entry_t *e);
+const char *manifest_prev_sha(const manifest_entry_t *e);
+/* 1 when e's prev links lead, each SHA-256 matching, to a first manifest. */
+int manifest_in_chain(const manifest_set_t *ms, const manifest_entry_t *e);
+/* Index of the chain's tip (newest by run id among chain members that no
+ * manifest follows), -1 when none. */
+int manifest_tip(const manifest_set_t *ms);
+
+/* Find the tip of the verified chain in the store. *key_out is NULL (and sha "") when
  * there is none; caller frees *key_out. Returns 0 or -1. */
 int manifest_latest(store_t *s, char **key_out, char sha_out[65]);
 
-/* Write the manifest for run_id (objects from the catalog), chained to the
- * newest manifest in the store. On success *key_out (caller frees) and sha
- * are set. Returns 0 or -1. Not thread-safe against another writer of the
- * same store prefix (the run lock, or shards' distinct run ids, prevent it). */
-int manifest_write(store_t *s, catalog_t *c, const char *run_id, const char *date, char **key_out,
+/* What a manifest records about its run (times 0 = unknown). */
+typedef struct manifest_run_info {
+    const char *run_id, *date;
+    int64_t started, finished;
+    const char *outcome; /* ok, warnings, partial, failed, crashed */
+} manifest_run_info_t;
+
+/* Write the manifest for ri->run_id (objects of its complete units, from
+ * the catalog), chained to the tip of the verified chain in the store. On success *key_out (caller
+ * frees) and sha are set. Returns 0 or -1. Not thread-safe against another writer of the same store
+ * prefix (the run lock, or shards' distinct run ids, prevent it). */
+int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char **key_out,
                    char sha_out[65]);
 
-/* Walk every manifest in run-id order and check each one's prev_sha256
- * against the SHA-256 of the one before and each listed object's presence
- * and size (deep: also its SHA-256 by reading it, where readable).
- * Prints one line per problem; returns the number of problems, -1 on error. */
-int manifest_verify_chain(store_t *s, int deep, int *nmanifests);
+typedef struct manifest_verify_opts {
+    int deep;
+    const char *from, *until; /* dates, inclusive; NULL = open */
+    const char *tenant;       /* NULL = all */
+} manifest_verify_opts_t;
+
+typedef struct manifest_verify_stats {
+    int manifests, objects;
+    int rehashed;  /* deep: contents read and hashed */
+    int cold;      /* deep: not read, cold and not restored */
+    int io_errors; /* store failures (not evidence of corruption) */
+    int problems;  /* missing, altered, chain breaks */
+    int warnings;  /* junk under runs/ */
+} manifest_verify_stats_t;
+
+/* Check every manifest in scope: its prev link (the named predecessor
+ * exists and has the recorded SHA-256), and each listed object in scope
+ * (present, size, metadata SHA-256; deep: content SHA-256 where readable).
+ * Prints one line per finding. Returns 0 (findings in *st), -1 when the
+ * manifests cannot be read. */
+int manifest_verify_chain(store_t *s, const manifest_verify_opts_t *o, manifest_verify_stats_t *st);
 
 /* Call fn for every manifest key in run-id order. */
 int manifest_list(store_t *s, int (*fn)(void *ctx, const char *key), void *ctx);

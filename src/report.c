@@ -188,7 +188,7 @@ static int take_source(void *ctx, const catalog_group_t *g)
     return take_group(ctx, g, CATALOG_BY_SOURCE);
 }
 
-static int take_run(void *ctx, const catalog_run_t *run)
+static int take_run(void *ctx, const catalog_run_row_t *run)
 {
     report_t *r = ctx;
     attention_t *a;

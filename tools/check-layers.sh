@@ -18,13 +18,13 @@ LAYERS=(cli jobs pipeline services base)
 declare -A MODULES=(
     [cli]="main cli cmd"
     # report, estimate: what the catalog holds, rendered as HTML / priced
-    [jobs]="job report estimate"
+    [jobs]="job report estimate leftovers"
     [pipeline]="pack restore"
     # sources, stores (with S3 and its signer), catalog, manifest, index, notify,
     # keys (per-tenant age recipients, key generation)
     [services]="source store s3 sigv4 catalog manifest index notify keys"
     # codec: one block in, one gzip member / zstd frame out; no I/O
-    [base]="util log config pool ratelimit lock array strbuf child objkey pathsafe age bech32 codec"
+    [base]="util log config pool ratelimit lock array strbuf child objkey pathsafe age bech32 codec progress"
 )
 # Violations present when this check was added, tolerated until src/ is fixed
 # (reported, not failed); "FILE -> HEADER". Remove an entry once it is fixed.

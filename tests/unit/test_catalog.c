@@ -4,7 +4,9 @@
  * filtered by kind, tenant, date range and source in (date, source, tenant,
  * volume) order, objects of a run (manifests excluded), restore requests
  * (insert, update, status), clear; everything survives close and reopen; a
- * file that is not a catalog is refused.
+ * file that is not a catalog is refused; a foreign SQLite database is
+ * refused and left untouched; identity (catalog_identify); runs left running
+ * are marked crashed; a rolled-back transaction leaves nothing; run records.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +178,58 @@ static void test_not_a_catalog(void **state)
     assert_non_null(strstr(log_last_error(), path));
     /* a path that cannot be created */
     assert_null(catalog_open("/proc/coldpack-no/catalog.db"));
+}
+
+static void test_foreign_sqlite(void **state)
+{
+    struct fx *f = *state;
+    char path[160], cmd[400];
+    int rc;
+
+    snprintf(path, sizeof path, "%s/other.db", f->dir);
+    assert_int_equal(catalog_identify(path), CATALOG_ID_ABSENT);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'CREATE TABLE invoices (id INTEGER)'", path);
+    rc = system(cmd);
+    if (rc != 0)
+        skip();
+    assert_int_equal(catalog_identify(path), CATALOG_ID_FOREIGN);
+    assert_null(catalog_open(path));
+    assert_non_null(strstr(log_last_error(), "not a coldpack catalog"));
+    /* untouched: still only the foreign table, no schema added */
+    assert_int_equal(catalog_identify(path), CATALOG_ID_FOREIGN);
+    assert_int_equal(catalog_identify(f->path), CATALOG_ID_COLDPACK);
+}
+
+static void test_crashed_and_rollback(void **state)
+{
+    struct fx *f = *state;
+    int64_t started = 0, finished = 0;
+    char status[32];
+
+    assert_int_equal(catalog_run_begin(f->c, "r1", "2026-11-23"), 0);
+    assert_int_equal(catalog_run_begin(f->c, "r2", "2026-11-23"), 0);
+    assert_int_equal(catalog_runs_mark_crashed(f->c, "r2"), 1);
+    assert_int_equal(catalog_run_get(f->c, "r1", &started, &finished, status, sizeof status), 1);
+    assert_string_equal(status, "crashed");
+    assert_true(started > 0);
+    assert_int_equal(catalog_run_get(f->c, "r2", &started, &finished, status, sizeof status), 1);
+    assert_string_equal(status, "running");
+    assert_int_equal(catalog_run_get(f->c, "nope", &started, &finished, status, sizeof status), 0);
+    /* a rolled-back transaction leaves nothing; rollback without one is fine */
+    assert_int_equal(catalog_begin(f->c), 0);
+    assert_int_equal(catalog_unit_set(f->c, "2026-11-23", "s", "t", "complete", 1, 1, 1, "r2"), 0);
+    assert_int_equal(catalog_rollback(f->c), 0);
+    assert_int_equal(catalog_unit_complete(f->c, "2026-11-23", "s", "t"), 0);
+    assert_int_equal(catalog_rollback(f->c), 0);
+    /* a whole run record, with its manifest */
+    catalog_run_t r = {"r3", "2026-11-22", 1000, 2000, "warnings", "runs/2026-11-22/r3.json", "ab"};
+    assert_int_equal(catalog_run_record(f->c, &r), 0);
+    assert_int_equal(catalog_run_get(f->c, "r3", &started, &finished, status, sizeof status), 1);
+    assert_int_equal(started, 1000);
+    assert_int_equal(finished, 2000);
+    assert_string_equal(status, "warnings");
+    assert_int_equal(catalog_manifest_known(f->c, "runs/2026-11-22/r3.json"), 1);
+    assert_int_equal(catalog_manifest_known(f->c, "runs/2026-11-22/r4.json"), 0);
 }
 
 static void test_units(void **state)
@@ -439,6 +493,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_catalog, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_sqlite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crashed_and_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_units, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects_of_run, setup, teardown),

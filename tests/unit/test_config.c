@@ -249,12 +249,14 @@ static void test_unknown_key(void **state)
                    "tennant = dir:1\n",
                    "t.conf:5: unknown key \"tennant\" in [source \"web\"]; expected path, tenant, "
                    "host");
+    expect_refused("[store]\nurl = file:///s\n[catalog]\npath = var/catalog.db\n",
+                   "t.conf:4: [catalog] path must be absolute, got \"var/catalog.db\"");
     expect_refused("[catalog]\ndb = /x\n", "t.conf:2: unknown key \"db\" in [catalog]; expected "
                                            "path");
     expect_refused("\n\n[retention]\nyears = 1\n",
                    "t.conf:4: unknown key \"years\" in [retention]; expected days");
     expect_refused("[run]\nthreads = 1\n", "t.conf:2: unknown key \"threads\" in [run]; expected "
-                                           "parallel_sources, bandwidth, deadline");
+                                           "parallel_sources, bandwidth, deadline, catch_up_days");
     expect_refused("[notify]\nemail = x@y\n",
                    "t.conf:2: unknown key \"email\" in [notify]; expected command, webhook, on");
     expect_refused("url = file:///s\n[store]\n", "t.conf:1: key \"url\" outside any section");

@@ -1,0 +1,422 @@
+/*
+ * job_rebuild.c — bring the catalog in line with the store, which is the
+ * truth: `catalog rebuild` (clear, then everything), `init` on a store that
+ * already holds backups, and every `run` (job_sync_catalog: manifests the
+ * catalog does not know yet, e.g. after the catalog was lost or replaced).
+ *
+ * Only attested objects count: a data or index object is taken when a
+ * manifest of the verified chain (prev links and SHA-256s leading to the
+ * first manifest) lists its key, and that key parses (objkey_parse) to the
+ * tenant/date/source/volume and kind it is recorded under. A unit is complete
+ * when volumes 1..N are all attested, volume N's index has the attested
+ * SHA-256, describes exactly that unit and volume, and says "last". Objects
+ * under tenant= that no manifest attests are reported and never catalogued,
+ * so no object can claim another's key or tenant. Runs come back with their
+ * start, end and outcome from their manifests.
+ *
+ * A store read error other than "not found" aborts: the caller rolls the
+ * catalog transaction back, so the catalog is unchanged.
+ */
+#include "job.h"
+
+#include "catalog.h"
+#include "index.h"
+#include "lock.h"
+#include "log.h"
+#include "manifest.h"
+#include "objkey.h"
+#include "store.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct sync {
+    store_t *s;
+    catalog_t *c;
+    int full;
+    json_t *attested; /* key -> {sha256, size, kind, storage_class, run_id, new} */
+    json_t *units;    /* unit prefix -> {tenant, date, source, new, vols: {"n": 1}} */
+    job_sync_stats_t *st;
+};
+
+/* Seconds since the epoch of a UTC time in fmt; 0 when s is NULL or not so. */
+static int64_t parse_utc(const char *s, const char *fmt)
+{
+    struct tm tm;
+
+    memset(&tm, 0, sizeof tm);
+    if (!s || !strptime(s, fmt, &tm))
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+#define ISO_UTC    "%Y-%m-%dT%H:%M:%SZ"
+#define RUN_ID_UTC "%Y%m%dT%H%M%SZ" /* a run id starts with its UTC start time */
+
+static int attest_manifest(struct sync *sy, const manifest_entry_t *e, int is_new)
+{
+    const char *run_id = json_string_value(json_object_get(e->json, "run_id"));
+    size_t i;
+    json_t *o;
+
+    json_array_foreach(json_object_get(e->json, "objects"), i, o)
+    {
+        const char *key = json_string_value(json_object_get(o, "key"));
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        const char *sha = json_string_value(json_object_get(o, "sha256"));
+        json_t *prev = key ? json_object_get(sy->attested, key) : NULL;
+        objkey_parts_t kp;
+
+        if (!key || !kind || !sha || objkey_parse(key, &kp) < 0) {
+            printf("PROBLEM manifest %s: entry %zu is not a coldpack object: ignored\n", e->key, i);
+            sy->st->problems++;
+            continue;
+        }
+        int kind_ok = (kp.kind == OBJKEY_VOLUME && !strcmp(kind, "data")) ||
+                      (kp.kind == OBJKEY_INDEX && !strcmp(kind, "index"));
+        if (!kind_ok) {
+            printf("PROBLEM manifest %s: %s is listed as %s, which its key is not: ignored\n",
+                   e->key, key, kind);
+            sy->st->problems++;
+        } else if (prev && strcmp(json_string_value(json_object_get(prev, "sha256")), sha)) {
+            printf("PROBLEM %s is attested twice with different SHA-256s: the first kept\n", key);
+            sy->st->problems++;
+        } else if (!prev) {
+            json_t *a = json_pack("{s:s, s:I, s:s, s:s, s:s, s:b}", "sha256", sha, "size",
+                                  json_integer_value(json_object_get(o, "size")), "kind", kind,
+                                  "storage_class",
+                                  json_string_value(json_object_get(o, "storage_class"))
+                                      ? json_string_value(json_object_get(o, "storage_class"))
+                                      : "",
+                                  "run_id", run_id ? run_id : "", "new", is_new);
+            char *up = objkey_unit_prefix(kp.tenant, kp.date, kp.source);
+            json_t *u = up ? json_object_get(sy->units, up) : NULL;
+            if (up && !u) {
+                u = json_pack("{s:s, s:s, s:s, s:b, s:{}}", "tenant", kp.tenant, "date", kp.date,
+                              "source", kp.source, "new", 0, "vols");
+                json_object_set_new(sy->units, up, u);
+            }
+            if (!a || !u || json_object_set_new(sy->attested, key, a) < 0) {
+                free(up);
+                objkey_parts_free(&kp);
+                log_error("out of memory");
+                return -1;
+            }
+            if (is_new)
+                json_object_set_new(u, "new", json_true());
+            char vn[16];
+            snprintf(vn, sizeof vn, "%d", kp.volno);
+            json_t *vols = json_object_get(u, "vols");
+            json_t *v = json_object_get(vols, vn);
+            if (!v) {
+                v = json_object();
+                json_object_set_new(vols, vn, v);
+            }
+            json_object_set_new(v, kp.kind == OBJKEY_VOLUME ? "data" : "index", json_string(key));
+            free(up);
+        }
+        objkey_parts_free(&kp);
+    }
+    return 0;
+}
+
+/* A unit that cannot be recorded complete: say why, count it. */
+static void unit_problem(struct sync *sy, const char *what, const char *key, json_t *u)
+{
+    printf("PROBLEM %s %s: unit %s/%s/%s left incomplete\n", key, what,
+           json_string_value(json_object_get(u, "date")),
+           json_string_value(json_object_get(u, "source")),
+           json_string_value(json_object_get(u, "tenant")));
+    sy->st->problems++;
+}
+
+/* Record one attested object in the catalog. */
+static int add_attested(struct sync *sy, const char *key, const char *kind, const char *date,
+                        const char *source, const char *tenant, int vol, const char *cls)
+{
+    json_t *a = json_object_get(sy->attested, key);
+    catalog_object_t o = {key,
+                          kind,
+                          date,
+                          source,
+                          tenant,
+                          vol,
+                          json_integer_value(json_object_get(a, "size")),
+                          json_string_value(json_object_get(a, "sha256")),
+                          cls,
+                          json_string_value(json_object_get(a, "run_id"))};
+
+    return catalog_object_add(sy->c, &o);
+}
+
+/* Decide one unit from its attested objects; record it when complete.
+ * Returns 0, or -1 on a store read error or catalog failure (abort). */
+static int sync_unit(struct sync *sy, json_t *u)
+{
+    const char *tenant = json_string_value(json_object_get(u, "tenant"));
+    const char *date = json_string_value(json_object_get(u, "date"));
+    const char *source = json_string_value(json_object_get(u, "source"));
+    json_t *vols = json_object_get(u, "vols"), *idx = NULL;
+    int n = 0, rc = -1;
+    const char *k;
+    json_t *v;
+    unsigned char *raw = NULL;
+    size_t rawlen;
+    char sha[65], vn[16];
+
+    json_object_foreach(vols, k, v)
+    {
+        int i = atoi(k);
+        if (json_object_get(v, "index") && i > n)
+            n = i;
+    }
+    for (int i = 1; i <= n; i++) {
+        snprintf(vn, sizeof vn, "%d", i);
+        v = json_object_get(vols, vn);
+        if (!json_object_get(v, "data") || !json_object_get(v, "index")) {
+            printf("WARNING unit %s/%s/%s: volume %d is not attested by any manifest: left "
+                   "incomplete\n",
+                   date, source, tenant, i);
+            return 0;
+        }
+    }
+    if (n == 0)
+        return 0;
+    snprintf(vn, sizeof vn, "%d", n);
+    v = json_object_get(vols, vn);
+    const char *ikey = json_string_value(json_object_get(v, "index"));
+    const char *dkey = json_string_value(json_object_get(v, "data"));
+    int grc = store_get_buf(sy->s, ikey, 1u << 30, &raw, &rawlen);
+    if (grc == STORE_NOTFOUND) {
+        unit_problem(sy, "is attested but missing from the store", ikey, u);
+        return 0;
+    }
+    if (grc < 0) {
+        sy->st->store_errors++;
+        return -1; /* logged by the store */
+    }
+    util_sha256_buf(raw, rawlen, sha);
+    free(raw);
+    json_t *ia = json_object_get(sy->attested, ikey);
+    if (strcmp(sha, json_string_value(json_object_get(ia, "sha256")))) {
+        unit_problem(sy, "(index) does not have the SHA-256 its manifest records", ikey, u);
+        return 0;
+    }
+    idx = index_load(sy->s, ikey);
+    if (!idx) {
+        sy->st->problems++;
+        return 0;
+    }
+    json_t *obj = json_object_get(idx, "object");
+    const char *it = json_string_value(json_object_get(idx, "tenant"));
+    const char *id = json_string_value(json_object_get(idx, "date"));
+    const char *is = json_string_value(json_object_get(idx, "source"));
+    const char *ik = json_string_value(json_object_get(idx, "key"));
+    const char *osha = json_string_value(json_object_get(obj, "sha256"));
+    json_t *da = json_object_get(sy->attested, dkey);
+    if (!it || !id || !is || !ik || !osha || strcmp(it, tenant) || strcmp(id, date) ||
+        strcmp(is, source) || strcmp(ik, dkey) ||
+        json_integer_value(json_object_get(idx, "volume")) != n ||
+        strcmp(osha, json_string_value(json_object_get(da, "sha256")))) {
+        unit_problem(sy, "(index) does not describe its own unit and volume", ikey, u);
+        rc = 0;
+        goto out;
+    }
+    if (!json_is_true(json_object_get(idx, "last"))) {
+        rc = 0; /* an attested unit always ends with "last": nothing to record */
+        goto out;
+    }
+    /* the data objects must be there; their class is the store's */
+    for (int i = 1; i <= n; i++) {
+        store_info_t info;
+        snprintf(vn, sizeof vn, "%d", i);
+        v = json_object_get(vols, vn);
+        const char *dk = json_string_value(json_object_get(v, "data"));
+        const char *xk = json_string_value(json_object_get(v, "index"));
+        int hrc = store_head(sy->s, dk, &info);
+        if (hrc == STORE_NOTFOUND) {
+            unit_problem(sy, "is attested but missing from the store", dk, u);
+            rc = 0;
+            goto out;
+        }
+        if (hrc < 0) {
+            sy->st->store_errors++;
+            goto out;
+        }
+        if (add_attested(sy, dk, "data", date, source, tenant, i, info.storage_class) < 0 ||
+            add_attested(sy, xk, "index", date, source, tenant, i, "STANDARD") < 0)
+            goto out;
+        sy->st->objects += 2;
+    }
+    if (catalog_unit_set(sy->c, date, source, tenant, "complete", n,
+                         (int)json_integer_value(json_object_get(idx, "files_count")), 0,
+                         json_string_value(json_object_get(da, "run_id"))) < 0)
+        goto out;
+    sy->st->units++;
+    rc = 0;
+out:
+    json_decref(idx);
+    return rc;
+}
+
+static int record_run(struct sync *sy, const manifest_entry_t *e)
+{
+    json_t *m = e->json;
+    const char *run_id = json_string_value(json_object_get(m, "run_id"));
+    const char *date = json_string_value(json_object_get(m, "date"));
+    const char *outcome = json_string_value(json_object_get(m, "outcome"));
+    int64_t started = parse_utc(json_string_value(json_object_get(m, "started")), ISO_UTC);
+
+    if (!run_id || !date) {
+        printf("PROBLEM manifest %s has no run_id or date\n", e->key);
+        sy->st->problems++;
+        return 0;
+    }
+    catalog_run_t r = {run_id,
+                       date,
+                       started ? started : parse_utc(run_id, RUN_ID_UTC),
+                       parse_utc(json_string_value(json_object_get(m, "finished")), ISO_UTC),
+                       outcome ? outcome : "ok",
+                       e->key,
+                       e->sha};
+    catalog_object_t o = {e->key, "manifest",      date,   NULL,       NULL,
+                          0,      (int64_t)e->len, e->sha, "STANDARD", run_id};
+    if (catalog_run_record(sy->c, &r) < 0 || catalog_object_add(sy->c, &o) < 0)
+        return -1;
+    sy->st->runs++;
+    return 0;
+}
+
+static int report_unattested(void *ctx, const char *key, int64_t size)
+{
+    struct sync *sy = ctx;
+
+    (void)size;
+    if (!json_object_get(sy->attested, key)) {
+        printf("UNATTESTED %s: in no manifest of the verified chain: ignored\n", key);
+        sy->st->unattested++;
+    }
+    return 0;
+}
+
+int job_sync_catalog(store_t *s, catalog_t *c, int full, job_sync_stats_t *st)
+{
+    struct sync sy = {s, c, full, json_object(), json_object(), st};
+    manifest_set_t ms;
+    int rc = -1, loaded = 0;
+
+    memset(st, 0, sizeof *st);
+    if (!sy.attested || !sy.units)
+        goto out;
+    if (manifest_load_all(s, &ms, 1) < 0) {
+        st->store_errors++;
+        goto out;
+    }
+    loaded = 1;
+    for (size_t i = 0; i < ms.n; i++) {
+        const manifest_entry_t *e = &ms.v[i];
+        int known = 0;
+        if (!e->json)
+            continue; /* warned by the loader */
+        if (!manifest_in_chain(&ms, e)) {
+            printf("PROBLEM manifest %s is not part of the verified chain: its objects are not "
+                   "trusted\n",
+                   e->key);
+            st->problems++;
+            continue;
+        }
+        if (!full && (known = catalog_manifest_known(c, e->key)) < 0)
+            goto out;
+        if (attest_manifest(&sy, e, !known) < 0)
+            goto out;
+        if (!known) {
+            st->manifests++;
+            if (record_run(&sy, e) < 0)
+                goto out;
+        }
+    }
+    const char *prefix;
+    json_t *u;
+    json_object_foreach(sy.units, prefix, u)
+    {
+        if (!full) {
+            if (!json_is_true(json_object_get(u, "new")))
+                continue;
+            int done = catalog_unit_complete(c, json_string_value(json_object_get(u, "date")),
+                                             json_string_value(json_object_get(u, "source")),
+                                             json_string_value(json_object_get(u, "tenant")));
+            if (done < 0)
+                goto out;
+            if (done)
+                continue;
+        }
+        if (sync_unit(&sy, u) < 0)
+            goto out;
+    }
+    if (full && store_list(s, OBJKEY_DATA_ROOT, report_unattested, &sy) < 0) {
+        st->store_errors++;
+        goto out;
+    }
+    rc = 0;
+out:
+    if (loaded)
+        manifest_set_free(&ms);
+    json_decref(sy.attested);
+    json_decref(sy.units);
+    return rc;
+}
+
+int job_rebuild(const config_t *cfg)
+{
+    char *lockpath = util_asprintf("%s.lock", cfg->catalog.path);
+    int lockfd = -1;
+    store_t *s = NULL;
+    catalog_t *c = NULL;
+    job_sync_stats_t st;
+    int code = EXIT_FAIL, began = 0;
+
+    memset(&st, 0, sizeof st);
+    if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN) {
+        code = EXIT_USAGE;
+        goto out;
+    }
+    lockfd = lockpath ? lock_acquire(lockpath) : -1;
+    if (lockfd == LOCK_HELD) {
+        code = EXIT_LOCKED;
+        goto out;
+    }
+    if (lockfd < 0)
+        goto out;
+    s = store_open(cfg);
+    c = s ? catalog_open(cfg->catalog.path) : NULL;
+    if (!c)
+        goto out;
+    if (catalog_begin(c) < 0)
+        goto out;
+    began = 1;
+    if (catalog_clear(c) < 0)
+        goto out;
+    if (job_sync_catalog(s, c, 1, &st) < 0 || catalog_commit(c) < 0) {
+        log_error("rebuild: reading the store %s failed; catalog unchanged", cfg->store.url);
+        code = st.store_errors ? EXIT_STORE : EXIT_FAIL;
+        goto out;
+    }
+    began = 0;
+    printf("catalog rebuilt from %s: %d object(s), %d complete unit(s), %d run(s)%s%s\n",
+           cfg->store.url, st.objects, st.units, st.runs,
+           st.problems ? "; some objects were unreadable or inconsistent (see above)" : "",
+           st.unattested ? "; unattested objects ignored (see above)" : "");
+    code = st.problems || st.unattested ? EXIT_WARN : EXIT_OK;
+out:
+    if (began)
+        catalog_rollback(c);
+    catalog_free(c);
+    store_free(s);
+    lock_release(lockfd);
+    free(lockpath);
+    return code;
+}
