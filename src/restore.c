@@ -481,10 +481,29 @@ static const char *split_base(char *clean)
     return slash + 1;
 }
 
+/* A name read from an archive or an index, printable (pathsafe_escape):
+ * a malloc'd string, or a static one when out of memory; free with esc_free. */
+static const char oom_name[] = "(out of memory)";
+
+static char *esc(const char *name)
+{
+    char *e = pathsafe_escape(name);
+    return e ? e : (char *)(uintptr_t)oom_name;
+}
+
+static void esc_free(char *e)
+{
+    if (e != oom_name)
+        free(e);
+}
+
 static void refuse(const char *key, const char *path, const char *why, restore_stats_t *st)
 {
-    printf("REFUSED %s: entry \"%s\": %s\n", key, path ? path : "(null)", why);
-    log_warn("restore: %s: refused entry \"%s\": %s", key, path ? path : "", why);
+    char *e = esc(path);
+
+    printf("REFUSED %s: entry \"%s\": %s\n", key, e, why);
+    log_warn("restore: %s: refused entry \"%s\": %s", key, e, why);
+    esc_free(e);
     st->refused++;
 }
 
@@ -508,7 +527,9 @@ static int copy_data(struct archive *a, int fd, const char *key, const char *pat
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0) {
-                log_error("restore: writing \"%s\" of %s: %s", path, key, strerror(errno));
+                char *e = esc(path);
+                log_error("restore: writing \"%s\" of %s: %s", e, key, strerror(errno));
+                esc_free(e);
                 return -1;
             }
             p += w;
@@ -517,7 +538,10 @@ static int copy_data(struct archive *a, int fd, const char *key, const char *pat
         }
     }
     if (rv != ARCHIVE_EOF) {
-        log_error("object %s: damaged data in \"%s\": %s", key, path, archive_error_string(a));
+        char *e = esc(path), *m = esc(archive_error_string(a));
+        log_error("object %s: damaged data in \"%s\": %s", key, e, m);
+        esc_free(e);
+        esc_free(m);
         return -1;
     }
     return 0;
@@ -597,7 +621,9 @@ static int write_file(restore_t *r, struct archive *a, struct archive_entry *e, 
         (r->rp.same_owner &&
          fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0) ||
         fchmod(fd, final_mode(r, archive_entry_perm(e))) < 0) {
-        log_error("restore: %s: setting up \"%s\": %s", v->key, name, strerror(errno));
+        char *en = esc(name);
+        log_error("restore: %s: setting up \"%s\": %s", v->key, en, strerror(errno));
+        esc_free(en);
         goto out;
     }
     struct timespec ts[2] = {{(time_t)archive_entry_mtime(e), 0},
@@ -732,7 +758,9 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
                                                 : archive_read_open_fd(a, r->spoolfd, 1 << 20);
     }
     if (rv != ARCHIVE_OK) {
-        log_error("object %s: cannot read: %s", v->key, archive_error_string(a));
+        char *m = esc(archive_error_string(a));
+        log_error("object %s: cannot read: %s", v->key, m);
+        esc_free(m);
         goto out;
     }
     while ((rv = archive_read_next_header(a, &e)) == ARCHIVE_OK || rv == ARCHIVE_WARN) {
@@ -757,7 +785,9 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
         st->extracted += w_rc;
     }
     if (rv != ARCHIVE_EOF) {
-        log_error("object %s: damaged archive: %s", v->key, archive_error_string(a));
+        char *m = esc(archive_error_string(a));
+        log_error("object %s: damaged archive: %s", v->key, m);
+        esc_free(m);
         goto out;
     }
     rc = RESTORE_OK;
@@ -903,8 +933,12 @@ static int link_parent(const restore_t *r, const struct deflink *l, int *destfd,
 
 static void link_refuse(struct deflink *l, const char *why, restore_stats_t *st)
 {
-    printf("REFUSED %s: entry \"%s\": symlink to \"%s\" %s\n", l->key, l->path, l->target, why);
-    log_warn("restore: %s: refused symlink \"%s\" -> \"%s\": %s", l->key, l->path, l->target, why);
+    char *p = esc(l->path), *t = esc(l->target);
+
+    printf("REFUSED %s: entry \"%s\": symlink to \"%s\" %s\n", l->key, p, t, why);
+    log_warn("restore: %s: refused symlink \"%s\" -> \"%s\": %s", l->key, p, t, why);
+    esc_free(p);
+    esc_free(t);
     l->refused = 1;
     st->refused++;
 }
@@ -968,8 +1002,11 @@ void restore_finish(restore_t *r, restore_stats_t *st)
         int fd = open_dir(r->rp.stagefd, d->path, 0);
         if (fd < 0)
             continue;
-        if (r->rp.same_owner && fchown(fd, (uid_t)d->uid, (gid_t)d->gid) < 0)
-            log_warn("restore: cannot set the owner of %s: %s", d->path, strerror(errno));
+        if (r->rp.same_owner && fchown(fd, (uid_t)d->uid, (gid_t)d->gid) < 0) {
+            char *e = esc(d->path);
+            log_warn("restore: cannot set the owner of %s: %s", e, strerror(errno));
+            esc_free(e);
+        }
         fchmod(fd, final_mode(r, d->mode));
         futimens(fd, ts);
         close(fd);
