@@ -680,7 +680,8 @@ static int write_entry(restore_t *r, struct archive *a, struct archive_entry *e,
     int pfd = -1, rc = -1;
 
     if (clean_path(&clean, name) < 0) {
-        log_error("restore: %s: path too long: %s", v->key, name);
+        refuse(v->key, name, "path too long", st);
+        rc = 0;
         goto out;
     }
     if (!clean.len) { /* the volume's directory itself */
@@ -775,9 +776,8 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
         if (r->glob && archive_entry_filetype(e) != AE_IFDIR && !util_glob_match(r->glob, name))
             continue;
         if ((size_t)snprintf(path, sizeof path, "%s", name) >= sizeof path) {
-            log_error("restore: %s: path too long: %s", v->key, name);
-            rc = RESTORE_FAIL;
-            goto out;
+            refuse(v->key, name, "path longer than PATH_MAX", st);
+            continue;
         }
         int w_rc = write_entry(r, a, e, destfd, v, path, st);
         if (w_rc < 0)
