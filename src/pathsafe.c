@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -143,4 +144,29 @@ int pathsafe_walk_ok(const char *root, const char *rel)
     }
     close(fd);
     return ok;
+}
+
+char *pathsafe_escape(const char *name)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p;
+    char *out, *o;
+
+    if (!name)
+        name = "(null)";
+    out = malloc(strlen(name) * 4 + 1);
+    if (!out)
+        return NULL;
+    for (p = (const unsigned char *)name, o = out; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = 0;
+    return out;
 }

@@ -61,5 +61,11 @@ const char *pathsafe_refusal(const char *path, mode_t type, const char *symlink,
  * directory (not a symlink); components that do not exist yet are fine.
  * 0 otherwise, and for a path refused by pathsafe_entry_ok. */
 int pathsafe_walk_ok(const char *root, const char *rel);
+/* name made printable, for every message that shows a name read from an
+ * archive or an index: each byte below 0x20 or above 0x7e, and the
+ * backslash, becomes \\xNN (as `ls -b` does), so no control byte reaches a
+ * terminal or a log line. Returns a malloc'd string (caller frees), or NULL
+ * when out of memory; NULL name gives "(null)". */
+char *pathsafe_escape(const char *name);
 
 #endif

@@ -32,6 +32,7 @@
 
 #include "array.h"
 #include "codec.h"
+#include "index.h"
 #include "log.h"
 #include "objkey.h"
 #include "pathsafe.h"
@@ -488,10 +489,29 @@ static const char *split_base(char *clean)
     return slash + 1;
 }
 
+/* A name read from an archive or an index, printable (pathsafe_escape):
+ * a malloc'd string, or a static one when out of memory; free with esc_free. */
+static const char oom_name[] = "(out of memory)";
+
+static char *esc(const char *name)
+{
+    char *e = pathsafe_escape(name);
+    return e ? e : (char *)(uintptr_t)oom_name;
+}
+
+static void esc_free(char *e)
+{
+    if (e != oom_name)
+        free(e);
+}
+
 static void refuse(const char *key, const char *path, const char *why, restore_stats_t *st)
 {
-    printf("REFUSED %s: entry \"%s\": %s\n", key, path ? path : "(null)", why);
-    log_warn("restore: %s: refused entry \"%s\": %s", key, path ? path : "", why);
+    char *e = esc(path);
+
+    printf("REFUSED %s: entry \"%s\": %s\n", key, e, why);
+    log_warn("restore: %s: refused entry \"%s\": %s", key, e, why);
+    esc_free(e);
     st->refused++;
 }
 
@@ -500,8 +520,11 @@ static mode_t final_mode(const restore_t *r, mode_t archived)
     return archived & 0777 & ~r->umask;
 }
 
-/* Copy the entry's data from a into fd. 0, or -1 after logging. */
-static int copy_data(struct archive *a, int fd, const char *key, const char *path)
+/* Copy the entry's data from a into fd; with h, hash it too (*hashed: the
+ * bytes hashed so far, -1 once a block came out of order). 0, or -1 after
+ * logging. */
+static int copy_data(struct archive *a, int fd, const char *key, const char *path, util_sha256_t *h,
+                     int64_t *hashed)
 {
     const void *buf;
     size_t len;
@@ -510,12 +533,20 @@ static int copy_data(struct archive *a, int fd, const char *key, const char *pat
 
     while ((rv = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
         const char *p = buf;
+        if (h && *hashed == off) { /* hashed as written, in order (a hole: mismatch) */
+            util_sha256_update(h, buf, len);
+            *hashed += (int64_t)len;
+        } else if (h) {
+            *hashed = -1;
+        }
         while (len > 0) {
             ssize_t w = pwrite(fd, p, len, off);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0) {
-                log_error("restore: writing \"%s\" of %s: %s", path, key, strerror(errno));
+                char *e = esc(path);
+                log_error("restore: writing \"%s\" of %s: %s", e, key, strerror(errno));
+                esc_free(e);
                 return -1;
             }
             p += w;
@@ -524,7 +555,10 @@ static int copy_data(struct archive *a, int fd, const char *key, const char *pat
         }
     }
     if (rv != ARCHIVE_EOF) {
-        log_error("object %s: damaged data in \"%s\": %s", key, path, archive_error_string(a));
+        char *e = esc(path), *m = esc(archive_error_string(a));
+        log_error("object %s: damaged data in \"%s\": %s", key, e, m);
+        esc_free(e);
+        esc_free(m);
         return -1;
     }
     return 0;
@@ -585,10 +619,13 @@ static int dir_add(restore_t *r, const char *dest, const char *clean, struct arc
  * regular file base in pfd and fill it. 1 written, 0 refused, -1 failure. */
 static int write_file(restore_t *r, struct archive *a, struct archive_entry *e, int pfd,
                       const char *base, const restore_volume_t *v, const char *name,
-                      restore_stats_t *st)
+                      const char *want_sha, restore_stats_t *st)
 {
     const int oflags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     int fd = openat(pfd, base, oflags, 0600), rc = -1;
+    util_sha256_t h = {NULL};
+    int64_t hashed = 0;
+    char got[65];
     struct stat sb;
 
     if (fd < 0 && errno == EEXIST && fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -598,13 +635,29 @@ static int write_file(restore_t *r, struct archive *a, struct archive_entry *e, 
         refuse(v->key, name, errno == EEXIST ? "a directory is in the way" : strerror(errno), st);
         return 0;
     }
-    if (archive_entry_size(e) > 0 && copy_data(a, fd, v->key, name) < 0)
+    if (want_sha && util_sha256_init(&h) < 0) {
+        log_error("restore: out of memory");
         goto out;
+    }
+    if (archive_entry_size(e) > 0 &&
+        copy_data(a, fd, v->key, name, want_sha ? &h : NULL, &hashed) < 0)
+        goto out;
+    if (want_sha) {
+        util_sha256_final(&h, got);
+        if (hashed != archive_entry_size(e) || strcmp(got, want_sha)) {
+            unlinkat(pfd, base, 0);
+            refuse(v->key, name, "content differs from the SHA-256 in the volume's index", st);
+            rc = 0;
+            goto out;
+        }
+    }
     if (ftruncate(fd, archive_entry_size(e)) < 0 ||
         (r->rp.same_owner &&
          fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0) ||
         fchmod(fd, final_mode(r, archive_entry_perm(e))) < 0) {
-        log_error("restore: %s: setting up \"%s\": %s", v->key, name, strerror(errno));
+        char *en = esc(name);
+        log_error("restore: %s: setting up \"%s\": %s", v->key, en, strerror(errno));
+        esc_free(en);
         goto out;
     }
     struct timespec ts[2] = {{(time_t)archive_entry_mtime(e), 0},
@@ -612,6 +665,7 @@ static int write_file(restore_t *r, struct archive *a, struct archive_entry *e, 
     futimens(fd, ts);
     rc = 1;
 out:
+    util_sha256_free(&h);
     close(fd);
     return rc;
 }
@@ -650,10 +704,12 @@ out:
     return rc;
 }
 
-/* Write one entry e (checked by pathsafe_refusal) below destfd. 1 written
- * (or deferred), 0 refused, -1 failure (logged). */
+/* Write one entry e (checked by pathsafe_refusal) below destfd; a regular
+ * file must hash to want_sha when not NULL. 1 written (or deferred), 0
+ * refused, -1 failure (logged). */
 static int write_entry(restore_t *r, struct archive *a, struct archive_entry *e, int destfd,
-                       const restore_volume_t *v, const char *name, restore_stats_t *st)
+                       const restore_volume_t *v, const char *name, const char *want_sha,
+                       restore_stats_t *st)
 {
     strbuf_t clean = STRBUF_INIT(PATH_MAX - 1);
     const char *hl = archive_entry_hardlink(e), *base;
@@ -661,7 +717,8 @@ static int write_entry(restore_t *r, struct archive *a, struct archive_entry *e,
     int pfd = -1, rc = -1;
 
     if (clean_path(&clean, name) < 0) {
-        log_error("restore: %s: path too long: %s", v->key, name);
+        refuse(v->key, name, "path too long", st);
+        rc = 0;
         goto out;
     }
     if (!clean.len) { /* the volume's directory itself */
@@ -704,12 +761,124 @@ static int write_entry(restore_t *r, struct archive *a, struct archive_entry *e,
         goto out;
     }
     rc = hl ? write_hardlink(destfd, pfd, base, hl, v, name, st)
-            : write_file(r, a, e, pfd, base, v, name, st);
+            : write_file(r, a, e, pfd, base, v, name, want_sha, st);
 out:
     if (pfd >= 0)
         close(pfd);
     strbuf_release(&clean);
     return rc;
+}
+
+/* ---- the trusted index, compared with the volume while extracting ---- */
+
+struct irow {
+    char *path;       /* clean (clean_path) */
+    const char *name; /* as the index has it (borrowed from the index) */
+    const char *type, *sha256;
+    int64_t size;
+    int seen;
+};
+
+struct icheck {
+    struct irow *rows; /* sorted by path */
+    size_t n;
+    int complete; /* index_covers_tar: an entry it does not list is a lie */
+};
+
+static int irow_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct irow *)a)->path, ((const struct irow *)b)->path);
+}
+
+static void icheck_free(struct icheck *ic)
+{
+    for (size_t i = 0; i < ic->n; i++)
+        free(ic->rows[i].path);
+    free(ic->rows);
+    ic->rows = NULL;
+    ic->n = 0;
+}
+
+/* The file list of a trusted index, sorted for lookups. 0, or -1 when out
+ * of memory. A row whose path does not clean (too long) stays unmatched,
+ * and is reported as missing from the volume. */
+static int icheck_init(struct icheck *ic, json_t *index)
+{
+    json_t *files = json_object_get(index, "files"), *f;
+    strbuf_t sb = STRBUF_INIT(0);
+    size_t i;
+
+    ic->n = 0;
+    ic->rows = calloc(json_array_size(files) + 1, sizeof *ic->rows);
+    if (!ic->rows)
+        return -1;
+    json_array_foreach(files, i, f)
+    {
+        struct irow *row = &ic->rows[ic->n];
+        const char *path = json_string_value(json_object_get(f, "path"));
+        json_t *size = json_object_get(f, "size");
+        row->name = path ? path : "(no path)";
+        row->type = json_string_value(json_object_get(f, "type"));
+        row->sha256 = json_string_value(json_object_get(f, "sha256"));
+        row->size = json_is_integer(size) ? json_integer_value(size) : -1;
+        if (!path || clean_path(&sb, path) < 0)
+            row->path = strdup("");
+        else
+            row->path = strdup(sb.len ? sb.buf : "");
+        if (!row->path) {
+            strbuf_release(&sb);
+            icheck_free(ic);
+            return -1;
+        }
+        ic->n++;
+    }
+    strbuf_release(&sb);
+    qsort(ic->rows, ic->n, sizeof *ic->rows, irow_cmp);
+    ic->complete = index_covers_tar(index);
+    return 0;
+}
+
+/* The index row of entry name (the first not seen yet among equal paths),
+ * marked seen; NULL when the index does not list it. */
+static struct irow *icheck_find(struct icheck *ic, const char *name)
+{
+    strbuf_t sb = STRBUF_INIT(0);
+    struct irow key, *hit = NULL;
+
+    if (clean_path(&sb, name) == 0 && sb.len) {
+        key.path = sb.buf;
+        hit = bsearch(&key, ic->rows, ic->n, sizeof *ic->rows, irow_cmp);
+        while (hit && hit > ic->rows && !strcmp(hit[-1].path, sb.buf))
+            hit--;
+        while (hit && hit->seen && hit + 1 < ic->rows + ic->n && !strcmp(hit[1].path, sb.buf))
+            hit++;
+        if (hit)
+            hit->seen = 1;
+    }
+    strbuf_release(&sb);
+    return hit;
+}
+
+/* Why entry e does not match its index row (NULL when it does). */
+static const char *icheck_mismatch(const struct icheck *ic, const struct irow *row,
+                                   struct archive_entry *e)
+{
+    mode_t t = archive_entry_filetype(e);
+    const char *type = archive_entry_hardlink(e) ? "file"
+                       : t == AE_IFDIR           ? "dir"
+                       : t == AE_IFLNK           ? "symlink"
+                                                 : "file";
+
+    if (!row)
+        return ic->complete ? "not listed in the volume's index" : NULL;
+    if (!row->type || strcmp(row->type, type))
+        return "type differs from the volume's index";
+    if (row->size != archive_entry_size(e))
+        return "size differs from the volume's index";
+    if (!strcmp(type, "file") && !archive_entry_hardlink(e) &&
+        (!row->sha256 || strlen(row->sha256) != 64))
+        return "no SHA-256 in the volume's index";
+    return NULL;
 }
 
 /* Read the verified (and decrypted) spool file fd of size bytes and
@@ -720,11 +889,18 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
     struct archive *a = archive_read_new();
     struct archive_entry *e;
     struct pdec pd;
+    struct icheck ic = {NULL, 0, 0};
     int pd_on = 0, rv;
     restore_rc_t rc = RESTORE_CORRUPT;
 
     if (!a)
         goto out;
+    /* v->index is trusted (verified against the catalog by the caller) */
+    if (v->index && icheck_init(&ic, v->index) < 0) {
+        log_error("restore: out of memory");
+        rc = RESTORE_FAIL;
+        goto out;
+    }
     archive_read_support_format_tar(a);
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_zstd(a);
@@ -739,7 +915,9 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
         rv = lseek(fd, 0, SEEK_SET) < 0 ? ARCHIVE_FATAL : archive_read_open_fd(a, fd, 1 << 20);
     }
     if (rv != ARCHIVE_OK) {
-        log_error("object %s: cannot read: %s", v->key, archive_error_string(a));
+        char *m = esc(archive_error_string(a));
+        log_error("object %s: cannot read: %s", v->key, m);
+        esc_free(m);
         goto out;
     }
     while ((rv = archive_read_next_header(a, &e)) == ARCHIVE_OK || rv == ARCHIVE_WARN) {
@@ -747,28 +925,42 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
         const char *name = archive_entry_pathname(e);
         const char *why = pathsafe_refusal(name, archive_entry_filetype(e),
                                            archive_entry_symlink(e), archive_entry_hardlink(e));
+        /* coldpack never writes sparse entries, and log archives have none:
+         * one is a forged apparent-size bomb */
+        if (!why && archive_entry_sparse_count(e) > 0)
+            why = "sparse entry (coldpack never writes one)";
         if (why) {
             refuse(v->key, name, why, st);
             continue;
         }
+        struct irow *row = ic.rows ? icheck_find(&ic, name) : NULL;
         if (r->glob && archive_entry_filetype(e) != AE_IFDIR && !util_glob_match(r->glob, name))
             continue;
-        if ((size_t)snprintf(path, sizeof path, "%s", name) >= sizeof path) {
-            log_error("restore: %s: path too long: %s", v->key, name);
-            rc = RESTORE_FAIL;
-            goto out;
+        if (ic.rows && (why = icheck_mismatch(&ic, row, e))) {
+            refuse(v->key, name, why, st);
+            continue;
         }
-        int w_rc = write_entry(r, a, e, destfd, v, path, st);
+        if ((size_t)snprintf(path, sizeof path, "%s", name) >= sizeof path) {
+            refuse(v->key, name, "path longer than PATH_MAX", st);
+            continue;
+        }
+        int w_rc = write_entry(r, a, e, destfd, v, path, row ? row->sha256 : NULL, st);
         if (w_rc < 0)
             goto out;
         st->extracted += w_rc;
     }
     if (rv != ARCHIVE_EOF) {
-        log_error("object %s: damaged archive: %s", v->key, archive_error_string(a));
+        char *m = esc(archive_error_string(a));
+        log_error("object %s: damaged archive: %s", v->key, m);
+        esc_free(m);
         goto out;
     }
+    for (size_t i = 0; i < ic.n; i++)
+        if (!ic.rows[i].seen)
+            refuse(v->key, ic.rows[i].name, "listed in the volume's index, not in the volume", st);
     rc = RESTORE_OK;
 out:
+    icheck_free(&ic);
     archive_read_free(a);
     if (pd_on)
         pdec_finish(&pd);
@@ -979,8 +1171,12 @@ static int link_parent(const restore_t *r, const struct deflink *l, int *destfd,
 
 static void link_refuse(struct deflink *l, const char *why, restore_stats_t *st)
 {
-    printf("REFUSED %s: entry \"%s\": symlink to \"%s\" %s\n", l->key, l->path, l->target, why);
-    log_warn("restore: %s: refused symlink \"%s\" -> \"%s\": %s", l->key, l->path, l->target, why);
+    char *p = esc(l->path), *t = esc(l->target);
+
+    printf("REFUSED %s: entry \"%s\": symlink to \"%s\" %s\n", l->key, p, t, why);
+    log_warn("restore: %s: refused symlink \"%s\" -> \"%s\": %s", l->key, p, t, why);
+    esc_free(p);
+    esc_free(t);
     l->refused = 1;
     st->refused++;
 }
@@ -1044,8 +1240,11 @@ void restore_finish(restore_t *r, restore_stats_t *st)
         int fd = open_dir(r->rp.stagefd, d->path, 0);
         if (fd < 0)
             continue;
-        if (r->rp.same_owner && fchown(fd, (uid_t)d->uid, (gid_t)d->gid) < 0)
-            log_warn("restore: cannot set the owner of %s: %s", d->path, strerror(errno));
+        if (r->rp.same_owner && fchown(fd, (uid_t)d->uid, (gid_t)d->gid) < 0) {
+            char *e = esc(d->path);
+            log_warn("restore: cannot set the owner of %s: %s", e, strerror(errno));
+            esc_free(e);
+        }
         fchmod(fd, final_mode(r, d->mode));
         futimens(fd, ts);
         close(fd);

@@ -22,6 +22,13 @@
  *     tree (following earlier links, chains included), stays inside its
  *     volume's directory; once all are created they are checked again until
  *     none leaves (a later link can change an earlier one's meaning);
+ *   - with v->index (trusted: the caller verified it against the catalog),
+ *     every entry must be listed there with the same type and size, and a
+ *     regular file's SHA-256 (hashed while written) must match; otherwise
+ *     it is refused (a written file removed); listed entries the volume
+ *     never delivered are refused by name at its end; sparse entries and
+ *     paths longer than PATH_MAX are refused;
+ *   - names are printed through pathsafe_escape;
  *   - modes lose setuid, setgid and sticky and are masked by the umask;
  *     ownership is restored only with same_owner (the caller checks root);
  *   - the spool file is created O_EXCL | O_NOFOLLOW, 0600, in the staging

@@ -153,13 +153,36 @@ static void test_walk(void **state)
     assert_int_equal(rmdir(root), 0);
 }
 
+static void test_escape(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain/name.log", "plain/name.log"},
+        {"\x1b]0;owned\x07\x1b[2Jevil", "\\x1b]0;owned\\x07\\x1b[2Jevil"},
+        {"nl-\nname", "nl-\\x0aname"},
+        {"back\\slash", "back\\x5cslash"},
+        {"del\x7f \xe9\xff", "del\\x7f \\xe9\\xff"},
+        {"", ""},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *e = pathsafe_escape(cases[i].in);
+        assert_non_null(e);
+        assert_string_equal(e, cases[i].out);
+        free(e);
+    }
+    char *e = pathsafe_escape(NULL);
+    assert_string_equal(e, "(null)");
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_entry_paths),
-        cmocka_unit_test(test_symlinks),
-        cmocka_unit_test(test_refusal),
-        cmocka_unit_test(test_walk),
+        cmocka_unit_test(test_entry_paths), cmocka_unit_test(test_symlinks),
+        cmocka_unit_test(test_refusal),     cmocka_unit_test(test_walk),
+        cmocka_unit_test(test_escape),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
