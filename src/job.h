@@ -52,6 +52,18 @@ typedef struct restore_opts {
 
 int job_restore(const config_t *cfg, const restore_opts_t *o);
 int job_verify(const config_t *cfg, int deep);
+
+/* Options of `coldpack check` (job_check.c). */
+typedef struct check_opts {
+    const char *date; /* YYYY-MM-DD of the day directories to look for */
+    int notify_test;  /* send a test message through [notify] */
+    int timeout_sec;  /* per target, default 20 */
+} check_opts_t;
+
+/* Contact the store, every source, the catalog (and the notifiers with
+ * notify_test) in parallel; print a table on stdout. EXIT_FAIL for any FAIL
+ * row, EXIT_WARN for warnings only, else EXIT_OK. */
+int job_check(const config_t *cfg, const check_opts_t *o);
 int job_rebuild(const config_t *cfg);
 
 #endif
