@@ -40,7 +40,9 @@ enum cli_parsed {
  * Strings point into argv (they live as long as main's argv). */
 typedef union cli_args {
     struct {
-        char date[11]; /* YYYY-MM-DD, default yesterday */
+        char date[11];   /* YYYY-MM-DD, default yesterday */
+        int notify_test; /* --notify-test */
+        int timeout;     /* --timeout SECS per target, default 20 */
     } check;
     run_opts_t run; /* date NULL = yesterday; quiet comes from the global -q */
     struct {

@@ -74,6 +74,18 @@ typedef struct verify_opts {
 /* Cross-check chain, store and catalog within o's scope (job_verify.c);
  * read-only, safe during a run. Returns 0, 2, 6, 7 or 8 (docs/exit-codes.md). */
 int job_verify(const config_t *cfg, const verify_opts_t *o);
+
+/* Options of `coldpack check` (job_check.c). */
+typedef struct check_opts {
+    const char *date; /* YYYY-MM-DD of the day directories to look for */
+    int notify_test;  /* send a test message through [notify] */
+    int timeout_sec;  /* per target, default 20 */
+} check_opts_t;
+
+/* Contact the store, every source, the catalog (and the notifiers with
+ * notify_test) in parallel; print a table on stdout. EXIT_FAIL for any FAIL
+ * row, EXIT_WARN for warnings only, else EXIT_OK. */
+int job_check(const config_t *cfg, const check_opts_t *o);
 /* Recreate the catalog from the attested manifest chain under the run lock
  * (job_rebuild.c); on a store read error the catalog is left unchanged. */
 int job_rebuild(const config_t *cfg);

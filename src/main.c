@@ -25,9 +25,13 @@ static int help_exec(const cli_env_t *env, cli_args_t *a);
 static const cli_cmd_t commands[] = {
     {"init", cmd_init_parse, cmd_init, CMD_CONFIG, "",
      "create the store and catalog, prove the store is writable"},
-    {"check", cmd_check_parse, cmd_check, CMD_CONFIG | CMD_RDONLY, "[--date YYYY-MM-DD]",
-     "validate the config and check that each local source's day directory exists\n"
-     "(remote sources are only listed; the store is not contacted)"},
+    {"check", cmd_check_parse, cmd_check, CMD_CONFIG,
+     "[--date YYYY-MM-DD] [--notify-test] [--timeout SECS]",
+     "contact everything a run needs, in parallel, and print a table: the store (write,\n"
+     "read back, delete a probe under .coldpack/check/), each source (ssh login, GNU tar,\n"
+     "the day directory), the catalog, [store] part_size; --notify-test: send a test\n"
+     "notification. --timeout: per target (default 20 s). Exit 1 on any FAIL, 3 on\n"
+     "warnings only. Safe during a run (touches only its own probe object)"},
     {"run", cmd_run_parse, cmd_run, CMD_CONFIG,
      "[--date YYYY-MM-DD | --from D --until D] [--source NAME] [--deadline HH:MM[:SS]]",
      "back up one day or a range, idempotently (default: yesterday, local time)\n"
