@@ -16,6 +16,9 @@
  *
  * Limitation: jansson and expat keep their own short-lived copies of a
  * parsed answer; those are freed but not wiped.
+ *
+ * Length (~760 lines): one provider chain with its refresh lock; the chain's
+ * sources share the provider's locked state, so splitting would export it.
  */
 #include "s3_creds.h"
 

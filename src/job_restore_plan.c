@@ -1,0 +1,346 @@
+/*
+ * job_restore_plan.c — steps 1 and 2 of the restore job (job_restore.c):
+ * catalog rows of the tenant in [from, to] become the objects to fetch, each
+ * row checked before its names become directories, each volume's index read
+ * (trusted only when it matches the catalog's SHA-256) to apply --path and
+ * to get the block table; then the objects, bytes, thaw time and cost are
+ * shown and consent is asked (--yes, or a TTY prompt). The --identity files
+ * are loaded here too, since indexes of ".age" volumes are opened while
+ * planning.
+ */
+#include "job.h"
+#include "job_restore.h"
+
+#include "age.h"
+#include "array.h"
+#include "catalog.h"
+#include "index.h"
+#include "keys.h"
+#include "log.h"
+#include "objkey.h"
+#include "restore.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- 1. plan ---- */
+
+static int sha_ok(const char *h)
+{
+    if (!h || strlen(h) != 64)
+        return 0;
+    for (; *h; h++)
+        if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int plan_row(struct rjob *j, const catalog_object_t *co)
+{
+    struct obj *ob;
+    objkey_parts_t kp;
+    int y, m, d, same;
+
+    if (!co->key || !co->tenant || !co->source || !co->date || !co->sha256) {
+        log_error("restore: catalog row for %s has no %s; not restoring from it (coldpack "
+                  "catalog rebuild recreates the catalog from the store)",
+                  co->key ? co->key : "(no key)",
+                  !co->key      ? "key"
+                  : !co->tenant ? "tenant"
+                  : !co->source ? "source"
+                  : !co->date   ? "date"
+                                : "sha256");
+        return -1;
+    }
+    if (!objkey_name_ok(co->tenant) || !objkey_name_ok(co->source) ||
+        util_parse_date(co->date, &y, &m, &d) < 0 || strlen(co->date) != 10 ||
+        !sha_ok(co->sha256) || co->size < 0) {
+        log_error("restore: catalog row for %s has a bad tenant, source, date, size or SHA-256; "
+                  "not restoring from it (coldpack catalog rebuild recreates the catalog from "
+                  "the store)",
+                  co->key);
+        return -1;
+    }
+    if (objkey_parse(co->key, &kp) < 0) {
+        log_error("restore: catalog key %s is not a data volume key", co->key);
+        return -1;
+    }
+    same = kp.kind == OBJKEY_VOLUME && !strcmp(kp.tenant, co->tenant) &&
+           !strcmp(kp.date, co->date) && !strcmp(kp.source, co->source);
+    objkey_parts_free(&kp);
+    if (!same) {
+        log_error("restore: catalog row for %s names another tenant, date or source than its "
+                  "key; not restoring from it",
+                  co->key);
+        return -1;
+    }
+    if (ARRAY_GROW(j->v, j->n + 1, j->cap) < 0)
+        goto oom;
+    ob = &j->v[j->n];
+    memset(ob, 0, sizeof *ob);
+    ob->key = strdup(co->key);
+    ob->sha256 = strdup(co->sha256);
+    ob->date = strdup(co->date);
+    ob->source = strdup(co->source);
+    ob->tenant = strdup(co->tenant);
+    ob->size = co->size;
+    ob->volno = kp.volno;
+    ob->index_key = objkey_index_of(co->key);
+    j->n++; /* freed with the plan even when incomplete */
+    if (!ob->index_key) {
+        log_error("restore: catalog key %s is not a data volume key", co->key);
+        return -1;
+    }
+    if (!ob->key || !ob->sha256 || !ob->date || !ob->source || !ob->tenant)
+        goto oom;
+    j->bytes += co->size;
+    return 0;
+oom:
+    log_error("restore: out of memory");
+    return -1;
+}
+
+/* One data row into the plan. A rejected row stops the query (catalog_objects
+ * then still returns 0), so it is remembered: the plan must not go on with
+ * the rows read before it. */
+static int plan_add(void *ctx, const catalog_object_t *co)
+{
+    struct rjob *j = ctx;
+
+    if (plan_row(j, co) < 0) {
+        j->bad_row = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* An index row: remember its SHA-256 and size on the volume it belongs to. */
+static int plan_index(void *ctx, const catalog_object_t *co)
+{
+    struct rjob *j = ctx;
+
+    for (size_t i = 0; co->key && i < j->n; i++)
+        if (!strcmp(j->v[i].index_key, co->key) && sha_ok(co->sha256)) {
+            free(j->v[i].index_sha256);
+            if (!(j->v[i].index_sha256 = strdup(co->sha256))) {
+                log_error("restore: out of memory");
+                j->bad_row = 1;
+                return -1;
+            }
+            j->v[i].index_size = co->size;
+        }
+    return 0;
+}
+
+void job_restore_plan_free(struct rjob *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        struct obj *o = &j->v[i];
+        free(o->key);
+        free(o->index_key);
+        free(o->sha256);
+        free(o->date);
+        free(o->source);
+        free(o->tenant);
+        free(o->index_sha256);
+        json_decref(o->index);
+    }
+    free(j->v);
+}
+
+/* An encrypted object that none of the --identity files opens. */
+void job_restore_plan_no_key_error(const struct rjob *j, const char *key, const char *tenant)
+{
+    char *needs = keys_describe(&j->cfg->encryption, tenant);
+
+    log_error("restore: %s is encrypted and %s; it needs an identity of %s: pass its identity "
+              "file with --identity FILE",
+              key,
+              j->nids ? "none of the --identity files given opens it" : "no --identity was given",
+              needs ? needs : "the tenant's recipients");
+    free(needs);
+}
+
+/* Read the --identity files. 0 or -1 (logged). */
+int job_restore_plan_load_identities(struct rjob *j)
+{
+    for (int i = 0; i < j->o->nidentities; i++) {
+        age_identity_t *ids = NULL, *all;
+        size_t n = 0;
+        if (age_identities_load(j->o->identities[i], &ids, &n) < 0)
+            return -1;
+        all = calloc(j->nids + n, sizeof *all);
+        if (!all) {
+            age_identities_free(ids, n);
+            log_error("restore: out of memory");
+            return -1;
+        }
+        if (j->nids)
+            memcpy(all, j->ids, j->nids * sizeof *all);
+        memcpy(all + j->nids, ids, n * sizeof *all);
+        age_identities_free(j->ids, j->nids);
+        age_identities_free(ids, n);
+        j->ids = all;
+        j->nids += n;
+    }
+    return 0;
+}
+
+/* Catalog query, indexes, --path filter, the plan line. Exit code or -1 to go on. */
+int job_restore_plan_build(struct rjob *j)
+{
+    const restore_opts_t *o = j->o;
+    char buf[32];
+
+    if (catalog_objects(j->c, "data", o->tenant, o->from, o->to, o->source, plan_add, j) < 0 ||
+        j->bad_row)
+        return EXIT_FAIL;
+    if (j->n == 0) {
+        log_error("restore: no backup of tenant %s from %s to %s%s%s in the catalog %s (if the "
+                  "catalog was lost: coldpack catalog rebuild)",
+                  o->tenant, o->from, o->to, o->source ? " for source " : "",
+                  o->source ? o->source : "", j->cfg->catalog.path);
+        return EXIT_FAIL;
+    }
+    if (catalog_objects(j->c, "index", o->tenant, o->from, o->to, o->source, plan_index, j) < 0 ||
+        j->bad_row)
+        return EXIT_FAIL;
+    /* Indexes are hot: for the glob filter, parallel decoding and damage
+     * location; each is verified first, and an untrusted one is not used. */
+    for (size_t i = 0; i < j->n; i++) {
+        struct obj *ob = &j->v[i];
+        int no_key = 0;
+        ob->index = index_load_age(j->s, ob->index_key, ob->index_sha256, ob->index_size, j->ids,
+                                   j->nids, &no_key);
+        if (no_key) {
+            job_restore_plan_no_key_error(j, ob->index_key, ob->tenant);
+            return EXIT_FAIL;
+        }
+        if (ob->index && !index_describes(ob->index, ob->key, ob->tenant, ob->date, ob->source,
+                                          ob->volno, ob->sha256, ob->size)) {
+            log_warn("index %s does not describe volume %s (names, key, size or SHA-256 differ); "
+                     "not using it",
+                     ob->index_key, ob->key);
+            json_decref(ob->index);
+            ob->index = NULL;
+        }
+        if (!ob->index)
+            log_warn("restore: no trusted index for %s: it is decoded sequentially%s", ob->key,
+                     o->glob ? " and --path applied while extracting" : "");
+        if (o->glob && ob->index && !index_covers_tar(ob->index)) {
+            log_warn("index %s does not account for the whole tar of %s; --path is applied "
+                     "while extracting",
+                     ob->index_key, ob->key);
+        } else if (o->glob && ob->index && !restore_index_matches(ob->index, o->glob)) {
+            j->bytes -= ob->size;
+            ob->size = -1;
+            continue;
+        }
+        j->nsel++;
+    }
+    if (j->nsel == 0) {
+        log_error("restore: no file matches --path '%s' for tenant %s from %s to %s", o->glob,
+                  o->tenant, o->from, o->to);
+        return EXIT_FAIL;
+    }
+    printf("restore plan: tenant %s, %s to %s%s%s%s%s: %zu object(s), %s -> %s\n", o->tenant,
+           o->from, o->to, o->source ? ", source " : "", o->source ? o->source : "",
+           o->glob ? ", path " : "", o->glob ? o->glob : "", j->nsel,
+           util_fmt_size(j->bytes, buf, sizeof buf), o->target);
+    return -1;
+}
+
+/* ---- 2. price and consent ---- */
+
+static void print_estimate(const char *tier, int64_t bytes, int ncold, const char *cls)
+{
+    /* AWS list prices (us-east-1, 2025): per GB retrieved and per 1000 requests. */
+    double gb = (double)bytes / 1e9;
+    double per_gb = 0, per_1k = 0;
+    const char *eta = "immediately";
+    int deep = cls && !strcmp(cls, "DEEP_ARCHIVE");
+
+    if (ncold == 0) {
+        printf("all objects are readable now; no retrieval fee\n");
+        return;
+    }
+    if (!strcmp(tier, "Bulk")) {
+        per_gb = deep ? 0.0025 : 0.0;
+        per_1k = deep ? 0.025 : 0.0;
+        eta = deep ? "within 48 hours" : "within 5-12 hours";
+    } else if (!strcmp(tier, "Standard")) {
+        per_gb = deep ? 0.02 : 0.01;
+        per_1k = deep ? 0.10 : 0.05;
+        eta = deep ? "within 12 hours" : "within 3-5 hours";
+    } else {
+        per_gb = 0.03;
+        per_1k = 10.0;
+        eta = "within 1-5 minutes";
+    }
+    printf("thaw: %d cold object(s) in %s, tier %s: ready %s on S3; estimated retrieval cost "
+           "$%.2f ($%.4f/GB + $%.3f/1000 requests, AWS list price; the file:// store "
+           "simulates this with thaw_delay)\n",
+           ncold, cls ? cls : "?", tier, eta, gb * per_gb + ncold * per_1k / 1000.0, per_gb,
+           per_1k);
+}
+
+/* Each selected object with its thaw state, then the cost. Exit code or -1. */
+int job_restore_plan_price(struct rjob *j)
+{
+    int ncold = 0;
+    int64_t cold_bytes = 0;
+    char cls[32] = "", buf[32];
+
+    for (size_t i = 0; i < j->n; i++) {
+        store_info_t info;
+        if (j->v[i].size < 0)
+            continue;
+        if (store_head(j->s, j->v[i].key, &info) < 0) {
+            log_error("restore: object %s is missing from the store %s", j->v[i].key,
+                      j->cfg->store.url);
+            return EXIT_CORRUPT;
+        }
+        if (info.cold && info.thaw != STORE_THAW_READY) {
+            ncold++;
+            cold_bytes += info.size;
+            snprintf(cls, sizeof cls, "%s", info.storage_class);
+        }
+        printf("  %s  %s  %s\n", j->v[i].key, util_fmt_size(j->v[i].size, buf, sizeof buf),
+               info.cold ? (info.thaw == STORE_THAW_READY     ? "cold, restored"
+                            : info.thaw == STORE_THAW_PENDING ? "cold, thaw in progress"
+                                                              : "cold")
+                         : "hot");
+    }
+    print_estimate(j->o->tier, cold_bytes, ncold, cls);
+    fflush(stdout);
+    return -1;
+}
+
+/* -1 to proceed; EXIT_USAGE off a terminal without --yes; EXIT_FAIL when
+ * the operator declines (anything but y, or end of input). */
+int job_restore_plan_confirm(const restore_opts_t *o)
+{
+    char line[16];
+
+    if (o->yes)
+        return -1;
+    if (!isatty(STDIN_FILENO)) {
+        log_error("restore: not on a terminal: add --yes to proceed");
+        return EXIT_USAGE;
+    }
+    printf("Proceed? [y/N] ");
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y'))
+        return -1;
+    log_warn("restore cancelled: nothing was requested or written");
+    return EXIT_FAIL;
+}
