@@ -56,7 +56,6 @@
 enum { ST_PENDING = 0, ST_OK, ST_WARN, ST_FAIL };
 enum { K_STORE, K_SOURCE, K_CATALOG, K_NOTIFY, K_PARTS };
 
-#define CHECK_ARGV_MAX    64
 #define CHECK_OUT_MAX     8192
 #define PROBE_PREFIX      ".coldpack/check/"
 #define PROBE_FILE_PREFIX "coldpack-check-"
@@ -174,41 +173,6 @@ out:
 
 /* --- sources --- */
 
-/* s single-quoted for a POSIX shell. Caller frees; NULL if out of memory. */
-static char *shquote(const char *s)
-{
-    size_t n = 3;
-    char *out, *q;
-
-    for (const char *p = s; *p; p++)
-        n += *p == '\'' ? 4 : 1;
-    if (!(out = malloc(n)))
-        return NULL;
-    q = out;
-    *q++ = '\'';
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'') {
-            memcpy(q, "'\\''", 4);
-            q += 4;
-        } else {
-            *q++ = *p;
-        }
-    }
-    *q++ = '\'';
-    *q = 0;
-    return out;
-}
-
-static int add_args(char **argv, int *argc, const char *const *add, int n)
-{
-    for (int i = 0; i < n; i++) {
-        if (*argc >= CHECK_ARGV_MAX - 1 || !(argv[*argc] = strdup(add[i])))
-            return -1;
-        argv[++*argc] = NULL;
-    }
-    return 0;
-}
-
 /* The last line of out that is not ours, for an ssh failure. */
 static void last_foreign_line(const char *out, char *buf, size_t bufsz)
 {
@@ -235,56 +199,26 @@ static void check_ssh(check_ctx_t *c, check_row_t *r)
 {
     const config_source_t *src = r->src;
     char *daydir = source_day_dir(src, c->o->date), *qdir = NULL, *script = NULL, *qscript = NULL,
-         *cmd = NULL, *argv[CHECK_ARGV_MAX] = {NULL}, **env = NULL;
-    char port[16], cto[32], out[CHECK_OUT_MAX], line[512];
+         *cmd = NULL, **argv = NULL, **env = NULL;
+    char out[CHECK_OUT_MAX], line[512];
     size_t outlen = 0;
-    int argc = 0, status;
+    int status;
     child_t ch = CHILD_INIT;
     double deadline = util_now() + c->o->timeout_sec;
 
-    if (!daydir || !(qdir = shquote(daydir)) ||
+    if (!daydir || !(qdir = source_ssh_shquote(daydir)) ||
         !(script = util_asprintf("LC_ALL=C; export LC_ALL; tar --version 2>&1 | head -n 1; "
                                  "if [ -d %s ]; then echo coldpack-check: dir present; "
                                  "else echo coldpack-check: dir missing; fi",
                                  qdir)) ||
-        !(qscript = shquote(script)) || !(cmd = util_asprintf("exec sh -c %s", qscript))) {
+        !(qscript = source_ssh_shquote(script)) ||
+        !(cmd = util_asprintf("exec sh -c %s", qscript))) {
         finish(c, r, ST_FAIL, "out of memory");
         goto out;
     }
-    snprintf(port, sizeof port, "%d", src->port);
-    snprintf(cto, sizeof cto, "ConnectTimeout=%d", c->o->timeout_sec < 20 ? c->o->timeout_sec : 20);
-    {
-        const char *const base[] = {src->ssh_command && src->ssh_command[0] ? src->ssh_command
-                                                                            : "ssh",
-                                    "-T",
-                                    "-e",
-                                    "none",
-                                    "-o",
-                                    "BatchMode=yes",
-                                    "-o",
-                                    "StrictHostKeyChecking=yes",
-                                    "-o",
-                                    cto};
-        const char *const with_port[] = {"-p", port};
-        const char *const with_id[] = {"-i", src->identity, "-o", "IdentitiesOnly=yes"};
-        const char *const with_user[] = {"-l", src->user};
-        const char *const tail[] = {"--", src->host, cmd};
-        int ok = add_args(argv, &argc, base, sizeof base / sizeof base[0]) == 0;
-
-        if (ok && src->port > 0)
-            ok = add_args(argv, &argc, with_port, 2) == 0;
-        if (ok && src->identity && src->identity[0])
-            ok = add_args(argv, &argc, with_id, 4) == 0;
-        if (ok && src->user && src->user[0])
-            ok = add_args(argv, &argc, with_user, 2) == 0;
-        for (char **op = src->ssh_options; ok && op && *op; op++) {
-            const char *const with_opt[] = {"-o", *op};
-            ok = add_args(argv, &argc, with_opt, 2) == 0;
-        }
-        if (!ok || add_args(argv, &argc, tail, 3) < 0) {
-            finish(c, r, ST_FAIL, "out of memory");
-            goto out;
-        }
+    if (!(argv = source_ssh_argv(src, cmd, c->o->timeout_sec < 20 ? c->o->timeout_sec : 20))) {
+        finish(c, r, ST_FAIL, "out of memory");
+        goto out;
     }
     if (!(env = child_env_new(CHILD_ENV_SSH, NULL))) {
         finish(c, r, ST_FAIL, "out of memory");
@@ -367,8 +301,7 @@ static void check_ssh(check_ctx_t *c, check_row_t *r)
 out:
     child_end(&ch);
     child_env_free(env);
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
+    source_ssh_argv_free(argv);
     free(daydir);
     free(qdir);
     free(script);

@@ -70,6 +70,16 @@ int source_local_scan(const struct config_source *src, const char *date, const c
                       source_entry_fn fn, void *ctx, source_stats_t *st);
 int source_ssh_scan(const struct config_source *src, const char *date, const char *const *skip,
                     source_entry_fn fn, void *ctx, source_stats_t *st);
+/* The ssh command line every coldpack ssh uses for src (BatchMode, strict
+ * host keys, ConnectTimeout=connect_timeout, keepalives, then port, identity,
+ * user and ssh_options), running cmd on src->host: a NULL-terminated array
+ * of malloc'd strings for child_spawn, freed with source_ssh_argv_free (NULL
+ * is a no-op). NULL when out of memory. Thread-safe. */
+char **source_ssh_argv(const struct config_source *src, const char *cmd, int connect_timeout);
+void source_ssh_argv_free(char **argv);
+/* s single-quoted for a POSIX shell ('it'\''s'). Caller frees; NULL when out
+ * of memory. Thread-safe. */
+char *source_ssh_shquote(const char *s);
 /* For implementations: the scan failed. Logs the message once (log_error)
  * and keeps it in st->error when that is still unset (the first cause
  * wins). Thread-safe for different st. */

@@ -108,9 +108,7 @@ struct ssh_scan {
 
 /* --- remote command --- */
 
-/* s single-quoted for a POSIX shell ('it'\''s'). Caller frees; NULL if out
- * of memory. */
-static char *shquote(const char *s)
+char *source_ssh_shquote(const char *s)
 {
     size_t n = 3;
     char *out, *q;
@@ -143,7 +141,8 @@ static char *shquote(const char *s)
 static char *remote_command(const config_source_t *src, const char *daydir, int nice,
                             const char *const *skip)
 {
-    char *qdir = shquote(daydir), *script = NULL, *qscript = NULL, *cmd = NULL, *args = NULL;
+    char *qdir = source_ssh_shquote(daydir), *script = NULL, *qscript = NULL, *cmd = NULL,
+         *args = NULL;
 
     if (!qdir)
         goto out;
@@ -151,7 +150,7 @@ static char *remote_command(const config_source_t *src, const char *daydir, int 
     for (; args && skip && *skip && src->tenant_rule == TENANT_DIR && src->tenant_dir == 1;
          skip++) {
         char *pat = util_asprintf("--exclude=./%s", *skip);
-        char *q = pat ? shquote(pat) : NULL;
+        char *q = pat ? source_ssh_shquote(pat) : NULL;
         char *t = q ? util_asprintf("%s %s", args, q) : NULL;
         free(pat);
         free(q);
@@ -169,7 +168,7 @@ static char *remote_command(const config_source_t *src, const char *daydir, int 
             ? "if command -v ionice >/dev/null 2>&1; then exec nice -n 19 ionice -c3 -t " REMOTE_TAR
               "; else exec nice -n 19 " REMOTE_TAR "; fi"
             : "exec " REMOTE_TAR);
-    if (!script || !(qscript = shquote(script)))
+    if (!script || !(qscript = source_ssh_shquote(script)))
         goto out;
     /* --anchored --no-wildcards: "./name" matches exactly that top entry */
     cmd = util_asprintf("exec sh -c %s sh%s%s", qscript,
@@ -691,13 +690,72 @@ static int argv_add(char **argv, int *argc, const char *const *add, int n)
     return 0;
 }
 
+char **source_ssh_argv(const config_source_t *src, const char *cmd, int connect_timeout)
+{
+    char **argv = calloc(SSH_ARGV_MAX, sizeof *argv);
+    char port[16], cto[32];
+    int argc = 0, ok;
+
+    if (!argv)
+        return NULL;
+    snprintf(port, sizeof port, "%d", src->port);
+    snprintf(cto, sizeof cto, "ConnectTimeout=%d", connect_timeout);
+    {
+        const char *const base[] = {src->ssh_command && src->ssh_command[0] ? src->ssh_command
+                                                                            : "ssh",
+                                    "-T",
+                                    "-e",
+                                    "none",
+                                    "-o",
+                                    "BatchMode=yes",
+                                    "-o",
+                                    "StrictHostKeyChecking=yes",
+                                    "-o",
+                                    cto,
+                                    "-o",
+                                    "ServerAliveInterval=15",
+                                    "-o",
+                                    "ServerAliveCountMax=4"};
+        const char *const with_port[] = {"-p", port};
+        const char *const with_id[] = {"-i", src->identity, "-o", "IdentitiesOnly=yes"};
+        const char *const with_user[] = {"-l", src->user};
+        const char *const tail[] = {"--", src->host, cmd};
+
+        ok = argv_add(argv, &argc, base, sizeof base / sizeof base[0]) == 0;
+        if (ok && src->port > 0)
+            ok = argv_add(argv, &argc, with_port, 2) == 0;
+        if (ok && src->identity && src->identity[0])
+            ok = argv_add(argv, &argc, with_id, 4) == 0;
+        if (ok && src->user && src->user[0])
+            ok = argv_add(argv, &argc, with_user, 2) == 0;
+        /* ssh_options: at most 16 (config.c), so SSH_ARGV_MAX holds them */
+        for (char **o = src->ssh_options; ok && o && *o; o++) {
+            const char *const with_opt[] = {"-o", *o};
+            ok = argv_add(argv, &argc, with_opt, 2) == 0;
+        }
+        if (ok)
+            ok = argv_add(argv, &argc, tail, 3) == 0;
+    }
+    if (!ok) {
+        source_ssh_argv_free(argv);
+        return NULL;
+    }
+    return argv;
+}
+
+void source_ssh_argv_free(char **argv)
+{
+    for (size_t i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
 int source_ssh_scan(const config_source_t *src, const char *date, const char *const *skip,
                     source_entry_fn fn, void *ctx, source_stats_t *st)
 {
     struct ssh_scan *s = NULL;
-    char *daydir = NULL, *cmd = NULL, port[16];
-    char *argv[SSH_ARGV_MAX] = {NULL};
-    int argc = 0, rc = -1, status, stopped = 0, complete = 0, r;
+    char *daydir = NULL, *cmd = NULL, **argv = NULL;
+    int rc = -1, status, stopped = 0, complete = 0, r;
     struct archive_entry *ae;
 
     if (!src->host) {
@@ -719,45 +777,9 @@ int source_ssh_scan(const config_source_t *src, const char *date, const char *co
     s->st = st;
     s->ch = (child_t)CHILD_INIT;
 
-    if (src->port > 0)
-        snprintf(port, sizeof port, "%d", src->port);
-    {
-        const char *const base[] = {src->ssh_command && src->ssh_command[0] ? src->ssh_command
-                                                                            : "ssh",
-                                    "-T",
-                                    "-e",
-                                    "none",
-                                    "-o",
-                                    "BatchMode=yes",
-                                    "-o",
-                                    "StrictHostKeyChecking=yes",
-                                    "-o",
-                                    "ConnectTimeout=20",
-                                    "-o",
-                                    "ServerAliveInterval=15",
-                                    "-o",
-                                    "ServerAliveCountMax=4"};
-        const char *const with_port[] = {"-p", port};
-        const char *const with_id[] = {"-i", src->identity, "-o", "IdentitiesOnly=yes"};
-        const char *const with_user[] = {"-l", src->user};
-        const char *const tail[] = {"--", src->host, cmd};
-        int ok = argv_add(argv, &argc, base, sizeof base / sizeof base[0]) == 0;
-
-        if (ok && src->port > 0)
-            ok = argv_add(argv, &argc, with_port, 2) == 0;
-        if (ok && src->identity && src->identity[0])
-            ok = argv_add(argv, &argc, with_id, 4) == 0;
-        if (ok && src->user && src->user[0])
-            ok = argv_add(argv, &argc, with_user, 2) == 0;
-        /* ssh_options: at most 16 (config.c), so SSH_ARGV_MAX holds them */
-        for (char **o = src->ssh_options; ok && o && *o; o++) {
-            const char *const with_opt[] = {"-o", *o};
-            ok = argv_add(argv, &argc, with_opt, 2) == 0;
-        }
-        if (!ok || argv_add(argv, &argc, tail, 3) < 0) {
-            source_fail(st, "source %s: out of memory", src->name);
-            goto out;
-        }
+    if (!(argv = source_ssh_argv(src, cmd, 20))) {
+        source_fail(st, "source %s: out of memory", src->name);
+        goto out;
     }
     log_debug("source %s: %s ... %s %s", src->name, argv[0], src->host, cmd);
 
@@ -840,8 +862,7 @@ out:
         free(s->buf);
     }
     free(s);
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
+    source_ssh_argv_free(argv);
     free(cmd);
     free(daydir);
     return rc;
