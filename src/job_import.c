@@ -60,7 +60,7 @@ static int import_scan(void *arg, const config_source_t *src, const char *const 
     return source_tar_scan(src, &it->tar, skip, fn, ctx, st);
 }
 
-/* The manifest's "import": one object per archive read to its end. */
+/* The manifest's "import": one object per archive whose scan started. */
 static json_t *import_provenance(void *arg)
 {
     const struct provenance_arg *pa = arg;
@@ -70,11 +70,18 @@ static json_t *import_provenance(void *arg)
 
     for (int i = 0; a && i < o->nfiles; i++) {
         const struct import_item *it = &items[i];
-        if (!it->tar.complete)
+        json_t *p;
+        if (!it->scanned)
             continue;
-        if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "source", it->source,
-                                               "archive", it->name, "sha256", it->tar.sha256,
-                                               "bytes", (json_int_t)it->tar.bytes)) < 0) {
+        /* an archive cut or unreadable part-way: units finished before the
+         * failure are committed, so name it, without a hash of half a file */
+        if (it->tar.complete)
+            p = json_pack("{s:s, s:s, s:s, s:I}", "source", it->source, "archive", it->name,
+                          "sha256", it->tar.sha256, "bytes", (json_int_t)it->tar.bytes);
+        else
+            p = json_pack("{s:s, s:s, s:b}", "source", it->source, "archive", it->name, "complete",
+                          0);
+        if (json_array_append_new(a, p) < 0) {
             json_decref(a);
             return NULL;
         }

@@ -629,8 +629,10 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
     if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
         goto out;
     run_open = 1;
-    log_info("run %s: date %s, %d source(s), %d compression thread(s), store %s", rs.run_id,
-             o->date, cfg->nsources, pool_size(rs.pool), cfg->store.url);
+    log_info("run %s: date %s, %d %s, %d compression thread(s), store %s", rs.run_id, o->date,
+             o->nfeeds > 0 ? o->nfeeds : cfg->nsources,
+             o->nfeeds > 0 ? "archive(s) to import" : "source(s)", pool_size(rs.pool),
+             cfg->store.url);
 
     /* import: feeds instead of sources, `parallel` of them at once */
     int nsrc = o->nfeeds > 0 ? o->nfeeds : cfg->nsources;
