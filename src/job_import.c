@@ -212,8 +212,13 @@ int job_import(const config_t *cfg, const import_opts_t *o)
     code = job_run_day(cfg, &ro);
     for (int i = 0; i < o->nfiles && !o->quiet; i++) {
         const struct import_item *it = &items[i];
-        if (!it->scanned)
+        if (!it->scanned) {
+            if (code == EXIT_OK) /* tenant = fixed: its one unit is complete */
+                printf("import %s/%s: archive %s not read: the source's units of the day are "
+                       "complete\n",
+                       o->date, it->source, it->name);
             continue;
+        }
         if (it->tar.complete)
             printf("import %s/%s: archive %s, %lld bytes, sha256 %s\n", o->date, it->source,
                    it->name, (long long)it->tar.bytes, it->tar.sha256);
