@@ -195,7 +195,7 @@ int source_tar_scan(const config_source_t *src, source_tar_t *t, const char *con
 {
     struct tar_scan s;
     struct archive_entry *ae;
-    int rc = -1, r, stdin_ = !strcmp(t->path, "-");
+    int rc = -1, r, headers = 0, stdin_ = !strcmp(t->path, "-");
 
     (void)skip; /* a stream cannot be skipped: the callee ignores complete tenants */
     memset(&s, 0, sizeof s);
@@ -240,6 +240,7 @@ int source_tar_scan(const config_source_t *src, source_tar_t *t, const char *con
         }
         if (r == ARCHIVE_WARN)
             log_debug("source %s: archive %s: %s", src->name, t->path, archive_error_string(s.a));
+        headers++;
         if (deliver(&s, ae) < 0) {
             /* stopped by the callee, or the data of a file could not be read */
             const char *m = archive_errno(s.a) ? archive_error_string(s.a) : NULL;
@@ -248,6 +249,11 @@ int source_tar_scan(const config_source_t *src, source_tar_t *t, const char *con
                             s.io_error ? s.why : m);
             goto out;
         }
+    }
+    if (!headers) { /* libarchive reads an empty input as an empty archive */
+        source_fail(st, "source %s: archive %s holds no member (empty, or not a tar archive)",
+                    src->name, t->path);
+        goto out;
     }
     /* Hash the rest of the file: the tar's record padding, a compressor's
      * trailer, anything after them. */

@@ -121,5 +121,17 @@ for tenant in $(tenants_of "$T/legacy-data/siem-01/$DATE"); do
   diff -r --no-dereference "$T/restore3/$tenant/$D3/siem-01" "$T/legacy-data/siem-01/$DATE/$tenant" ||
     die "after a cut import and a full one, $tenant differs"
 done
+# an empty file, and a tar with no member: the source fails, naming the archive
+: >"$T/empty.tar.gz"
+tar -cf "$T/nothing.tar" -T /dev/null
+for f in empty.tar.gz nothing.tar; do
+  set +e
+  "${CP[@]}" import --date "$D3" --source siem-02 "$T/$f" >"$T/empty.out" 2>&1
+  rc=$?
+  set -e
+  [ $rc -eq 1 ] || die "$f: expected exit 1, got $rc: $(cat "$T/empty.out")"
+  grep -q "archive $T/$f: Unrecognized archive format\|archive $T/$f holds no member" "$T/empty.out" ||
+    die "$f was not named: $(cat "$T/empty.out")"
+done
 "${CP[@]}" verify >/dev/null || die "verify after all imports is not green"
 echo "import ok"
