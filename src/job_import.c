@@ -19,6 +19,11 @@
  *    source while streaming: the bytes unpacked are the bytes hashed) are
  *    recorded in the run's manifest as "import" and printed.
  *
+ * An archive is not a sorted walk: a tenant may come back after its unit was
+ * packed, or the file may be cut. job_run therefore records a feed's units
+ * complete only once the whole archive was read (feed_units); otherwise
+ * nothing of that archive counts, and the next import redoes it.
+ *
  * A second import of the same archive finds every unit complete and writes
  * nothing to the store (the archive is still read, to hash it).
  */

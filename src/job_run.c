@@ -188,7 +188,8 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     pthread_mutex_lock(&rs->mu);
     rs->warnings += pack_unit_warnings(slot->u);
     pthread_mutex_unlock(&rs->mu);
-    if (rc == 0)
+    /* a feed's units are recorded once its whole archive is read (feed_units) */
+    if (rc == 0 && !ss->feed)
         rc = catalog_unit_set(rs->cat, rs->opts->date, ss->src->name, slot->tenant, "complete",
                               slot->volumes, slot->files, slot->bytes_in, rs->run_id);
     pack_unit_free(slot->u);
@@ -219,6 +220,41 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     }
     fflush(stdout);
     pthread_mutex_unlock(&rs->mu);
+}
+
+/* A feed (an archive, for import) is not a sorted walk: a tenant may come
+ * back after its unit was packed (the scan then fails), or the archive may be
+ * cut. So its packed units are recorded complete only when the whole archive
+ * was read (ok); otherwise they are forgotten like failed units, and their
+ * committed volumes are leftovers for the next attempt. */
+static void feed_units(struct src_state *ss, int ok)
+{
+    struct run_state *rs = ss->rs;
+
+    for (int i = 0; i < ss->nunits; i++) {
+        struct unit_slot *slot = ss->units[i];
+        if (slot->state != UNIT_DONE)
+            continue;
+        if (ok && catalog_unit_set(rs->cat, rs->opts->date, ss->src->name, slot->tenant, "complete",
+                                   slot->volumes, slot->files, slot->bytes_in, rs->run_id) == 0)
+            continue;
+        catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, slot->tenant);
+        keep_error(&slot->error, "unit %s/%s/%s: %s", rs->opts->date, ss->src->name, slot->tenant,
+                   ok ? "recording it failed (see the log)"
+                      : "packed, but the archive was not read to its end: not recorded");
+        slot->state = UNIT_FAILED;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_done--;
+        rs->units_failed++;
+        rs->bytes_in -= slot->bytes_in;
+        rs->bytes_stored -= slot->bytes_stored;
+        if (!rs->opts->quiet)
+            printf("unit %s/%s/%s: FAILED (%s; the next import redoes it)\n", rs->opts->date,
+                   ss->src->name, slot->tenant,
+                   ok ? "not recorded" : "the archive was not read to its end");
+        fflush(stdout);
+        pthread_mutex_unlock(&rs->mu);
+    }
 }
 
 static int start_unit(struct src_state *ss, const char *tenant)
@@ -358,6 +394,8 @@ static void run_source(struct run_state *rs, const config_source_t *src, const r
                                 &st);
     for (int i = 0; i < ss.nunits; i++)
         finish_unit(&ss, i, rc == 0);
+    if (feed)
+        feed_units(&ss, rc == 0);
     int failed = 0, done = 0, skipped = ss.nskip;
     const char *unit_why = NULL;
     for (int i = 0; i < ss.nunits; i++) {

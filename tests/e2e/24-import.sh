@@ -103,9 +103,9 @@ done
 [ "$(cd "$T/hrestore" && find . -mindepth 1 | sort | tr '\n' ' ')" = "./acme ./acme/$D2 ./acme/$D2/siem-01 ./acme/$D2/siem-01/ok.log " ] ||
   die "hostile archive restored more than ok.log: $(cd "$T/hrestore" && find . | sort)"
 [ ! -e "$T/x" ] && [ ! -e "$T/z" ] && [ ! -e /abs-y ] || die "a hostile member landed outside"
-# an archive cut part-way: the source fails (nothing it did not finish is
-# recorded), the manifest names the archive as incomplete; importing the whole
-# archive again completes the day
+# an archive cut part-way: the source fails and none of its units is recorded
+# (the cut may have hidden more of a tenant packed already); importing the
+# whole archive again completes the day
 D3=2026-11-22
 head -c $((size / 2)) "$T/legacy.tar.gz" >"$T/cut.tar.gz"
 set +e
@@ -121,6 +121,23 @@ for tenant in $(tenants_of "$T/legacy-data/siem-01/$DATE"); do
   diff -r --no-dereference "$T/restore3/$tenant/$D3/siem-01" "$T/legacy-data/siem-01/$DATE/$tenant" ||
     die "after a cut import and a full one, $tenant differs"
 done
+# tenants not contiguous in the archive (acme, globex, then acme again): the
+# scan fails and no unit of it is recorded, although acme's first part was
+# packed before globex began
+D4=2026-11-21
+first=$(cd "$T/legacy-data/siem-01/$DATE" && find acme -type f | sort | head -1)
+tar -C "$T/legacy-data/siem-01/$DATE" -czf "$T/interleaved.tar.gz" "./$first" ./globex ./acme
+set +e
+"${CP[@]}" import --date "$D4" --source siem-01 "$T/interleaved.tar.gz" >"$T/inter.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 1 ] || die "interleaved tenants: expected exit 1, got $rc: $(cat "$T/inter.out")"
+grep -q "entries of tenant acme are not contiguous" "$T/inter.out" || die "interleaving not named: $(cat "$T/inter.out")"
+[ -z "$("${CP[@]}" ls --from "$D4" --until "$D4")" ] || die "units of an interleaved archive were recorded"
+"${CP[@]}" import --date "$D4" --source siem-01 "$T/legacy.tar.gz" >"$T/inter2.out"
+grep -q "4 unit(s) done, 0 already complete, 0 failed" "$T/inter2.out" ||
+  die "after an interleaved archive, the whole one did not import every unit: $(cat "$T/inter2.out")"
+
 # an empty file, and a tar with no member: the source fails, naming the archive
 : >"$T/empty.tar.gz"
 tar -cf "$T/nothing.tar" -T /dev/null
