@@ -95,31 +95,28 @@ static ssize_t tar_read(void *rctx, void *buf, size_t len)
     return (ssize_t)n;
 }
 
-/* Strip leading "./" (and "/" after it) and trailing '/'; refuse an absolute
- * name and any "..", "." or empty component. 0, or -1 when refused. */
+/* The member's path relative to the archive's root: leading "./" and
+ * trailing '/' dropped ("" for the root itself). Refused (-1): what
+ * pathsafe_entry_ok refuses (absolute, ".."), a "." or empty component
+ * inside the name (never in a walk's paths), a name longer than outsz. */
 static int member_path(const char *in, char *out, size_t outsz)
 {
     size_t n;
 
-    if (in[0] == '/')
-        return -1;
-    while (in[0] == '.' && (in[1] == '/' || in[1] == 0)) {
-        in += in[1] ? 2 : 1;
-        while (in[0] == '/')
+    while (in[0] == '.' && (in[1] == '/' || in[1] == 0))
+        for (in++; *in == '/';)
             in++;
-    }
     n = strlen(in);
     if (n >= outsz)
         return -1;
     memcpy(out, in, n + 1);
     while (n && out[n - 1] == '/')
         out[--n] = 0;
-    for (const char *p = out; *p;) {
-        size_t c = strcspn(p, "/");
-        if (c == 0 || (c == 1 && p[0] == '.') || (c == 2 && p[0] == '.' && p[1] == '.'))
-            return -1;
-        p += c + (p[c] == '/');
-    }
+    if (!n)
+        return 0;
+    if (!pathsafe_entry_ok(out) || strstr(out, "//") || strstr(out, "/./") ||
+        !strcmp(out + (n >= 2 ? n - 2 : 0), "/."))
+        return -1;
     return 0;
 }
 
