@@ -83,6 +83,7 @@ typedef union cli_args {
     struct {
         int json; /* config show --json */
     } config;
+    import_opts_t import; /* files point into argv */
 } cli_args_t;
 
 /* What exec() gets from main. */
@@ -152,5 +153,7 @@ int cmd_config_parse(int argc, char **argv, cli_args_t *a);
 int cmd_config(const cli_env_t *env, cli_args_t *a);
 int cmd_keygen_parse(int argc, char **argv, cli_args_t *a);
 int cmd_keygen(const cli_env_t *env, cli_args_t *a);
+int cmd_import_parse(int argc, char **argv, cli_args_t *a);
+int cmd_import(const cli_env_t *env, cli_args_t *a);
 
 #endif

@@ -8,6 +8,10 @@
 #define COLDPACK_JOB_H
 
 #include "config.h"
+#include "progress.h"
+#include "source.h"
+
+#include <jansson.h>
 
 enum exit_code {
     EXIT_OK = 0,      /* everything done */
@@ -25,6 +29,18 @@ enum exit_code {
                          is known to be corrupt; the same command again may succeed */
 };
 
+/* A feed replaces a configured source's day by something else to read (an
+ * archive, for `import`): the run scans feed->source with scan() instead of
+ * source_scan, and the progress line shows what scan() puts in prog->bytes
+ * and prog->total (the run then does not count the bytes delivered there).
+ * scan() runs on a source thread of the run; feeds run concurrently. */
+typedef struct run_feed {
+    const char *source; /* name of a configured source: tenant rule, layout */
+    int (*scan)(void *arg, const config_source_t *src, const char *const *skip, source_entry_fn fn,
+                void *ctx, source_stats_t *st, progress_t *prog);
+    void *arg;
+} run_feed_t;
+
 /* Options of one run; strings are borrowed (argv) for the job's duration. */
 typedef struct run_opts {
     const char *date;        /* YYYY-MM-DD; with until: the first day of a range */
@@ -35,6 +51,15 @@ typedef struct run_opts {
     int deadline_sec;        /* seconds after local midnight, -1 = from the config */
     int quiet;               /* global -q: no per-unit lines, summary or progress bar;
                                 warnings and errors still print (log level) */
+    /* import (job_import.c): with nfeeds > 0 the run reads feeds[0..nfeeds)
+     * instead of the configured sources' days, up to `parallel` at once (0 =
+     * [run] parallel_sources); only_source is ignored. */
+    const run_feed_t *feeds;
+    int nfeeds, parallel;
+    /* NULL, or called once the scans ended: what this run's manifest records
+     * as "import" (a new reference, or NULL for nothing). */
+    json_t *(*provenance)(void *arg);
+    void *provenance_arg;
 } run_opts_t;
 
 /* Back up o->date, or the days of a range / catch-up (job_days.c). */
@@ -42,6 +67,23 @@ int job_run(const config_t *cfg, const run_opts_t *o);
 /* Back up exactly one day, o->date (job_run.c; o->until and o->catch_up are
  * ignored). Takes the run lock; not to be called concurrently. */
 int job_run_day(const config_t *cfg, const run_opts_t *o);
+
+/* Options of import; strings are borrowed (argv). */
+typedef struct import_opts {
+    const char *date;   /* YYYY-MM-DD */
+    const char *source; /* default source of plain FILE operands; NULL = none */
+    int force;          /* import a day already past [retention] days */
+    int jobs;           /* archives read at once, 0 = [run] parallel_sources */
+    int quiet;          /* global -q */
+    char **files;       /* operands: FILE, -, or SOURCE=FILE */
+    int nfiles;
+} import_opts_t;
+
+/* Re-pack existing per-machine tar archives into the day's units, committed
+ * exactly as a run's (job_import.c; takes the run lock through job_run_day).
+ * Returns an exit code like run's; EXIT_USAGE for a day past retention
+ * without force, an unknown source, or one source given twice. */
+int job_import(const config_t *cfg, const import_opts_t *o);
 
 /* Options of one restore; strings are borrowed (argv) for the job's duration. */
 #define RESTORE_MAX_IDENTITIES 16

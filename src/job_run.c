@@ -108,7 +108,9 @@ struct src_state {
     progress_t *prog;
     char **skip; /* tenants complete before the scan (NULL-terminated) */
     int nskip;
-    char *error; /* the source failed outside any unit: why (first cause) */
+    const run_feed_t *feed;    /* import: what is read instead of the day, else NULL */
+    _Atomic int64_t uncounted; /* a feed's delivered bytes (its progress is its own) */
+    char *error;               /* the source failed outside any unit: why (first cause) */
 };
 
 /* Keep the first reason for a failure in *dst (already logged where it was
@@ -186,7 +188,8 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     pthread_mutex_lock(&rs->mu);
     rs->warnings += pack_unit_warnings(slot->u);
     pthread_mutex_unlock(&rs->mu);
-    if (rc == 0)
+    /* a feed's units are recorded once its whole archive is read (feed_units) */
+    if (rc == 0 && !ss->feed)
         rc = catalog_unit_set(rs->cat, rs->opts->date, ss->src->name, slot->tenant, "complete",
                               slot->volumes, slot->files, slot->bytes_in, rs->run_id);
     pack_unit_free(slot->u);
@@ -217,6 +220,41 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     }
     fflush(stdout);
     pthread_mutex_unlock(&rs->mu);
+}
+
+/* A feed (an archive, for import) is not a sorted walk: a tenant may come
+ * back after its unit was packed (the scan then fails), or the archive may be
+ * cut. So its packed units are recorded complete only when the whole archive
+ * was read (ok); otherwise they are forgotten like failed units, and their
+ * committed volumes are leftovers for the next attempt. */
+static void feed_units(struct src_state *ss, int ok)
+{
+    struct run_state *rs = ss->rs;
+
+    for (int i = 0; i < ss->nunits; i++) {
+        struct unit_slot *slot = ss->units[i];
+        if (slot->state != UNIT_DONE)
+            continue;
+        if (ok && catalog_unit_set(rs->cat, rs->opts->date, ss->src->name, slot->tenant, "complete",
+                                   slot->volumes, slot->files, slot->bytes_in, rs->run_id) == 0)
+            continue;
+        catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, slot->tenant);
+        keep_error(&slot->error, "unit %s/%s/%s: %s", rs->opts->date, ss->src->name, slot->tenant,
+                   ok ? "recording it failed (see the log)"
+                      : "packed, but the archive was not read to its end: not recorded");
+        slot->state = UNIT_FAILED;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_done--;
+        rs->units_failed++;
+        rs->bytes_in -= slot->bytes_in;
+        rs->bytes_stored -= slot->bytes_stored;
+        if (!rs->opts->quiet)
+            printf("unit %s/%s/%s: FAILED (%s; the next import redoes it)\n", rs->opts->date,
+                   ss->src->name, slot->tenant,
+                   ok ? "not recorded" : "the archive was not read to its end");
+        fflush(stdout);
+        pthread_mutex_unlock(&rs->mu);
+    }
 }
 
 static int start_unit(struct src_state *ss, const char *tenant)
@@ -312,7 +350,8 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
     struct unit_slot *slot = ss->units[idx];
     if (slot->state != UNIT_PACKING)
         return 0; /* complete already, or left for later: data is skipped */
-    struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl, &ss->prog->bytes};
+    struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl,
+                                ss->feed ? &ss->uncounted : &ss->prog->bytes};
     if (pack_unit_add(slot->u, e, rd ? limited_read : NULL, &lr) < 0) {
         finish_unit(ss, idx, 0);
         return -1;
@@ -320,7 +359,8 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
     return 0;
 }
 
-static void run_source(struct run_state *rs, const config_source_t *src)
+static void run_source(struct run_state *rs, const config_source_t *src, const run_feed_t *feed,
+                       progress_t *prog)
 {
     struct src_state ss;
     source_stats_t st;
@@ -333,9 +373,10 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     ss.cur = -1;
     ss.eager = src->tenant_rule == TENANT_FIXED || src->tenant_dir == 1;
     ss.rl = ratelimit_new(src->bandwidth);
-    ss.prog = &rs->prog[src - rs->cfg->sources];
+    ss.feed = feed;
+    ss.prog = prog;
     ss.prog->started = util_now();
-    atomic_store(&ss.prog->total, source_local_total(src, rs->opts->date));
+    atomic_store(&ss.prog->total, feed ? -1 : source_local_total(src, rs->opts->date));
     atomic_store(&ss.prog->state, PROGRESS_RUNNING);
     memset(&st, 0, sizeof st);
     rc = catalog_complete_tenants(rs->cat, rs->opts->date, src->name, &ss.skip, &ss.nskip);
@@ -347,9 +388,14 @@ static void run_source(struct run_state *rs, const config_source_t *src)
         pthread_mutex_unlock(&rs->mu);
     }
     if (rc == 0 && !(src->tenant_rule == TENANT_FIXED && ss.nskip))
-        rc = source_scan(src, rs->opts->date, (const char *const *)ss.skip, on_entry, &ss, &st);
+        rc = feed ? feed->scan(feed->arg, src, (const char *const *)ss.skip, on_entry, &ss, &st,
+                               ss.prog)
+                  : source_scan(src, rs->opts->date, (const char *const *)ss.skip, on_entry, &ss,
+                                &st);
     for (int i = 0; i < ss.nunits; i++)
         finish_unit(&ss, i, rc == 0);
+    if (feed)
+        feed_units(&ss, rc == 0);
     int failed = 0, done = 0, skipped = ss.nskip;
     const char *unit_why = NULL;
     for (int i = 0; i < ss.nunits; i++) {
@@ -401,6 +447,16 @@ static void *source_thread(void *arg)
     for (;;) {
         const config_source_t *src;
         pthread_mutex_lock(&rs->mu);
+        if (rs->opts->nfeeds > 0) { /* import: the feeds instead of the days */
+            int i = rs->next_source < rs->opts->nfeeds ? rs->next_source++ : -1;
+            pthread_mutex_unlock(&rs->mu);
+            if (i < 0)
+                return NULL;
+            src = config_find_source(rs->cfg, rs->opts->feeds[i].source);
+            if (src)
+                run_source(rs, src, &rs->opts->feeds[i], &rs->prog[i]);
+            continue;
+        }
         while (rs->next_source < rs->cfg->nsources && rs->opts->only_source &&
                strcmp(rs->cfg->sources[rs->next_source].name, rs->opts->only_source))
             rs->next_source++;
@@ -410,7 +466,7 @@ static void *source_thread(void *arg)
         }
         src = &rs->cfg->sources[rs->next_source++];
         pthread_mutex_unlock(&rs->mu);
-        run_source(rs, src);
+        run_source(rs, src, NULL, &rs->prog[src - rs->cfg->sources]);
     }
 }
 
@@ -418,6 +474,7 @@ struct late {
     struct run_state *rs;
     int failed;
     const char *outcome; /* this run's */
+    json_t *import;      /* this run's provenance (import), or NULL */
 };
 
 /* Write the manifest of a run that has none (this run, or one that was
@@ -433,8 +490,12 @@ static int late_manifest(void *ctx, const char *run_id, const char *date)
         l->failed++;
         return 0;
     }
-    manifest_run_info_t ri = {run_id, date, started, self ? (int64_t)time(NULL) : finished,
-                              self ? l->outcome : status};
+    manifest_run_info_t ri = {run_id,
+                              date,
+                              started,
+                              self ? (int64_t)time(NULL) : finished,
+                              self ? l->outcome : status,
+                              self ? l->import : NULL};
     if (manifest_write(l->rs->store, l->rs->cat, &ri, &key, sha) < 0 ||
         catalog_set_manifest(l->rs->cat, run_id, key, sha) < 0) {
         l->failed++;
@@ -587,8 +648,9 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
      * so memory is about (2 x threads + 2 x sources) blocks whatever the
      * data size. */
     {
-        int conc =
-            cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources : cfg->nsources;
+        int n = o->nfeeds > 0 ? o->nfeeds : cfg->nsources;
+        int p = o->nfeeds > 0 && o->parallel > 0 ? o->parallel : cfg->run.parallel_sources;
+        int conc = p < n ? p : n;
         rs.pp.max_inflight = 2 * pool_size(rs.pool) / (conc > 0 ? conc : 1) + 2;
     }
     rs.pp.run_id = rs.run_id;
@@ -605,19 +667,23 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
     if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
         goto out;
     run_open = 1;
-    log_info("run %s: date %s, %d source(s), %d compression thread(s), store %s", rs.run_id,
-             o->date, cfg->nsources, pool_size(rs.pool), cfg->store.url);
+    log_info("run %s: date %s, %d %s, %d compression thread(s), store %s", rs.run_id, o->date,
+             o->nfeeds > 0 ? o->nfeeds : cfg->nsources,
+             o->nfeeds > 0 ? "archive(s) to import" : "source(s)", pool_size(rs.pool),
+             cfg->store.url);
 
-    nthreads =
-        cfg->run.parallel_sources < cfg->nsources ? cfg->run.parallel_sources : cfg->nsources;
+    /* import: feeds instead of sources, `parallel` of them at once */
+    int nsrc = o->nfeeds > 0 ? o->nfeeds : cfg->nsources;
+    int par = o->nfeeds > 0 && o->parallel > 0 ? o->parallel : cfg->run.parallel_sources;
+    nthreads = par < nsrc ? par : nsrc;
     th = calloc((size_t)nthreads, sizeof *th);
-    rs.prog = calloc((size_t)cfg->nsources, sizeof *rs.prog);
+    rs.prog = calloc((size_t)nsrc, sizeof *rs.prog);
     if (!th || !rs.prog)
         goto out;
-    for (int i = 0; i < cfg->nsources; i++)
-        rs.prog[i].name = cfg->sources[i].name;
+    for (int i = 0; i < nsrc; i++)
+        rs.prog[i].name = o->nfeeds > 0 ? o->feeds[i].source : cfg->sources[i].name;
     progress_display_t *display =
-        !o->quiet && isatty(STDERR_FILENO) ? progress_start(rs.prog, cfg->nsources) : NULL;
+        !o->quiet && isatty(STDERR_FILENO) ? progress_start(rs.prog, nsrc) : NULL;
     for (int i = 0; i < nthreads; i++)
         if (pthread_create(&th[i], NULL, source_thread, &rs) != 0) {
             nthreads = i;
@@ -632,8 +698,11 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
      * committed object ends up in the chain. */
     code = run_code(&rs);
     {
-        struct late l = {&rs, 0, code_status(code)};
-        if (catalog_runs_without_manifest(rs.cat, late_manifest, &l) < 0 || l.failed) {
+        struct late l = {&rs, 0, code_status(code),
+                         o->provenance ? o->provenance(o->provenance_arg) : NULL};
+        int lrc = catalog_runs_without_manifest(rs.cat, late_manifest, &l);
+        json_decref(l.import);
+        if (lrc < 0 || l.failed) {
             rs.units_failed++;
             log_error("run %s: a manifest could not be written; the objects are recorded in the "
                       "catalog and the next run writes it",

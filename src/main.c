@@ -78,6 +78,14 @@ static const cli_cmd_t commands[] = {
     {"keygen", cmd_keygen_parse, cmd_keygen, 0, "--tenant T --out DIR",
      "make an age key pair for tenant T: DIR/T.key (identity, 0600) and DIR/T.txt\n"
      "(recipient, for [encryption] recipients_dir); see docs/encryption.md"},
+    {"import", cmd_import_parse, cmd_import, CMD_CONFIG,
+     "--date D (--source S FILE | SOURCE=FILE...) [--jobs N] [--force]",
+     "re-pack existing per-machine tar archives (.tar.gz, .tar.zst, .tar; - = stdin)\n"
+     "into the day's units of their source, committed like a run's (idempotent).\n"
+     "FILE is read for --source S; SOURCE=FILE names a configured source, so one\n"
+     "command imports several machines' archives of day D, N at once (--jobs).\n"
+     "Each archive's name, size and SHA-256 are printed and recorded in the manifest.\n"
+     "A day past [retention] days is refused (exit 2) unless --force."},
     {"help", help_parse, help_exec, 0, "[COMMAND]", "show the commands, or COMMAND's usage"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -317,7 +317,8 @@ int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char
     iso_time(ri->finished, finished);
     if ((ri->started > 0 && json_object_set_new(m, "started", json_string(started)) < 0) ||
         (ri->finished > 0 && json_object_set_new(m, "finished", json_string(finished)) < 0) ||
-        (ri->outcome && json_object_set_new(m, "outcome", json_string(ri->outcome)) < 0))
+        (ri->outcome && json_object_set_new(m, "outcome", json_string(ri->outcome)) < 0) ||
+        (ri->import && json_object_set(m, "import", ri->import) < 0))
         goto out;
     txt = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS);
     key = objkey_manifest(date, run_id);

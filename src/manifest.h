@@ -61,6 +61,8 @@ typedef struct manifest_run_info {
     const char *run_id, *date;
     int64_t started, finished;
     const char *outcome; /* ok, warnings, partial, failed, crashed */
+    json_t *import;      /* NULL, or the provenance of an import (borrowed): recorded
+                            as "import" (docs/formats.md) */
 } manifest_run_info_t;
 
 /* Write the manifest for ri->run_id (objects of its complete units, from

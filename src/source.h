@@ -16,6 +16,7 @@
 #ifndef COLDPACK_SOURCE_H
 #define COLDPACK_SOURCE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -80,6 +81,28 @@ void source_ssh_argv_free(char **argv);
 /* s single-quoted for a POSIX shell ('it'\''s'). Caller frees; NULL when out
  * of memory. Thread-safe. */
 char *source_ssh_shquote(const char *s);
+/* An existing tar archive (gzip, zstd or plain: libarchive detects the
+ * filter) read as if it were the source's day directory (source_tar.c, for
+ * `coldpack import`). path is a file, or "-" for stdin. While streaming,
+ * every byte of the file is hashed, so when the scan returns 0 sha256/bytes
+ * describe the whole file (read to its end, past the tar's end). One thread
+ * uses a source_tar_t; the caller owns it. */
+typedef struct source_tar {
+    const char *path;      /* borrowed */
+    _Atomic int64_t *read; /* NULL, or bumped by every compressed byte read (progress) */
+    char sha256[65];       /* out: SHA-256 of the file's bytes ("" unless complete) */
+    int64_t bytes;         /* out: the file's size as read */
+    int complete;          /* out: 1 when the whole file was read and parsed */
+} source_tar_t;
+
+/* Scan t->path as the day of src: members named "./T/..." (a leading "./"
+ * stripped) map to tenants by src's rule like the local walk's paths;
+ * absolute names and names with ".." are refused by name (a warning each),
+ * hard links and special files are skipped with a warning. skip as in
+ * source_scan (entries of skipped tenants are still delivered: a stream
+ * cannot be skipped). Returns as source_scan. */
+int source_tar_scan(const struct config_source *src, source_tar_t *t, const char *const *skip,
+                    source_entry_fn fn, void *ctx, source_stats_t *st);
 /* For implementations: the scan failed. Logs the message once (log_error)
  * and keeps it in st->error when that is still unset (the first cause
  * wins). Thread-safe for different st. */
