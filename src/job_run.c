@@ -386,8 +386,11 @@ static void run_source(struct run_state *rs, const config_source_t *src)
                                   json_pack("{s:s, s:n, s:s, s:s}", "source", src->name, "tenant",
                                             "outcome", "failed", "error", why));
         }
-        json_array_append_new(rs->failures, json_pack("{s:s, s:s}", "what", src->name, "why",
-                                                      why[0] ? why : "unknown (see the log)"));
+        char *what = util_asprintf("source %s", src->name);
+        json_array_append_new(rs->failures,
+                              json_pack("{s:s, s:s}", "what", what ? what : src->name, "why",
+                                        why[0] ? why : "unknown (see the log)"));
+        free(what);
     }
     for (int i = 0; i < ss.nskip; i++)
         json_array_append_new(rs->units,
@@ -405,7 +408,7 @@ static void run_source(struct run_state *rs, const config_source_t *src)
                                  "bytes_read", (json_int_t)u->bytes_in, "bytes_stored",
                                  (json_int_t)(u->state == UNIT_DONE ? u->bytes_stored : 0)));
         if (u->state == UNIT_FAILED && rc == 0) {
-            char *what = util_asprintf("%s/%s/%s", rs->opts->date, src->name, u->tenant);
+            char *what = util_asprintf("unit %s/%s/%s", rs->opts->date, src->name, u->tenant);
             json_array_append_new(rs->failures,
                                   json_pack("{s:s, s:s}", "what", what ? what : src->name, "why",
                                             u->error ? u->error : "unknown (see the log)"));
