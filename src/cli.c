@@ -53,7 +53,7 @@ static void run_failed(const config_t *cfg, const char *date, time_t start, int 
     snprintf(why, sizeof why, "%s", log_last_error()[0] ? log_last_error() : "see the log");
     sum = notify_summary_failed(&ni, what, why);
     txt = sum ? json_dumps(sum, JSON_INDENT(2)) : NULL;
-    if (txt && (cfg->notify.command || cfg->notify.webhook))
+    if (txt) /* counted by notify_failed_count even with no notifier */
         notify_run(cfg, txt, 1);
     if (cfg->run.metrics_file) {
         metrics_run_t m = {ni.start, ni.end, code, metrics_read_last_success(cfg->run.metrics_file),

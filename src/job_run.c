@@ -651,9 +651,9 @@ static void prerun_failed(struct run_state *rs, int64_t start, int code, const c
              why[0] ? why : "see the log");
     sum = notify_summary_failed(&ni, what, why);
     txt = sum ? json_dumps(sum, JSON_INDENT(2)) : NULL;
-    if (txt && (cfg->notify.command || cfg->notify.webhook))
+    if (txt) /* counted by notify_failed_count even with no notifier */
         notify_run(cfg, txt, 1);
-    else if (!txt)
+    else
         log_warn("run %s: cannot build the notification: out of memory", rs->run_id);
     write_metrics(cfg, cat, start, end, code, NULL);
     free(txt);
@@ -855,9 +855,9 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
             sum = NULL;
         }
         char *txt = sum ? json_dumps(sum, JSON_INDENT(2)) : NULL;
-        if (txt && (cfg->notify.command || cfg->notify.webhook))
+        if (txt) /* counted by notify_failed_count even with no notifier */
             notify_run(cfg, txt, code != EXIT_OK);
-        else if (!txt)
+        else
             log_warn("run %s: cannot build the summary: out of memory", rs.run_id);
         write_metrics(cfg, rs.cat, start, end, code, rs.sources);
         reported = 1;
