@@ -11,7 +11,8 @@
 #     X-Coldpack-Signature (checked with python3 hmac);
 #     COLDPACK_WEBHOOK_AUTH is used when the config has no webhook_auth;
 #  6. `-q run` that succeeds prints nothing; --log-file (0600) has the lines,
-#     timestamped; a successful run with on = failure notifies nobody.
+#     timestamped; a successful run with on = failure notifies nobody;
+#  7. with JOURNAL_STREAM naming stderr, lines start with <3>/<6>.
 . "$(dirname "$0")/lib/common.sh"
 command -v python3 >/dev/null || exit 77
 
@@ -188,4 +189,14 @@ lines=$(wc -l <"$T/run.log")
 "$COLDPACK" -q -c "$T/g.conf" run --date "$DATE" >/dev/null 2>&1 || die "second quiet run failed"
 [ "$(wc -l <"$T/run.log")" -gt "$lines" ] || die "[run] log_file: nothing appended"
 echo "6. -q run silent; log file complete"
+
+# 7. under systemd (JOURNAL_STREAM names stderr) lines carry their priority
+: >"$T/j.err"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/j.err") "$COLDPACK" -c "$T/c.conf" run --date "$DATE" \
+    >/dev/null 2>>"$T/j.err" || true
+grep -q '^<3>coldpack: error: source gone-1' "$T/j.err" || die "no <3> priority: $(cat "$T/j.err")"
+grep -q '^<6>coldpack: info: run ' "$T/j.err" || die "no <6> priority: $(cat "$T/j.err")"
+JOURNAL_STREAM=1:1 "$COLDPACK" -c "$T/c.conf" run --date "$DATE" >/dev/null 2>"$T/k.err" || true
+! grep -q '^<' "$T/k.err" || die "priority prefix on a stderr that is not the journal"
+echo "7. journald priorities only when stderr is the journal"
 echo "25-notify-failures: 1 passed, 0 failed"
