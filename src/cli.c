@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,8 +155,10 @@ int cli_dispatch(const cli_cmd_t *cmds, size_t n, int argc, char **argv, const c
             return EXIT_USAGE;
         }
         env.cfg = cfg;
-        if (cfg->run.log_file && !log_file_is_open())
-            log_open_file(cfg->run.log_file); /* logged when it cannot; not fatal */
+        /* a log file that cannot be opened does not stop a backup */
+        if (cfg->run.log_file && !log_file_is_open() && log_open_file(cfg->run.log_file) < 0)
+            log_warn("[run] log_file %s: %s; logging to stderr only", cfg->run.log_file,
+                     strerror(errno));
     }
     if (cmd->flags & CMD_LOCK) {
         lockfd = take_lock(cfg);

@@ -59,10 +59,8 @@ int log_open_file(const char *path)
     if (log_fd >= 0)
         return 0;
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-    if (fd < 0) {
-        log_error("log file %s: cannot open it: %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return -1; /* errno set */
     log_fd = fd;
     return 0;
 }

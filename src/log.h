@@ -26,8 +26,9 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* Also append every line to path (created 0600, O_APPEND, opened once for
  * the process, close-on-exec). A second call while a file is open does
- * nothing and returns 0. Returns 0, or -1 after logging why. Not
- * thread-safe: call before starting threads. */
+ * nothing and returns 0. Not
+ * thread-safe: call before starting threads. Returns -1 with errno set
+ * (nothing logged: the caller decides how bad it is). */
 int log_open_file(const char *path);
 /* 1 when a log file is open. */
 int log_file_is_open(void);

@@ -9,6 +9,7 @@
 #include "job.h"
 #include "log.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -167,8 +168,10 @@ int main(int argc, char **argv)
             log_set_level(LOG_DEBUG);
             break;
         case 'L': /* opened once, before the config: its own errors are logged there too */
-            if (log_open_file(optarg) < 0)
+            if (log_open_file(optarg) < 0) {
+                log_error("--log-file %s: %s", optarg, strerror(errno));
                 return EXIT_USAGE;
+            }
             break;
         case 'h':
             usage(stdout);
