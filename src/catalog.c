@@ -42,6 +42,9 @@ static const char *const schema =
     "CREATE TABLE IF NOT EXISTS restore_requests ("
     " key TEXT PRIMARY KEY, tier TEXT, days INTEGER, requested INTEGER NOT NULL,"
     " status TEXT NOT NULL);"
+    /* why a run failed (catalog_run_set_error); a table of its own so older
+     * catalogs gain it without altering runs */
+    "CREATE TABLE IF NOT EXISTS run_errors (run_id TEXT PRIMARY KEY, error TEXT NOT NULL);"
     "PRAGMA user_version = 1;";
 
 static int fail(catalog_t *c, const char *what)
@@ -216,7 +219,7 @@ int catalog_clear(catalog_t *c)
     pthread_mutex_lock(&c->mu);
     int rc = sqlite3_exec(c->db,
                           "DELETE FROM runs; DELETE FROM units; DELETE FROM objects;"
-                          "DELETE FROM restore_requests;",
+                          "DELETE FROM restore_requests; DELETE FROM run_errors;",
                           NULL, NULL, NULL) == SQLITE_OK
                  ? 0
                  : fail(c, "clear");
@@ -247,6 +250,13 @@ int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const 
                      "UPDATE runs SET finished = ?, status = ?, manifest_key = ?,"
                      " manifest_sha256 = ? WHERE run_id = ?",
                      5, v);
+}
+
+int catalog_run_set_error(catalog_t *c, const char *run_id, const char *error)
+{
+    const char *v[2] = {run_id, error};
+
+    return exec_bind(c, "INSERT OR REPLACE INTO run_errors (run_id, error) VALUES (?, ?)", 2, v);
 }
 
 int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant)
@@ -467,7 +477,8 @@ int catalog_print_status(catalog_t *c, int n)
             " coalesce(datetime(r.finished, 'unixepoch'), '-'),"
             " (SELECT count(*) FROM objects o WHERE o.run_id = r.run_id AND o.kind = 'data'),"
             " (SELECT coalesce(sum(size), 0) FROM objects o WHERE o.run_id = r.run_id),"
-            " (SELECT count(*) FROM units u WHERE u.date = r.date AND u.status = 'complete')"
+            " (SELECT count(*) FROM units u WHERE u.date = r.date AND u.status = 'complete'),"
+            " (SELECT e.error FROM run_errors e WHERE e.run_id = r.run_id)"
             " FROM runs r ORDER BY r.run_id DESC LIMIT ?",
             -1, &st, NULL) != SQLITE_OK) {
         fail(c, "status");
@@ -483,6 +494,8 @@ int catalog_print_status(catalog_t *c, int n)
                sqlite3_column_text(st, 4), sqlite3_column_int(st, 5),
                util_fmt_size(sqlite3_column_int64(st, 6), sz, sizeof sz),
                sqlite3_column_int(st, 7));
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            printf("  reason: %s\n", sqlite3_column_text(st, 8));
     }
     rc = 0;
 out:

@@ -644,8 +644,11 @@ static void prerun_failed(struct run_state *rs, int64_t start, int code, const c
     }
     if (cat) {
         catalog_run_t r = {rs->run_id, rs->opts->date, start, end, "failed", NULL, NULL};
-        if (catalog_run_record(cat, &r) < 0)
+        char *reason = util_asprintf("%s: %s", what, why[0] ? why : "see the log");
+        if (catalog_run_record(cat, &r) < 0 ||
+            (reason && catalog_run_set_error(cat, rs->run_id, reason) < 0))
             log_warn("run %s: its failure could not be recorded in the catalog", rs->run_id);
+        free(reason);
     }
     log_info("run %s: failed before its first unit: %s: %s", rs->run_id, what,
              why[0] ? why : "see the log");
@@ -842,6 +845,23 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
                      rs.warnings);
             json_array_append_new(rs.failures,
                                   json_pack("{s:s, s:s}", "what", "warnings", "why", why));
+        }
+        if (json_array_size(rs.failures) > 0) { /* `status` shows the first reason */
+            json_t *f0 = json_array_get(rs.failures, 0);
+            size_t nf = json_array_size(rs.failures);
+            char more[48] = "";
+            if (nf > 1)
+                snprintf(more, sizeof more, " (and %zu more)", nf - 1);
+            const char *what = json_string_value(json_object_get(f0, "what"));
+            const char *why = json_string_value(json_object_get(f0, "why"));
+            /* "source S: source S: ..." says it once */
+            char *reason = !what || !why ? NULL
+                           : !strncmp(why, what, strlen(what))
+                               ? util_asprintf("%s%s", why, more)
+                               : util_asprintf("%s: %s%s", what, why, more);
+            if (reason && catalog_run_set_error(rs.cat, rs.run_id, reason) < 0)
+                log_warn("run %s: why it failed could not be recorded in the catalog", rs.run_id);
+            free(reason);
         }
         json_t *sum = json_pack(
             "{s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:s?, s:O, s:O, s:O, s:O}", "units_done",

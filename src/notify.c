@@ -161,7 +161,11 @@ char *notify_slack_text(const char *summary_json)
                 rc |= strbuf_addf(&sb, "\n- ... and %zu more", json_array_size(fails) - i);
                 break;
             }
-            rc |= strbuf_addf(&sb, "\n- %s: %s", jstr(f, "what", "?"), jstr(f, "why", "?"));
+            const char *what = jstr(f, "what", "?"), *why = jstr(f, "why", "?");
+            if (!strncmp(why, what, strlen(what))) /* "source S: source S: ..." says it once */
+                rc |= strbuf_addf(&sb, "\n- %s", why);
+            else
+                rc |= strbuf_addf(&sb, "\n- %s: %s", what, why);
         }
     }
     if (rc == 0)

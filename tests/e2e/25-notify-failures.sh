@@ -2,7 +2,7 @@
 # 25-notify-failures.sh — every non-zero exit of `run` reaches the operators:
 #  1. store unreachable (file:// under a regular file): exit 1, the notify
 #     command gets JSON with host/start/end/failures, `status` shows a
-#     failed run row;
+#     failed run row with its reason;
 #  2. lock held by another process: exit 5, notified ("locked"), failed row;
 #  3. two failing sources: units_failed counts them, both in failures;
 #  4. a config refused for a bad value outside [notify]: exit 2, notified;
@@ -51,6 +51,8 @@ assert "Not a directory" in d["failures"][0]["why"], d["failures"]
 assert d["date"] == "'"$DATE"'" and d["dates"] == ["'"$DATE"'"], d
 '
 [ "$(failed_rows "$T/a.conf")" = 1 ] || die "store unreachable: no failed row in status: $("$COLDPACK" -c "$T/a.conf" status)"
+"$COLDPACK" -c "$T/a.conf" status | grep -q '^  reason: store: .*Not a directory' ||
+    die "store unreachable: no reason in status: $("$COLDPACK" -c "$T/a.conf" status)"
 echo "1. store unreachable: notified, failed row"
 
 # 2. lock held
@@ -76,6 +78,8 @@ assert d["failures"][0]["what"] == "lock" and "holds the lock" in d["failures"][
 '
 kill $holder; wait $holder 2>/dev/null || true
 [ "$(failed_rows "$T/b.conf")" = 1 ] || die "lock held: no failed row in status"
+"$COLDPACK" -c "$T/b.conf" status | grep -q '^  reason: lock: another coldpack run holds the lock' ||
+    die "lock held: no reason in status: $("$COLDPACK" -c "$T/b.conf" status)"
 echo "2. lock held: notified, failed row"
 
 # 3. two failing sources
@@ -96,6 +100,8 @@ assert whats == ["source gone-1", "source gone-2"], whats
 assert all(s["outcome"] == "failed" and s["error"] for s in d["sources"]), d["sources"]
 assert all(u["outcome"] == "failed" for u in d["units"]) and len(d["units"]) == 2, d["units"]
 '
+"$COLDPACK" -c "$T/c.conf" status -n 1 | grep -Eq '^  reason: source gone-[12]: day directory .* \(and 1 more\)$' ||
+    die "two failing sources: no reason in status: $("$COLDPACK" -c "$T/c.conf" status -n 1)"
 echo "3. two failing sources: units_failed = 2"
 
 # 4. a bad value outside [notify] still notifies
