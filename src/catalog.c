@@ -38,6 +38,9 @@ static const char *const schema =
     "CREATE TABLE IF NOT EXISTS restore_requests ("
     " key TEXT PRIMARY KEY, tier TEXT, days INTEGER, requested INTEGER NOT NULL,"
     " status TEXT NOT NULL);"
+    /* why a run failed (catalog_run_set_error); a table of its own so older
+     * catalogs gain it without altering runs */
+    "CREATE TABLE IF NOT EXISTS run_errors (run_id TEXT PRIMARY KEY, error TEXT NOT NULL);"
     "PRAGMA user_version = 1;";
 
 int catalog_fail(catalog_t *c, const char *what)
@@ -212,7 +215,7 @@ int catalog_clear(catalog_t *c)
     pthread_mutex_lock(&c->mu);
     int rc = sqlite3_exec(c->db,
                           "DELETE FROM runs; DELETE FROM units; DELETE FROM objects;"
-                          "DELETE FROM restore_requests;",
+                          "DELETE FROM restore_requests; DELETE FROM run_errors;",
                           NULL, NULL, NULL) == SQLITE_OK
                  ? 0
                  : catalog_fail(c, "clear");
@@ -243,6 +246,13 @@ int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const 
                      "UPDATE runs SET finished = ?, status = ?, manifest_key = ?,"
                      " manifest_sha256 = ? WHERE run_id = ?",
                      5, v);
+}
+
+int catalog_run_set_error(catalog_t *c, const char *run_id, const char *error)
+{
+    const char *v[2] = {run_id, error};
+
+    return exec_bind(c, "INSERT OR REPLACE INTO run_errors (run_id, error) VALUES (?, ?)", 2, v);
 }
 
 int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant)

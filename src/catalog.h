@@ -65,6 +65,9 @@ int catalog_clear(catalog_t *c);
 int catalog_run_begin(catalog_t *c, const char *run_id, const char *date);
 int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const char *manifest_key,
                     const char *manifest_sha256);
+/* Record why run_id failed (one line; `status` prints it under the run as
+ * "  reason: ..."). Kept in the run_errors table; 0 or -1. */
+int catalog_run_set_error(catalog_t *c, const char *run_id, const char *error);
 
 /* 1 when (date, source, tenant) is recorded complete, 0 when not, -1 on error. */
 int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant);

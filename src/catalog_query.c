@@ -30,7 +30,8 @@ int catalog_print_status(catalog_t *c, int n)
             " coalesce(datetime(r.finished, 'unixepoch'), '-'),"
             " (SELECT count(*) FROM objects o WHERE o.run_id = r.run_id AND o.kind = 'data'),"
             " (SELECT coalesce(sum(size), 0) FROM objects o WHERE o.run_id = r.run_id),"
-            " (SELECT count(*) FROM units u WHERE u.date = r.date AND u.status = 'complete')"
+            " (SELECT count(*) FROM units u WHERE u.date = r.date AND u.status = 'complete'),"
+            " (SELECT e.error FROM run_errors e WHERE e.run_id = r.run_id)"
             " FROM runs r ORDER BY r.run_id DESC LIMIT ?",
             -1, &st, NULL) != SQLITE_OK) {
         catalog_fail(c, "status");
@@ -46,6 +47,8 @@ int catalog_print_status(catalog_t *c, int n)
                sqlite3_column_text(st, 4), sqlite3_column_int(st, 5),
                util_fmt_size(sqlite3_column_int64(st, 6), sz, sizeof sz),
                sqlite3_column_int(st, 7));
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            printf("  reason: %s\n", sqlite3_column_text(st, 8));
     }
     rc = 0;
 out:

@@ -3,7 +3,7 @@
  * coldpack reads it — [defaults] applied, hosts = expanded, defaults filled
  * in — one [source] per source with its effective keys. The text form is an
  * INI file coldpack loads back to the same configuration (unless a value was
- * masked). Values of keys named *secret*, *password* or *token* are masked,
+ * masked). Values of keys named *secret*, *auth*, *password* or *token* are masked,
  * and so is everything after the host of the notify webhook (such URLs carry
  * their credential in the path).
  */
@@ -41,7 +41,8 @@ int cmd_config_parse(int argc, char **argv, cli_args_t *a)
 
 static int secret_key(const char *key)
 {
-    return strcasestr(key, "secret") || strcasestr(key, "password") || strcasestr(key, "token");
+    return strcasestr(key, "secret") || strcasestr(key, "auth") || strcasestr(key, "password") ||
+           strcasestr(key, "token");
 }
 
 /* The webhook up to its host, the rest masked. buf holds the result. */
@@ -239,6 +240,8 @@ int cmd_config(const cli_env_t *env, cli_args_t *a)
         snprintf(buf, sizeof buf, "%02d:%02d", c->run.deadline_min / 60, c->run.deadline_min % 60);
         put_str(&o, "deadline", buf);
     }
+    put_str(&o, "log_file", c->run.log_file);
+    put_str(&o, "metrics_file", c->run.metrics_file);
 
     if (c->notify.command || c->notify.webhook) {
         section(&o, root, "notify");
@@ -246,6 +249,9 @@ int cmd_config(const cli_env_t *env, cli_args_t *a)
         if (c->notify.webhook)
             put_str(&o, "webhook", mask_url(c->notify.webhook, buf, sizeof buf));
         put_str(&o, "on", c->notify.always ? "always" : "failure");
+        put_str(&o, "webhook_format", c->notify.webhook_slack ? "slack" : "json");
+        put_str(&o, "webhook_auth", c->notify.webhook_auth);
+        put_str(&o, "webhook_secret", c->notify.webhook_secret);
     }
 
     if (root) {

@@ -323,9 +323,15 @@ static int handler(void *user, const char *section, const char *key, const char 
                 BAD("a number of days from 0 to 366");
             return 1;
         }
+        if (!strcmp(key, "log_file") || !strcmp(key, "metrics_file")) {
+            if (v[0] != '/')
+                BAD("an absolute file path");
+            return !config_set_str(
+                !strcmp(key, "log_file") ? &c->run.log_file : &c->run.metrics_file, v);
+        }
         return config_fail(p,
                            "unknown key \"%s\" in [run]; expected parallel_sources, bandwidth, "
-                           "deadline, catch_up_days",
+                           "deadline, catch_up_days, log_file, metrics_file",
                            key);
     }
     if (!strcmp(sec, "notify")) {
@@ -342,7 +348,23 @@ static int handler(void *user, const char *section, const char *key, const char 
             c->notify.always = !strcmp(v, "always");
             return 1;
         }
-        return config_fail(p, "unknown key \"%s\" in [notify]; expected command, webhook, on", key);
+        if (!strcmp(key, "webhook_format")) {
+            if (strcmp(v, "json") && strcmp(v, "slack"))
+                BAD("json or slack");
+            c->notify.webhook_slack = !strcmp(v, "slack");
+            return 1;
+        }
+        if (!strcmp(key, "webhook_auth") || !strcmp(key, "webhook_secret")) {
+            if (!v[0] || strpbrk(v, "\r\n"))
+                BAD("a non-empty value on one line");
+            return !config_set_str(!strcmp(key, "webhook_auth") ? &c->notify.webhook_auth
+                                                                : &c->notify.webhook_secret,
+                                   v);
+        }
+        return config_fail(p,
+                           "unknown key \"%s\" in [notify]; expected command, webhook, on, "
+                           "webhook_format, webhook_auth, webhook_secret",
+                           key);
     }
     if (!strcmp(sec, "prices"))
         return config_handle_prices(p, sec, key, v);
@@ -509,6 +531,10 @@ void config_free(config_t *c)
     free(c->pack.compression);
     free(c->notify.command);
     free(c->notify.webhook);
+    free(c->notify.webhook_auth);
+    free(c->notify.webhook_secret);
+    free(c->run.log_file);
+    free(c->run.metrics_file);
     free(c->encryption.recipients_dir);
     free(c->encryption.identities_dir);
     for (int i = 0; i < c->nsources; i++)

@@ -98,11 +98,23 @@ typedef struct config {
         int64_t bandwidth; /* bytes/s, 0 = unlimited */
         int deadline_min;  /* minutes after midnight local, -1 = none */
         int catch_up_days; /* run without --date: also complete days this far back */
+
+        /* log_file: also append log lines there (--log-file wins); metrics_file:
+         * Prometheus textfile written after each run. NULL = none. */
+        char *log_file;
+        char *metrics_file;
     } run;
     struct {
         char *command;
         char *webhook;
         int always; /* 0 = on failure only */
+
+        /* webhook_format = slack: POST {"text": ...} (1), else the JSON (0) */
+        int webhook_slack;
+        /* Authorization header value; NULL = $COLDPACK_WEBHOOK_AUTH, if set */
+        char *webhook_auth;
+        /* key of the X-Coldpack-Signature HMAC-SHA-256; NULL = unsigned */
+        char *webhook_secret;
     } notify;
     struct {
         double v[CONFIG_NPRICES]; /* USD, valid where set */

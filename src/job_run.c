@@ -33,6 +33,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "leftovers.h"
+#include "metrics.h"
 #include "notify.h"
 #include "pack.h"
 #include "pool.h"
@@ -69,6 +70,8 @@ struct run_state {
     int warnings, failed_sources, units_done, units_skipped, units_failed, units_left;
     int64_t bytes_in, bytes_stored;
     json_t *sources;  /* summary per source */
+    json_t *units;    /* summary per unit (source, tenant): outcome and error */
+    json_t *failures; /* what failed and why, for the notification */
     json_t *left;     /* units not started because of the deadline */
     progress_t *prog; /* one per configured source */
     char *mkey;       /* this run's manifest, once written */
@@ -396,13 +399,17 @@ static void run_source(struct run_state *rs, const config_source_t *src, const r
         finish_unit(&ss, i, rc == 0);
     if (feed)
         feed_units(&ss, rc == 0);
-    int failed = 0, done = 0, skipped = ss.nskip;
+    int failed = 0, done = 0, skipped = ss.nskip, left = 0;
+    int64_t stored = 0;
     const char *unit_why = NULL;
     for (int i = 0; i < ss.nunits; i++) {
         failed += ss.units[i]->state == UNIT_FAILED;
         done += ss.units[i]->state == UNIT_DONE;
+        left += ss.units[i]->state == UNIT_LEFT;
         skipped += ss.units[i]->state == UNIT_SKIPPED &&
                    !source_skipped((const char *const *)ss.skip, ss.units[i]->tenant);
+        if (ss.units[i]->state == UNIT_DONE)
+            stored += ss.units[i]->bytes_stored;
         if (!unit_why && ss.units[i]->state == UNIT_FAILED)
             unit_why = ss.units[i]->error;
     }
@@ -413,16 +420,61 @@ static void run_source(struct run_state *rs, const config_source_t *src, const r
     atomic_store(&ss.prog->state, PROGRESS_DONE);
     pthread_mutex_lock(&rs->mu);
     rs->warnings += st.warnings;
-    if (rc < 0)
+    if (rc < 0) {
         rs->failed_sources++;
-    json_array_append_new(
-        rs->sources,
-        json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:I}", "name", src->name, "status",
-                  rc < 0   ? "failed"
-                  : failed ? "partial"
-                           : "ok",
-                  "error", why, "units_done", done, "units_skipped", skipped, "units_failed",
-                  failed, "warnings", st.warnings, "bytes_read", (json_int_t)st.bytes_read));
+        /* A source that failed before (or after) its units counts as one
+         * failed unit of an unknown tenant: units_failed never says 0 for
+         * a run whose sources failed. */
+        if (failed == 0) {
+            failed = 1;
+            rs->units_failed++;
+            json_array_append_new(rs->units,
+                                  json_pack("{s:s, s:n, s:s, s:s}", "source", src->name, "tenant",
+                                            "outcome", "failed", "error", why));
+        }
+        char *what = util_asprintf("source %s", src->name);
+        json_array_append_new(rs->failures,
+                              json_pack("{s:s, s:s}", "what", what ? what : src->name, "why",
+                                        why[0] ? why : "unknown (see the log)"));
+        free(what);
+    }
+    for (int i = 0; i < ss.nskip; i++)
+        json_array_append_new(rs->units,
+                              json_pack("{s:s, s:s, s:s, s:s}", "source", src->name, "tenant",
+                                        ss.skip[i], "outcome", "skipped", "error", ""));
+    for (int i = 0; i < ss.nunits; i++) {
+        struct unit_slot *u = ss.units[i];
+        static const char *const outcome[] = {"failed", "skipped", "done", "failed", "left"};
+        if (u->state == UNIT_SKIPPED && source_skipped((const char *const *)ss.skip, u->tenant))
+            continue; /* listed above */
+        json_array_append_new(
+            rs->units, json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I}", "source", src->name,
+                                 "tenant", u->tenant, "outcome", outcome[u->state], "error",
+                                 u->error ? u->error : "", "volumes", u->volumes, "files", u->files,
+                                 "bytes_read", (json_int_t)u->bytes_in, "bytes_stored",
+                                 (json_int_t)(u->state == UNIT_DONE ? u->bytes_stored : 0)));
+        if (u->state == UNIT_FAILED && rc == 0) {
+            char *what = util_asprintf("unit %s/%s/%s", rs->opts->date, src->name, u->tenant);
+            json_array_append_new(rs->failures,
+                                  json_pack("{s:s, s:s}", "what", what ? what : src->name, "why",
+                                            u->error ? u->error : "unknown (see the log)"));
+            free(what);
+        }
+    }
+    json_array_append_new(rs->sources,
+                          json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:I}",
+                                    "name", src->name, "status",
+                                    rc < 0   ? "failed"
+                                    : failed ? "partial"
+                                             : "ok",
+                                    "outcome",
+                                    rc < 0   ? "failed"
+                                    : failed ? "partial"
+                                             : "ok",
+                                    "error", why, "units_done", done, "units_skipped", skipped,
+                                    "units_failed", failed, "units_left", left, "warnings",
+                                    st.warnings, "bytes_read", (json_int_t)st.bytes_read,
+                                    "bytes_stored", (json_int_t)stored));
     if (rc < 0 && !rs->opts->quiet)
         printf("source %s: FAILED: %s\n", src->name, why[0] ? why : "see log");
     pthread_mutex_unlock(&rs->mu);
@@ -583,24 +635,125 @@ static const char *code_status(int code)
                                : "partial";
 }
 
+static int last_ok_cb(void *ctx, const catalog_run_row_t *r)
+{
+    int64_t *t = ctx;
+
+    if ((!strcmp(r->status, "ok") || !strcmp(r->status, "warnings")) && r->finished > *t)
+        *t = r->finished;
+    return 0;
+}
+
+static int count_cb(void *ctx, const char *const *cols)
+{
+    (void)cols;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* [run] metrics_file after a run (also one that failed before its first
+ * unit); cat NULL when the catalog cannot be read. Failures are warnings. */
+static void write_metrics(const config_t *cfg, catalog_t *cat, int64_t start, int64_t end, int code,
+                          const json_t *sources)
+{
+    metrics_run_t m = {start, end, code, 0, -1, sources};
+    char y[11], first[11], *txt;
+    int n = 0;
+
+    if (!cfg->run.metrics_file)
+        return;
+    if (code == EXIT_OK || code == EXIT_WARN)
+        m.last_success = end;
+    else {
+        int64_t prev = metrics_read_last_success(cfg->run.metrics_file);
+        if (cat)
+            catalog_runs(cat, NULL, NULL, 0, last_ok_cb, &m.last_success);
+        if (prev > m.last_success)
+            m.last_success = prev;
+    }
+    util_yesterday(y);
+    if (cat && util_date_add(y, -cfg->run.catch_up_days, first) == 0 &&
+        catalog_incomplete_dates(cat, first, y, count_cb, &n) == 0)
+        m.days_incomplete = n;
+    txt = metrics_format(&m);
+    if (txt)
+        metrics_write(cfg->run.metrics_file, txt);
+    else
+        log_warn("metrics file %s: out of memory", cfg->run.metrics_file);
+    free(txt);
+}
+
+/* A run that failed before its first unit (lock held, store or catalog
+ * unusable): recorded "failed" in the catalog when it can be opened (its
+ * own, or try_open and the file is not foreign), notified with what failed
+ * and why, and its metrics written. */
+static void prerun_failed(struct run_state *rs, int64_t start, int code, const char *what,
+                          const char *why, int try_open)
+{
+    const config_t *cfg = rs->cfg;
+    catalog_t *cat = rs->cat, *own = NULL;
+    int64_t end = (int64_t)time(NULL);
+    notify_info_t ni = {rs->run_id, rs->opts->date, start,
+                        end,        code,           code == EXIT_LOCKED ? "locked" : "failed"};
+    json_t *sum;
+    char *txt;
+
+    if (!cat && try_open) {
+        int id = catalog_identify(cfg->catalog.path);
+        if (id == CATALOG_ID_ABSENT || id == CATALOG_ID_EMPTY || id == CATALOG_ID_COLDPACK)
+            cat = own = catalog_open(cfg->catalog.path);
+    }
+    if (cat) {
+        catalog_run_t r = {rs->run_id, rs->opts->date, start, end, "failed", NULL, NULL};
+        char *reason = util_asprintf("%s: %s", what, why[0] ? why : "see the log");
+        if (catalog_run_record(cat, &r) < 0 ||
+            (reason && catalog_run_set_error(cat, rs->run_id, reason) < 0))
+            log_warn("run %s: its failure could not be recorded in the catalog", rs->run_id);
+        free(reason);
+    }
+    log_info("run %s: failed before its first unit: %s: %s", rs->run_id, what,
+             why[0] ? why : "see the log");
+    sum = notify_summary_failed(&ni, what, why);
+    txt = sum ? json_dumps(sum, JSON_INDENT(2)) : NULL;
+    if (txt) /* counted by notify_failed_count even with no notifier */
+        notify_run(cfg, txt, 1);
+    else
+        log_warn("run %s: cannot build the notification: out of memory", rs->run_id);
+    write_metrics(cfg, cat, start, end, code, NULL);
+    free(txt);
+    json_decref(sum);
+    catalog_free(own);
+}
+
 int job_run_day(const config_t *cfg, const run_opts_t *o)
 {
     struct run_state rs;
     char *lockpath = NULL;
-    int lockfd = -1, code = EXIT_FAIL, nthreads, run_open = 0;
+    int lockfd = -1, code = EXIT_FAIL, nthreads, run_open = 0, reported = 0, try_open = 1;
+    int64_t start = (int64_t)time(NULL);
+    const char *fail_what = "run";
+    char fail_why[1024] = "";
     pthread_t *th = NULL;
+
+/* What stopped the run before its first unit: the error just logged. */
+#define PRERUN(what)                                                                               \
+    (fail_what = (what), snprintf(fail_why, sizeof fail_why, "%s", log_last_error()))
 
     memset(&rs, 0, sizeof rs);
     pthread_mutex_init(&rs.mu, NULL);
     rs.cfg = cfg;
     rs.opts = o;
+    make_run_id(rs.run_id, sizeof rs.run_id);
     if (o->only_source && !config_find_source(cfg, o->only_source)) {
         log_error("no source \"%s\" in %s", o->only_source, cfg->file);
         code = EXIT_USAGE;
+        reported = 1; /* a command-line error, not a run: cli.c notifies it */
         goto out;
     }
     if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN) {
         code = EXIT_USAGE;
+        PRERUN("catalog");
+        try_open = 0;
         goto out;
     }
     lockpath = util_asprintf("%s.lock", cfg->catalog.path);
@@ -617,23 +770,36 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
     lockfd = lock_acquire(lockpath);
     if (lockfd == LOCK_HELD) {
         code = EXIT_LOCKED;
+        PRERUN("lock");
         goto out;
     }
-    if (lockfd < 0)
+    if (lockfd < 0) {
+        PRERUN("lock");
         goto out;
+    }
     rs.store = store_open(cfg);
-    rs.cat = rs.store ? catalog_open(cfg->catalog.path) : NULL;
-    if (!rs.cat)
+    if (!rs.store) {
+        PRERUN("store");
         goto out;
-    if (store_cleanup(rs.store) < 0)
+    }
+    rs.cat = catalog_open(cfg->catalog.path);
+    if (!rs.cat) {
+        PRERUN("catalog");
+        try_open = 0;
         goto out;
+    }
+    if (store_cleanup(rs.store) < 0) {
+        PRERUN("store");
+        goto out;
+    }
     rs.pool = pool_new(cfg->pack.threads);
     rs.rl_run = ratelimit_new(cfg->run.bandwidth);
     rs.sources = json_array();
+    rs.units = json_array();
+    rs.failures = json_array();
     rs.left = json_array();
-    if (!rs.pool || !rs.rl_run || !rs.sources || !rs.left)
+    if (!rs.pool || !rs.rl_run || !rs.sources || !rs.units || !rs.failures || !rs.left)
         goto out;
-    make_run_id(rs.run_id, sizeof rs.run_id);
     rs.deadline = compute_deadline(o->deadline_sec >= 0         ? o->deadline_sec
                                    : cfg->run.deadline_min >= 0 ? cfg->run.deadline_min * 60
                                                                 : -1);
@@ -657,15 +823,21 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
     rs.pp.encryption = &cfg->encryption; /* [encryption]: per-tenant age recipients */
     {
         int crashed = catalog_runs_mark_crashed(rs.cat, NULL);
-        if (crashed < 0)
+        if (crashed < 0) {
+            PRERUN("catalog");
             goto out;
+        }
         if (crashed > 0)
             log_warn("%d earlier run(s) were killed while running: marked \"crashed\"", crashed);
     }
-    if (sync_from_store(&rs) < 0)
+    if (sync_from_store(&rs) < 0) {
+        PRERUN("store");
         goto out;
-    if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0)
+    }
+    if (catalog_run_begin(rs.cat, rs.run_id, o->date) < 0) {
+        PRERUN("catalog");
         goto out;
+    }
     run_open = 1;
     log_info("run %s: date %s, %d %s, %d compression thread(s), store %s", rs.run_id, o->date,
              o->nfeeds > 0 ? o->nfeeds : cfg->nsources,
@@ -707,6 +879,8 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
             log_error("run %s: a manifest could not be written; the objects are recorded in the "
                       "catalog and the next run writes it",
                       rs.run_id);
+            json_array_append_new(
+                rs.failures, json_pack("{s:s, s:s}", "what", "manifest", "why", log_last_error()));
         }
     }
     code = run_code(&rs);
@@ -726,32 +900,73 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
         fflush(stdout);
     }
     {
+        int64_t end = (int64_t)time(NULL);
+        notify_info_t ni = {rs.run_id, o->date, start, end, code, code_status(code)};
+        if (rs.units_left > 0) {
+            char why[128];
+            snprintf(why, sizeof why, "%d unit(s) not started: the deadline passed", rs.units_left);
+            json_array_append_new(rs.failures,
+                                  json_pack("{s:s, s:s}", "what", "deadline", "why", why));
+        }
+        if (code == EXIT_WARN && json_array_size(rs.failures) == 0) {
+            char why[128];
+            snprintf(why, sizeof why, "%d warning(s): files not backed up (see the log)",
+                     rs.warnings);
+            json_array_append_new(rs.failures,
+                                  json_pack("{s:s, s:s}", "what", "warnings", "why", why));
+        }
+        if (json_array_size(rs.failures) > 0) { /* `status` shows the first reason */
+            json_t *f0 = json_array_get(rs.failures, 0);
+            size_t nf = json_array_size(rs.failures);
+            char more[48] = "";
+            if (nf > 1)
+                snprintf(more, sizeof more, " (and %zu more)", nf - 1);
+            const char *what = json_string_value(json_object_get(f0, "what"));
+            const char *why = json_string_value(json_object_get(f0, "why"));
+            /* "source S: source S: ..." says it once */
+            char *reason = !what || !why ? NULL
+                           : !strncmp(why, what, strlen(what))
+                               ? util_asprintf("%s%s", why, more)
+                               : util_asprintf("%s: %s%s", what, why, more);
+            if (reason && catalog_run_set_error(rs.cat, rs.run_id, reason) < 0)
+                log_warn("run %s: why it failed could not be recorded in the catalog", rs.run_id);
+            free(reason);
+        }
         json_t *sum = json_pack(
-            "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:s?, s:O, s:O}", "run_id",
-            rs.run_id, "date", o->date, "status",
-            code == EXIT_OK     ? "ok"
-            : code == EXIT_WARN ? "warnings"
-            : code == EXIT_FAIL ? "failed"
-                                : "partial",
-            "exit_code", code, "units_done", rs.units_done, "units_skipped", rs.units_skipped,
-            "units_failed", rs.units_failed, "units_left", rs.units_left, "warnings", rs.warnings,
-            "bytes_in", (json_int_t)rs.bytes_in, "bytes_stored", (json_int_t)rs.bytes_stored,
-            "manifest", mkey, "sources", rs.sources, "left", rs.left);
+            "{s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:s?, s:O, s:O, s:O, s:O}", "units_done",
+            rs.units_done, "units_skipped", rs.units_skipped, "units_failed", rs.units_failed,
+            "units_left", rs.units_left, "warnings", rs.warnings, "bytes_read",
+            (json_int_t)rs.bytes_in, "bytes_in", (json_int_t)rs.bytes_in, "bytes_stored",
+            (json_int_t)rs.bytes_stored, "manifest", mkey, "sources", rs.sources, "units", rs.units,
+            "failures", rs.failures, "left", rs.left);
+        if (sum && notify_summary_base(sum, &ni) < 0) {
+            json_decref(sum);
+            sum = NULL;
+        }
         char *txt = sum ? json_dumps(sum, JSON_INDENT(2)) : NULL;
-        if (txt && (cfg->notify.command || cfg->notify.webhook))
+        if (txt) /* counted by notify_failed_count even with no notifier */
             notify_run(cfg, txt, code != EXIT_OK);
+        else
+            log_warn("run %s: cannot build the summary: out of memory", rs.run_id);
+        write_metrics(cfg, rs.cat, start, end, code, rs.sources);
+        reported = 1;
         free(txt);
         json_decref(sum);
     }
 out:
     if (run_open) /* failed before its end: never leave it "running" */
         catalog_run_end(rs.cat, rs.run_id, "failed", NULL, NULL);
+    if (!reported && code != EXIT_OK)
+        prerun_failed(&rs, start, code, fail_what, fail_why, try_open);
+#undef PRERUN
     free(th);
     free(rs.prog);
     if (rs.pool)
         pool_free(rs.pool);
     ratelimit_free(rs.rl_run);
     json_decref(rs.sources);
+    json_decref(rs.units);
+    json_decref(rs.failures);
     json_decref(rs.left);
     catalog_free(rs.cat);
     store_free(rs.store);

@@ -9,6 +9,7 @@
 #include "job.h"
 #include "log.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -92,12 +93,14 @@ static const cli_cmd_t commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: coldpack [-c CONFIG] [-q|-v] COMMAND [ARGS]\n"
+    fprintf(f, "usage: coldpack [-c CONFIG] [-q|-v] [--log-file FILE] COMMAND [ARGS]\n"
                "       coldpack help COMMAND | COMMAND --help\n\n"
                "options:\n"
                "  -c, --config FILE  default $COLDPACK_CONFIG, then /etc/coldpack/coldpack.conf\n"
                "  -q, --quiet        warnings and errors only (a successful run prints nothing)\n"
                "  -v, --verbose      debug messages\n"
+               "  --log-file FILE    also append every log line there (0600, timestamped);\n"
+               "                     default [run] log_file\n"
                "  -h, --help         this text;  --version  the version\n\n"
                "commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
@@ -143,10 +146,13 @@ static int help_exec(const cli_env_t *env, cli_args_t *a)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {"log-file", required_argument, NULL, 'L'},
+                                         {NULL, 0, NULL, 0}};
     char prog[] = "coldpack";
     const char *config = NULL;
     int c, quiet = 0;
@@ -172,6 +178,12 @@ int main(int argc, char **argv)
         case 'v':
             quiet = 0;
             log_set_level(LOG_DEBUG);
+            break;
+        case 'L': /* opened once, before the config: its own errors are logged there too */
+            if (log_open_file(optarg) < 0) {
+                log_error("--log-file %s: %s", optarg, strerror(errno));
+                return EXIT_USAGE;
+            }
             break;
         case 'h':
             usage(stdout);

@@ -21,15 +21,20 @@
 #include "child.h"
 #include "config.h"
 #include "log.h"
+#include "strbuf.h"
 #include "util.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ini.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +44,211 @@
 #include <unistd.h>
 
 #define NOTIFY_OUTPUT_MAX 2048 /* bytes of the command's output kept for the log */
+
+/* --- the summary --- */
+
+static void iso_utc(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int notify_summary_base(json_t *sum, const notify_info_t *ni)
+{
+    char host[256] = "", start[32], end[32];
+    json_t *dates = json_array();
+    int rc = 0;
+
+    if (gethostname(host, sizeof host - 1) < 0)
+        snprintf(host, sizeof host, "unknown");
+    iso_utc(ni->start, start);
+    iso_utc(ni->end, end);
+    if (!dates || (ni->date && json_array_append_new(dates, json_string(ni->date)) < 0)) {
+        json_decref(dates);
+        return -1;
+    }
+    rc |= json_object_set_new(sum, "host", json_string(host));
+    rc |= json_object_set_new(sum, "run_id", ni->run_id ? json_string(ni->run_id) : json_null());
+    rc |= json_object_set_new(sum, "date", ni->date ? json_string(ni->date) : json_null());
+    rc |= json_object_set_new(sum, "dates", dates);
+    rc |= json_object_set_new(sum, "start", json_string(start));
+    rc |= json_object_set_new(sum, "end", json_string(end));
+    rc |= json_object_set_new(sum, "duration_seconds",
+                              json_integer(ni->end > ni->start ? ni->end - ni->start : 0));
+    rc |= json_object_set_new(sum, "exit_code", json_integer(ni->exit_code));
+    rc |= json_object_set_new(sum, "outcome", json_string(ni->outcome));
+    rc |= json_object_set_new(sum, "status", json_string(ni->outcome));
+    if (!json_object_get(sum, "failures"))
+        rc |= json_object_set_new(sum, "failures", json_array());
+    return rc ? -1 : 0;
+}
+
+int notify_add_failure(json_t *sum, const char *what, const char *why)
+{
+    json_t *f = json_object_get(sum, "failures");
+
+    if (!f) {
+        if (json_object_set_new(sum, "failures", json_array()) < 0)
+            return -1;
+        f = json_object_get(sum, "failures");
+    }
+    return json_array_append_new(f, json_pack("{s:s, s:s}", "what", what ? what : "run", "why",
+                                              why && why[0] ? why : "unknown (see the log)"));
+}
+
+json_t *notify_summary_failed(const notify_info_t *ni, const char *what, const char *why)
+{
+    json_t *sum = json_pack("{s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:[], s:[], s:[]}",
+                            "units_done", 0, "units_skipped", 0, "units_failed", 0, "units_left", 0,
+                            "warnings", 0, "bytes_read", (json_int_t)0, "bytes_in", (json_int_t)0,
+                            "bytes_stored", (json_int_t)0, "sources", "units", "left");
+
+    if (!sum || notify_summary_base(sum, ni) < 0 || notify_add_failure(sum, what, why) < 0) {
+        json_decref(sum);
+        return NULL;
+    }
+    return sum;
+}
+
+static const char *jstr(json_t *o, const char *key, const char *dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static long long jint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+char *notify_slack_text(const char *summary_json)
+{
+    json_error_t jerr;
+    json_t *sum = summary_json ? json_loads(summary_json, 0, &jerr) : NULL;
+    json_t *fails, *f;
+    strbuf_t sb = STRBUF_INIT(64 << 10);
+    const char *outcome;
+    char *txt = NULL;
+    char a[32], b[32];
+    size_t i;
+    int rc = 0;
+
+    if (!json_is_object(sum)) {
+        json_decref(sum);
+        return strdup("coldpack: a run ended (its summary could not be read)");
+    }
+    outcome = jstr(sum, "outcome", jstr(sum, "status", "unknown"));
+    rc |= strbuf_addf(&sb, "coldpack on %s: run %s of %s %s (exit %lld) in %lld s",
+                      jstr(sum, "host", "?"), jstr(sum, "run_id", "-"), jstr(sum, "date", "-"),
+                      !strcmp(outcome, "ok") ? "ok" : outcome, jint(sum, "exit_code"),
+                      jint(sum, "duration_seconds"));
+    rc |= strbuf_addf(&sb, "; units: %lld done, %lld already complete, %lld failed, %lld left",
+                      jint(sum, "units_done"), jint(sum, "units_skipped"),
+                      jint(sum, "units_failed"), jint(sum, "units_left"));
+    rc |= strbuf_addf(&sb, "; %s read, %s stored",
+                      util_fmt_size((int64_t)jint(sum, "bytes_read"), a, sizeof a),
+                      util_fmt_size((int64_t)jint(sum, "bytes_stored"), b, sizeof b));
+    fails = json_object_get(sum, "failures");
+    if (json_is_array(fails) && json_array_size(fails) > 0) {
+        rc |= strbuf_addf(&sb, "\nfailures (%zu):", json_array_size(fails));
+        json_array_foreach(fails, i, f)
+        {
+            if (i >= 20) {
+                rc |= strbuf_addf(&sb, "\n- ... and %zu more", json_array_size(fails) - i);
+                break;
+            }
+            const char *what = jstr(f, "what", "?"), *why = jstr(f, "why", "?");
+            if (!strncmp(why, what, strlen(what))) /* "source S: source S: ..." says it once */
+                rc |= strbuf_addf(&sb, "\n- %s", why);
+            else
+                rc |= strbuf_addf(&sb, "\n- %s: %s", what, why);
+        }
+    }
+    if (rc == 0)
+        txt = strbuf_detach(&sb, NULL);
+    strbuf_release(&sb);
+    json_decref(sum);
+    return txt;
+}
+
+char *notify_slack_payload(const char *summary_json)
+{
+    char *txt = notify_slack_text(summary_json), *out = NULL;
+    json_t *o = txt ? json_pack("{s:s}", "text", txt) : NULL;
+
+    if (o)
+        out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    free(txt);
+    return out;
+}
+
+int notify_signature(const char *secret, const char *body, size_t len, char *out)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mlen = 0;
+
+    if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, mac,
+              &mlen) ||
+        mlen != 32)
+        return -1;
+    memcpy(out, "sha256=", 7);
+    for (unsigned i = 0; i < mlen; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
+    return 0;
+}
+
+/* --- [notify] read on its own, for a config that was refused --- */
+
+static int fallback_key(void *ud, const char *section, const char *key, const char *value)
+{
+    config_t *c = ud;
+    char **dst = NULL;
+
+    if (strcmp(section, "notify"))
+        return 1; /* the rest of the file is not our business here */
+    if (!strcmp(key, "command"))
+        dst = &c->notify.command;
+    else if (!strcmp(key, "webhook")) {
+        if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+            return 0;
+        dst = &c->notify.webhook;
+    } else if (!strcmp(key, "webhook_auth"))
+        dst = &c->notify.webhook_auth;
+    else if (!strcmp(key, "webhook_secret"))
+        dst = &c->notify.webhook_secret;
+    else if (!strcmp(key, "on")) {
+        if (strcmp(value, "failure") && strcmp(value, "always"))
+            return 0;
+        c->notify.always = !strcmp(value, "always");
+        return 1;
+    } else if (!strcmp(key, "webhook_format")) {
+        if (strcmp(value, "json") && strcmp(value, "slack"))
+            return 0;
+        c->notify.webhook_slack = !strcmp(value, "slack");
+        return 1;
+    } else
+        return 0;
+    free(*dst);
+    *dst = strdup(value);
+    return *dst != NULL;
+}
+
+config_t *notify_config_fallback(const char *path)
+{
+    config_t *c = calloc(1, sizeof *c);
+
+    if (!c || !(c->file = strdup(path)) || ini_parse(path, fallback_key, c) != 0 ||
+        (!c->notify.command && !c->notify.webhook)) {
+        config_free(c);
+        return NULL;
+    }
+    return c;
+}
 
 /* --- command --- */
 
@@ -262,7 +472,27 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *ud)
 int notify_webhook(const char *url, const char *body, int attempts, int base_delay_ms,
                    int timeout_s)
 {
+    return notify_webhook_ex(url, body, NULL, NULL, attempts, base_delay_ms, timeout_s);
+}
+
+/* Append "Name: value" to *hdrs; -1 when out of memory. */
+static int add_header(struct curl_slist **hdrs, const char *name, const char *value)
+{
+    char *h = util_asprintf("%s: %s", name, value);
+    struct curl_slist *n = h ? curl_slist_append(*hdrs, h) : NULL;
+
+    free(h);
+    if (!n)
+        return -1;
+    *hdrs = n;
+    return 0;
+}
+
+int notify_webhook_ex(const char *url, const char *body, const char *auth, const char *secret,
+                      int attempts, int base_delay_ms, int timeout_s)
+{
     struct curl_slist *hdrs = NULL;
+    char sig[NOTIFY_SIG_SIZE];
     char origin[256], why[CURL_ERROR_SIZE + 64] = "";
     long delay = base_delay_ms;
     int rc = -1;
@@ -273,7 +503,24 @@ int notify_webhook(const char *url, const char *body, int attempts, int base_del
         log_warn("notify webhook %s: libcurl initialisation failed", origin);
         return -1;
     }
+    if (!body)
+        body = "";
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    if (hdrs && auth && auth[0] && add_header(&hdrs, "Authorization", auth) < 0) {
+        curl_slist_free_all(hdrs);
+        hdrs = NULL;
+    }
+    if (hdrs && secret && secret[0]) {
+        if (notify_signature(secret, body, strlen(body), sig) < 0) {
+            log_warn("notify webhook %s: cannot sign the body (HMAC-SHA-256 failed)", origin);
+            curl_slist_free_all(hdrs);
+            return -1;
+        }
+        if (add_header(&hdrs, "X-Coldpack-Signature", sig) < 0) {
+            curl_slist_free_all(hdrs);
+            hdrs = NULL;
+        }
+    }
     if (!hdrs) {
         log_warn("notify webhook %s: out of memory", origin);
         return -1;
@@ -297,8 +544,8 @@ int notify_webhook(const char *url, const char *body, int attempts, int base_del
         }
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? strlen(body) : 0));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
         curl_easy_setopt(h, CURLOPT_USERAGENT, "coldpack-notify/1");
         curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout_s);
@@ -337,19 +584,39 @@ int notify_webhook(const char *url, const char *body, int attempts, int base_del
     return rc;
 }
 
+static _Atomic int failed_count;
+
+int notify_failed_count(void)
+{
+    return atomic_load(&failed_count);
+}
+
 int notify_run(const config_t *cfg, const char *summary_json, int failed)
 {
     int rc = 0;
 
+    if (failed)
+        atomic_fetch_add(&failed_count, 1);
     if (!cfg->notify.always && !failed)
         return 0;
     if (cfg->notify.command && cfg->notify.command[0] &&
         notify_command(cfg->notify.command, summary_json, failed, cfg->file,
                        NOTIFY_COMMAND_TIMEOUT) < 0)
         rc = -1;
-    if (cfg->notify.webhook && cfg->notify.webhook[0] &&
-        notify_webhook(cfg->notify.webhook, summary_json, NOTIFY_WEBHOOK_ATTEMPTS,
-                       NOTIFY_WEBHOOK_BACKOFF, NOTIFY_WEBHOOK_TIMEOUT) < 0)
-        rc = -1;
+    if (cfg->notify.webhook && cfg->notify.webhook[0]) {
+        const char *auth = cfg->notify.webhook_auth;
+        char *slack = NULL;
+        if (!auth || !auth[0])
+            auth = getenv("COLDPACK_WEBHOOK_AUTH");
+        if (cfg->notify.webhook_slack && !(slack = notify_slack_payload(summary_json))) {
+            log_warn("notify webhook: cannot build the slack text: out of memory");
+            return -1;
+        }
+        if (notify_webhook_ex(cfg->notify.webhook, slack ? slack : summary_json, auth,
+                              cfg->notify.webhook_secret, NOTIFY_WEBHOOK_ATTEMPTS,
+                              NOTIFY_WEBHOOK_BACKOFF, NOTIFY_WEBHOOK_TIMEOUT) < 0)
+            rc = -1;
+        free(slack);
+    }
     return rc;
 }

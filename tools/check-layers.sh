@@ -21,8 +21,8 @@ declare -A MODULES=(
     [jobs]="job report estimate leftovers"
     [pipeline]="pack restore"
     # sources, stores (with S3 and its signer), catalog, manifest, index, notify,
-    # keys (per-tenant age recipients, key generation)
-    [services]="source store s3 sigv4 catalog manifest index notify keys"
+    # keys (per-tenant age recipients, key generation), metrics (Prometheus textfile)
+    [services]="source store s3 sigv4 catalog manifest index notify keys metrics"
     # codec: one block in, one gzip member / zstd frame out; no I/O
     [base]="util log config pool ratelimit lock array strbuf child objkey pathsafe age bech32 codec progress"
 )

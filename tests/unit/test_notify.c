@@ -6,6 +6,10 @@
  * a tiny HTTP server thread on 127.0.0.1 receives the POST (method, path,
  * Content-Type, body) and, answering 503 first, sees the retry; a webhook on
  * a closed port fails quickly with -1; `on = failure` skips a successful run.
+ * The summary builder (host, ISO 8601 start/end, duration, failures), the
+ * slack payload, the HMAC-SHA-256 signature (RFC 4231 vector), the slack
+ * webhook with Authorization and X-Coldpack-Signature, and the [notify]
+ * section read on its own from a config refused elsewhere.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +29,8 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+
+#include <jansson.h>
 #include "testutil.h"
 #include "util.h"
 
@@ -283,6 +289,167 @@ static void test_webhook_down(void **state)
     free(url);
 }
 
+static void test_summary_base(void **state)
+{
+    notify_info_t ni = {"r-1", "2026-11-23", 1795917600, 1795917725, 1, "failed"};
+    json_t *sum = json_object(), *v;
+    char host[256] = "";
+
+    (void)state;
+    gethostname(host, sizeof host - 1);
+    assert_int_equal(notify_summary_base(sum, &ni), 0);
+    assert_string_equal(json_string_value(json_object_get(sum, "host")), host);
+    assert_string_equal(json_string_value(json_object_get(sum, "run_id")), "r-1");
+    assert_string_equal(json_string_value(json_object_get(sum, "date")), "2026-11-23");
+    v = json_object_get(sum, "dates");
+    assert_int_equal(json_array_size(v), 1);
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "2026-11-23");
+    assert_string_equal(json_string_value(json_object_get(sum, "start")), "2026-11-29T02:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(sum, "end")), "2026-11-29T02:02:05Z");
+    assert_int_equal(json_integer_value(json_object_get(sum, "duration_seconds")), 125);
+    assert_int_equal(json_integer_value(json_object_get(sum, "exit_code")), 1);
+    assert_string_equal(json_string_value(json_object_get(sum, "outcome")), "failed");
+    assert_string_equal(json_string_value(json_object_get(sum, "status")), "failed");
+    assert_true(json_is_array(json_object_get(sum, "failures")));
+    assert_int_equal(notify_add_failure(sum, "source siem-02", "host unreachable"), 0);
+    assert_int_equal(notify_add_failure(sum, "store", ""), 0);
+    v = json_object_get(sum, "failures");
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "what")),
+                        "source siem-02");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 1), "why")),
+                        "unknown (see the log)");
+    json_decref(sum);
+}
+
+static void test_summary_failed(void **state)
+{
+    notify_info_t ni = {NULL, "2026-11-23", 100, 90, 5, "locked"};
+    json_t *sum = notify_summary_failed(&ni, "lock", "another coldpack run holds the lock");
+
+    (void)state;
+    assert_non_null(sum);
+    assert_true(json_is_null(json_object_get(sum, "run_id")));
+    assert_int_equal(json_integer_value(json_object_get(sum, "duration_seconds")), 0);
+    assert_int_equal(json_integer_value(json_object_get(sum, "exit_code")), 5);
+    assert_int_equal(json_integer_value(json_object_get(sum, "units_failed")), 0);
+    assert_int_equal(json_array_size(json_object_get(sum, "sources")), 0);
+    assert_int_equal(json_array_size(json_object_get(sum, "failures")), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(sum, "failures"), 0), "what")),
+                        "lock");
+    json_decref(sum);
+}
+
+static const char failed_summary[] =
+    "{\"host\":\"siem-backup\",\"run_id\":\"r-9\",\"date\":\"2026-11-23\",\"outcome\":\"failed\","
+    "\"exit_code\":1,\"duration_seconds\":12,\"units_done\":0,\"units_skipped\":3,"
+    "\"units_failed\":2,\"units_left\":0,\"bytes_read\":0,\"bytes_stored\":0,"
+    "\"failures\":[{\"what\":\"source siem-01\",\"why\":\"host unreachable\"},"
+    "{\"what\":\"source siem-02\",\"why\":\"permission denied\"}]}";
+
+static void test_slack_payload(void **state)
+{
+    char *p = notify_slack_payload(failed_summary);
+    json_error_t jerr;
+    json_t *o;
+    const char *t;
+
+    (void)state;
+    assert_non_null(p);
+    o = json_loads(p, 0, &jerr);
+    assert_non_null(o);
+    assert_int_equal(json_object_size(o), 1);
+    t = json_string_value(json_object_get(o, "text"));
+    assert_non_null(t);
+    assert_non_null(strstr(t, "coldpack on siem-backup: run r-9 of 2026-11-23 failed (exit 1)"));
+    assert_non_null(strstr(t, "2 failed"));
+    assert_non_null(strstr(t, "\n- source siem-01: host unreachable"));
+    assert_non_null(strstr(t, "\n- source siem-02: permission denied"));
+    json_decref(o);
+    free(p);
+    p = notify_slack_text("not json");
+    assert_non_null(p);
+    assert_non_null(strstr(p, "coldpack"));
+    free(p);
+}
+
+static void test_signature_vector(void **state)
+{
+    char sig[NOTIFY_SIG_SIZE];
+    const char *data = "what do ya want for nothing?";
+
+    (void)state;
+    /* RFC 4231, test case 2 */
+    assert_int_equal(notify_signature("Jefe", data, strlen(data), sig), 0);
+    assert_string_equal(sig,
+                        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static void test_webhook_slack_auth_signed(void **state)
+{
+    struct http_server s = {.ncodes = 2, .codes = {200, 200}};
+    char *url, *want, sig[NOTIFY_SIG_SIZE], *slack = notify_slack_payload(failed_summary);
+    config_t cfg;
+
+    (void)state;
+    assert_non_null(slack);
+    http_start(&s);
+    url = util_asprintf("http://127.0.0.1:%d/hook", s.port);
+    cfg = mk_cfg(NULL, url, 0);
+    cfg.notify.webhook_slack = 1;
+    cfg.notify.webhook_auth = (char *)(uintptr_t) "Bearer tok-1";
+    cfg.notify.webhook_secret = (char *)(uintptr_t) "k3y";
+    assert_int_equal(notify_run(&cfg, failed_summary, 1), 0);
+    /* no webhook_auth: the environment's */
+    cfg.notify.webhook_auth = NULL;
+    setenv("COLDPACK_WEBHOOK_AUTH", "Bearer from-env", 1);
+    assert_int_equal(notify_run(&cfg, failed_summary, 1), 0);
+    unsetenv("COLDPACK_WEBHOOK_AUTH");
+    http_stop(&s);
+    assert_int_equal(s.served, 2);
+    assert_string_equal(s.body[0], slack);
+    assert_int_equal(notify_signature("k3y", slack, strlen(slack), sig), 0);
+    want = util_asprintf("\r\nX-Coldpack-Signature: %s", sig);
+    assert_non_null(strcasestr(s.request[0], want));
+    assert_non_null(strcasestr(s.request[0], "\r\nAuthorization: Bearer tok-1"));
+    assert_non_null(strcasestr(s.request[1], "\r\nAuthorization: Bearer from-env"));
+    assert_true(notify_failed_count() >= 2);
+    free(want);
+    free(url);
+    free(slack);
+}
+
+static void test_config_fallback(void **state)
+{
+    char *path = util_asprintf("%s/bad.conf", tmp);
+    config_t *c;
+
+    (void)state;
+    /* refused by config_load (bad volume_size), but [notify] is fine */
+    tu_write_file(path,
+                  "[pack]\nvolume_size = banana\n[notify]\ncommand = true\n"
+                  "webhook = https://hooks.example/x\nwebhook_format = slack\n"
+                  "webhook_secret = s\non = always\n",
+                  0600);
+    assert_null(config_load(path));
+    c = notify_config_fallback(path);
+    assert_non_null(c);
+    assert_string_equal(c->file, path);
+    assert_string_equal(c->notify.command, "true");
+    assert_string_equal(c->notify.webhook, "https://hooks.example/x");
+    assert_int_equal(c->notify.webhook_slack, 1);
+    assert_int_equal(c->notify.always, 1);
+    assert_string_equal(c->notify.webhook_secret, "s");
+    config_free(c);
+    /* a bad [notify] (or no notifier) gives nothing */
+    tu_write_file(path, "[notify]\non = sometimes\ncommand = true\n", 0600);
+    assert_null(notify_config_fallback(path));
+    tu_write_file(path, "[store]\nurl = file:///x\n", 0600);
+    assert_null(notify_config_fallback(path));
+    free(path);
+}
+
 static int setup(void **state)
 {
     char *d = tu_tmpdir("coldpack-test-notify");
@@ -311,6 +478,12 @@ int main(void)
         cmocka_unit_test(test_webhook_retries),
         cmocka_unit_test(test_webhook_no_retry_on_4xx),
         cmocka_unit_test(test_webhook_down),
+        cmocka_unit_test(test_summary_base),
+        cmocka_unit_test(test_summary_failed),
+        cmocka_unit_test(test_slack_payload),
+        cmocka_unit_test(test_signature_vector),
+        cmocka_unit_test(test_webhook_slack_auth_signed),
+        cmocka_unit_test(test_config_fallback),
     };
 
     if (getenv("COLDPACK_TEST_VERBOSE"))
