@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,4 +283,67 @@ void child_end(child_t *c)
         }
     }
     *c = (child_t)CHILD_INIT;
+}
+
+/* Read what fd has into buf[*len..cap), dropping the excess; closes *fd at
+ * EOF or error. */
+static void io_read(int *fd, char *buf, size_t cap, size_t *len, int *over)
+{
+    char tmp[4096];
+    ssize_t n = read(*fd, tmp, sizeof tmp);
+
+    if (n > 0) {
+        size_t keep = (size_t)n;
+        if (keep > cap - *len) {
+            keep = cap - *len;
+            *over = 1;
+        }
+        if (buf) {
+            memcpy(buf + *len, tmp, keep);
+            *len += keep;
+            buf[*len] = 0;
+        }
+        explicit_bzero(tmp, (size_t)n);
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+void child_io_round(child_t *c, child_io_t *io, int timeout_ms)
+{
+    struct pollfd p[3];
+    int np = 0;
+
+    if (c->in_fd >= 0)
+        p[np++] = (struct pollfd){.fd = c->in_fd, .events = POLLOUT};
+    if (c->out_fd >= 0)
+        p[np++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
+    if (c->err_fd >= 0)
+        p[np++] = (struct pollfd){.fd = c->err_fd, .events = POLLIN};
+    if (np == 0) {
+        util_sleep(0.02);
+        return;
+    }
+    if (poll(p, (nfds_t)np, timeout_ms) <= 0)
+        return;
+    for (int i = 0; i < np; i++) {
+        if (!p[i].revents)
+            continue;
+        if (p[i].fd == c->in_fd) {
+            ssize_t n = io->sent < io->inlen
+                            ? write(c->in_fd, (const char *)io->in + io->sent, io->inlen - io->sent)
+                            : 0;
+            if (n > 0)
+                io->sent += (size_t)n;
+            if ((n < 0 && errno != EAGAIN && errno != EINTR) || io->sent >= io->inlen) {
+                close(c->in_fd); /* done, or it closed its stdin (EPIPE) */
+                c->in_fd = -1;
+            }
+        } else if (p[i].fd == c->out_fd) {
+            io_read(&c->out_fd, io->out, io->out ? io->outcap : 0, &io->outlen, &io->out_over);
+        } else {
+            io_read(&c->err_fd, io->err, io->err ? io->errcap : 0, &io->errlen, &io->err_over);
+        }
+    }
 }

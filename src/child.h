@@ -110,6 +110,29 @@ void child_signal(child_t *c, int sig);
  * (errno set; c->pid is then cleared). */
 int child_wait(child_t *c, double timeout, double kill_grace, void (*idle)(void *ctx), void *ctx);
 
+/* What one child_io_round moves: in[sent..inlen) to the child's stdin, its
+ * stdout into out[0..outcap) and stderr into err[0..errcap) (each buffer
+ * must hold cap + 1 bytes: it is kept NUL-terminated). NULL buffers are
+ * skipped (that pipe is then only drained). */
+typedef struct child_io {
+    const void *in;
+    size_t inlen, sent;
+    char *out;
+    size_t outcap, outlen;
+    int out_over; /* stdout said more than outcap: the rest was dropped */
+    char *err;
+    size_t errcap, errlen;
+    int err_over;
+} child_io_t;
+
+/* One round of at most timeout_ms over c's open pipes: write what stdin takes
+ * (closed once everything is sent, or when the child closed it), keep what
+ * stdout and stderr say (each closed at EOF or on a read error), dropping
+ * what is past the caps. Sleeps 20 ms when no pipe is open, so it can serve
+ * as child_wait's idle round. The scratch buffer is wiped, as outputs may
+ * hold secrets. Not thread-safe for one child. */
+void child_io_round(child_t *c, child_io_t *io, int timeout_ms);
+
 /* Non-blocking: 1 when the child has exited (status in c->status), 0 when it
  * still runs, -1 when waitpid failed (errno). */
 int child_poll(child_t *c);

@@ -290,59 +290,19 @@ out:
 }
 
 /* The command's pipes: the summary going in, a bounded copy of its output
- * coming out. */
+ * coming out (child_io_round moves both). */
 struct cmd_io {
     child_t *ch;
-    const char *body;
-    size_t body_len, sent;
+    child_io_t io;
     char out[NOTIFY_OUTPUT_MAX + 1];
-    size_t outlen;
 };
 
-/* One round of at most 50 ms: write what stdin takes, keep what it says. */
+/* child_wait's idle round: at most 50 ms of I/O. */
 static void cmd_io_round(void *ctx)
 {
     struct cmd_io *io = ctx;
-    child_t *ch = io->ch;
-    struct pollfd p[2];
-    int np = 0;
 
-    if (ch->in_fd >= 0)
-        p[np++] = (struct pollfd){.fd = ch->in_fd, .events = POLLOUT};
-    if (ch->out_fd >= 0)
-        p[np++] = (struct pollfd){.fd = ch->out_fd, .events = POLLIN};
-    if (np == 0) {
-        util_sleep(0.02);
-        return;
-    }
-    if (poll(p, (nfds_t)np, 50) <= 0)
-        return;
-    for (int i = 0; i < np; i++) {
-        if (!p[i].revents)
-            continue;
-        if (p[i].fd == ch->in_fd) {
-            ssize_t n = write(ch->in_fd, io->body + io->sent, io->body_len - io->sent);
-            if (n > 0)
-                io->sent += (size_t)n;
-            if ((n < 0 && errno != EAGAIN && errno != EINTR) || io->sent == io->body_len) {
-                close(ch->in_fd); /* done, or it closed its stdin (EPIPE) */
-                ch->in_fd = -1;
-            }
-        } else {
-            char tmp[4096];
-            ssize_t n = read(ch->out_fd, tmp, sizeof tmp);
-            if (n > 0) {
-                size_t keep = (size_t)n;
-                if (keep > NOTIFY_OUTPUT_MAX - io->outlen)
-                    keep = NOTIFY_OUTPUT_MAX - io->outlen;
-                memcpy(io->out + io->outlen, tmp, keep);
-                io->outlen += keep;
-            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                close(ch->out_fd);
-                ch->out_fd = -1;
-            }
-        }
-    }
+    child_io_round(io->ch, &io->io, 50);
 }
 
 int notify_command(const char *command, const char *summary_json, int failed,
@@ -371,8 +331,10 @@ int notify_command(const char *command, const char *summary_json, int failed,
     }
     o.envp = env;
     io->ch = &ch;
-    io->body = summary_json ? summary_json : "";
-    io->body_len = strlen(io->body);
+    io->io.in = summary_json ? summary_json : "";
+    io->io.inlen = strlen(summary_json ? summary_json : "");
+    io->io.out = io->out;
+    io->io.outcap = NOTIFY_OUTPUT_MAX;
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     sigpending(&pending);
@@ -384,7 +346,7 @@ int notify_command(const char *command, const char *summary_json, int failed,
         goto out;
     }
     fcntl(ch.in_fd, F_SETFL, O_NONBLOCK);
-    if (io->body_len == 0) {
+    if (io->io.inlen == 0) {
         close(ch.in_fd);
         ch.in_fd = -1;
     }
@@ -392,27 +354,27 @@ int notify_command(const char *command, const char *summary_json, int failed,
     grace = util_now() + 1.0; /* collect what is left of its output */
     while (ch.out_fd >= 0 && util_now() < grace)
         cmd_io_round(io);
-    io->out[io->outlen] = 0;
-    while (io->outlen && (io->out[io->outlen - 1] == '\n' || io->out[io->outlen - 1] == '\r'))
-        io->out[--io->outlen] = 0;
+    while (io->io.outlen &&
+           (io->out[io->io.outlen - 1] == '\n' || io->out[io->io.outlen - 1] == '\r'))
+        io->out[--io->io.outlen] = 0;
     if (ch.signalled)
         log_warn("notify command: killed after its %d s timeout%s%s", timeout_s,
-                 io->outlen ? "; output: " : "", io->out);
+                 io->io.outlen ? "; output: " : "", io->out);
     else if (status == -1)
         log_warn("notify command: waiting for it: %s", strerror(errno));
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         rc = 0;
-        if (io->outlen)
+        if (io->io.outlen)
             log_debug("notify command: output: %s", io->out);
     } else if (WIFEXITED(status))
         log_warn("notify command: exit status %d%s%s", WEXITSTATUS(status),
-                 io->outlen ? "; output: " : "", io->out);
+                 io->io.outlen ? "; output: " : "", io->out);
     else
         log_warn("notify command: killed by signal %d%s%s", WTERMSIG(status),
-                 io->outlen ? "; output: " : "", io->out);
-    if (rc == 0 && io->sent < io->body_len)
-        log_debug("notify command: it read %zu of %zu bytes of the summary", io->sent,
-                  io->body_len);
+                 io->io.outlen ? "; output: " : "", io->out);
+    if (rc == 0 && io->io.sent < io->io.inlen)
+        log_debug("notify command: it read %zu of %zu bytes of the summary", io->io.sent,
+                  io->io.inlen);
 out:
     child_end(&ch); /* closes our pipe ends, kills leftovers in its group */
     if (sig_blocked) {

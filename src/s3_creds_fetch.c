@@ -419,63 +419,22 @@ out:
 
 typedef struct proc_io {
     child_t *ch;
-    char *out;
-    size_t outlen;
-    int out_over;
+    child_io_t io;
     char err[1024];
-    size_t errlen;
 } proc_io_t;
 
-static void drain_fd(int *fd, char *buf, size_t cap, size_t *len, int *over)
-{
-    char tmp[4096];
-    ssize_t n = read(*fd, tmp, sizeof tmp);
-    if (n > 0) {
-        size_t keep = (size_t)n;
-        if (keep > cap - *len) {
-            keep = cap - *len;
-            if (over)
-                *over = 1;
-        }
-        memcpy(buf + *len, tmp, keep);
-        *len += keep;
-        OPENSSL_cleanse(tmp, sizeof tmp);
-    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
-/* One round of at most 50 ms: keep what it writes. */
+/* child_wait's idle round: at most 50 ms of I/O (stdout: the answer, wiped
+ * from the scratch buffer by child_io_round). */
 static void proc_round(void *ctx)
 {
     proc_io_t *io = ctx;
-    struct pollfd p[2];
-    int np = 0;
-    if (io->ch->out_fd >= 0)
-        p[np++] = (struct pollfd){.fd = io->ch->out_fd, .events = POLLIN};
-    if (io->ch->err_fd >= 0)
-        p[np++] = (struct pollfd){.fd = io->ch->err_fd, .events = POLLIN};
-    if (!np) {
-        util_sleep(0.02);
-        return;
-    }
-    if (poll(p, (nfds_t)np, 50) <= 0)
-        return;
-    for (int i = 0; i < np; i++) {
-        if (!p[i].revents)
-            continue;
-        if (p[i].fd == io->ch->out_fd)
-            drain_fd(&io->ch->out_fd, io->out, ANSWER_CAP, &io->outlen, &io->out_over);
-        else
-            drain_fd(&io->ch->err_fd, io->err, sizeof io->err - 1, &io->errlen, NULL);
-    }
+
+    child_io_round(io->ch, &io->io, 50);
 }
 
 /* The first line of what the process said on stderr, printable only. */
 static void err_summary(proc_io_t *io, char *buf, size_t n)
 {
-    io->err[io->errlen] = '\0';
     const char *s = io->err;
     while (*s == '\n' || *s == '\r' || *s == ' ')
         s++;
@@ -507,9 +466,12 @@ int s3_creds_fetch_process(const char *profile, const char *command, s3_creds_t 
     memset(&io, 0, sizeof io);
     size_t pl = strcspn(command, " \t");
     snprintf(prog, sizeof prog, "%.*s", (int)(pl < sizeof prog ? pl : sizeof prog - 1), command);
-    io.out = calloc(1, ANSWER_CAP + 1);
+    io.io.out = calloc(1, ANSWER_CAP + 1);
+    io.io.outcap = ANSWER_CAP;
+    io.io.err = io.err;
+    io.io.errcap = sizeof io.err - 1;
     env = child_env_new(CHILD_ENV_BASE, NULL);
-    if (!io.out || !env) {
+    if (!io.io.out || !env) {
         log_error("credentials: profile \"%s\": credential_process: out of memory", profile);
         goto out;
     }
@@ -543,12 +505,12 @@ int s3_creds_fetch_process(const char *profile, const char *command, s3_creds_t 
                   errs[0] ? "; stderr: " : " (no stderr)", errs);
         goto out;
     }
-    if (io.out_over) {
+    if (io.io.out_over) {
         log_error("credentials: profile \"%s\": credential_process %s wrote more than %u bytes",
                   profile, prog, ANSWER_CAP);
         goto out;
     }
-    if (s3_creds_parse_process(io.out, io.outlen, out, why, sizeof why) != 0) {
+    if (s3_creds_parse_process(io.io.out, io.io.outlen, out, why, sizeof why) != 0) {
         log_error("credentials: profile \"%s\": credential_process %s: unusable output: %s "
                   "(expected JSON {\"Version\": 1, \"AccessKeyId\", \"SecretAccessKey\", "
                   "\"SessionToken\", \"Expiration\"})",
@@ -560,9 +522,9 @@ int s3_creds_fetch_process(const char *profile, const char *command, s3_creds_t 
 out:
     child_end(&ch);
     child_env_free(env);
-    if (io.out) {
-        OPENSSL_cleanse(io.out, ANSWER_CAP + 1);
-        free(io.out);
+    if (io.io.out) {
+        OPENSSL_cleanse(io.io.out, ANSWER_CAP + 1);
+        free(io.io.out);
     }
     return rc;
 }

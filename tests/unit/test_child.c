@@ -63,6 +63,59 @@ static char *run_sh(const char *script, char **env, int *status)
     return out;
 }
 
+struct io_ctx {
+    child_t *c;
+    child_io_t *io;
+};
+
+static void io_idle(void *ctx)
+{
+    struct io_ctx *x = ctx;
+
+    child_io_round(x->c, x->io, 50);
+}
+
+/* child_io_round feeds stdin, keeps stdout and stderr apart, and drops what
+ * is past a cap (flagging it) without blocking the child. */
+static void test_io_round(void **state)
+{
+    char **env = child_env_new(CHILD_ENV_BASE, NULL);
+    char *argv[] = {(char *)(uintptr_t) "sh", (char *)(uintptr_t) "-c",
+                    (char *)(uintptr_t) "cat; printf 'e%.0s' $(seq 100) >&2", NULL};
+    child_opts_t o = {.path = "/bin/sh",
+                      .argv = argv,
+                      .envp = env,
+                      .in = CHILD_PIPE,
+                      .out = CHILD_PIPE,
+                      .err = CHILD_PIPE};
+    child_t c = CHILD_INIT;
+    static char in[200000];
+    char out[64 + 1], err[16 + 1];
+    child_io_t io = {
+        .in = in, .inlen = sizeof in, .out = out, .outcap = 64, .err = err, .errcap = 16};
+    struct io_ctx x = {&c, &io};
+    int status;
+
+    (void)state;
+    memset(in, 'i', sizeof in);
+    assert_int_equal(child_spawn(&c, &o), CHILD_OK);
+    fcntl(c.in_fd, F_SETFL, O_NONBLOCK);
+    status = child_wait(&c, 20.0, 1.0, io_idle, &x);
+    while (c.out_fd >= 0 || c.err_fd >= 0)
+        child_io_round(&c, &io, 50);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(io.sent, sizeof in); /* all of stdin went in: cat was never blocked */
+    assert_int_equal(io.outlen, 64);
+    assert_true(io.out_over);
+    assert_int_equal(strlen(out), 64);
+    assert_int_equal(io.errlen, 16);
+    assert_true(io.err_over);
+    assert_string_equal(err, "eeeeeeeeeeeeeeee");
+    child_end(&c);
+    child_env_free(env);
+}
+
 static void test_spawn_and_status(void **state)
 {
     char **env = child_env_new(CHILD_ENV_BASE, NULL);
@@ -232,6 +285,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spawn_and_status),
+        cmocka_unit_test(test_io_round),
         cmocka_unit_test(test_env_allow_list),
         cmocka_unit_test(test_exec_failure),
         cmocka_unit_test(test_timeout_kill),
