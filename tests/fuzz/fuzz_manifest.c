@@ -185,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (j) {
             const char *run_id = json_string_value(json_object_get(j, "run_id"));
             const char *date = json_string_value(json_object_get(j, "date"));
-            if ((run_id && strlen(run_id) > m.len[i]) || (date && strlen(date) > m.len[i]))
+            if ((run_id && strlen(run_id) > m.len[k]) || (date && strlen(date) > m.len[k]))
                 abort();
             json_decref(j);
         }
