@@ -167,9 +167,9 @@ $(B)/fuzzobj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link $(FUZZSAN) -MMD -MP -c -o $@ $<
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZOBJS)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memstore.h $(FUZZOBJS)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer $(FUZZSAN) -o $@ $^ $(LIBS)
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer $(FUZZSAN) -o $@ $(filter-out %.h,$^) $(LIBS)
 
 .SECONDARY: $(FUZZOBJS)
 -include $(FUZZOBJS:.o=.d)

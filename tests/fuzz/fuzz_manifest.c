@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "manifest.h"
+#include "memstore.h"
 #include "store.h"
 #include "util.h"
 
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAXM 4
 
-struct memstore {
+struct multistore {
     store_t base;
     int n;
     char key[MAXM][1100];
@@ -38,7 +39,7 @@ struct memstore {
     size_t len[MAXM];
 };
 
-static int find(struct memstore *m, const char *key)
+static int find(struct multistore *m, const char *key)
 {
     for (int i = 0; i < m->n; i++)
         if (!strcmp(m->key[i], key))
@@ -46,38 +47,20 @@ static int find(struct memstore *m, const char *key)
     return -1;
 }
 
-static int serve(const unsigned char *p, size_t size, int64_t off, int64_t len, store_sink_fn sink,
-                 void *ctx)
-{
-    size_t o = (size_t)off, n;
-
-    if (off < 0 || o > size)
-        return STORE_ERR;
-    n = len < 0 || (size_t)len > size - o ? size - o : (size_t)len;
-    while (n) {
-        size_t k = n > 4096 ? 4096 : n; /* chunked, like a real store */
-        if (sink(ctx, p + o, k) < 0)
-            return STORE_ERR;
-        o += k;
-        n -= k;
-    }
-    return 0;
-}
-
 static int mem_get(store_t *s, const char *key, int64_t off, int64_t len, store_sink_fn sink,
                    void *ctx)
 {
-    struct memstore *m = (struct memstore *)s;
+    struct multistore *m = (struct multistore *)s;
     int i = find(m, key);
 
     if (i >= 0)
-        return serve(m->body[i], m->len[i], off, len, sink, ctx);
-    return serve((const unsigned char *)key, strlen(key), off, len, sink, ctx);
+        return memstore_serve(m->body[i], m->len[i], off, len, sink, ctx);
+    return memstore_serve((const unsigned char *)key, strlen(key), off, len, sink, ctx);
 }
 
 static int mem_head(store_t *s, const char *key, store_info_t *out)
 {
-    struct memstore *m = (struct memstore *)s;
+    struct multistore *m = (struct multistore *)s;
     int i = find(m, key);
     unsigned h = 0;
 
@@ -112,7 +95,7 @@ static int mem_head(store_t *s, const char *key, store_info_t *out)
 
 static int mem_list(store_t *s, const char *prefix, store_list_fn fn, void *ctx)
 {
-    struct memstore *m = (struct memstore *)s;
+    struct multistore *m = (struct multistore *)s;
     int order[MAXM];
 
     for (int i = 0; i < m->n; i++)
@@ -135,7 +118,7 @@ static const struct store_ops mem_ops = {.get = mem_get, .head = mem_head, .list
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct memstore m;
+    struct multistore m;
     const uint8_t *p = data, *end = data + size;
     char *latest = NULL, sha[65], want[65];
     int nman = 0;

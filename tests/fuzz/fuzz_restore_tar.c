@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "memstore.h"
 #include "restore.h"
 #include "store.h"
 #include "util.h"
@@ -35,33 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char base[64], dest[128], spool[128], victim[128];
 
-struct memstore {
-    store_t base;
-    const unsigned char *data;
-    size_t size;
-};
-
-static int mem_get(store_t *s, const char *key, int64_t off, int64_t len, store_sink_fn sink,
-                   void *ctx)
-{
-    struct memstore *m = (struct memstore *)s;
-    size_t o = (size_t)off, n;
-
-    (void)key;
-    if (off < 0 || o > m->size)
-        return STORE_ERR;
-    n = len < 0 || (size_t)len > m->size - o ? m->size - o : (size_t)len;
-    while (n) {
-        size_t k = n > 65536 ? 65536 : n;
-        if (sink(ctx, m->data + o, k) < 0)
-            return STORE_ERR;
-        o += k;
-        n -= k;
-    }
-    return 0;
-}
-
-static const struct store_ops mem_ops = {.get = mem_get};
+static const struct store_ops mem_ops = {.get = memstore_get};
 
 static void die(const char *what, const char *path)
 {
@@ -174,11 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!base[0])
         setup();
     log_set_level(LOG_ERROR);
-    memset(&m, 0, sizeof m);
-    m.base.ops = &mem_ops;
-    m.base.url = (char *)(uintptr_t) "mem://fuzz";
-    m.data = data;
-    m.size = size;
+    memstore_init(&m, &mem_ops, data, size);
     util_sha256_buf(data, size, sha);
     rp.store = &m.base;
     rp.spool = spool;
