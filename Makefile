@@ -81,10 +81,10 @@ bench: all
 	@bench/run.sh
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tools/*.c
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c
 
 format-check:
-	@out=$$(for f in src/*.c src/*.h tests/unit/*.c tools/*.c; do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
+	@out=$$(for f in src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c tools/*.c; do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
 	if [ -n "$$out" ]; then echo "format-check: not clang-formatted:"; echo "$$out"; exit 1; fi; echo "format-check: ok"
 
 # No lower layer of src/ includes a higher one (the table is in the script).
@@ -152,29 +152,32 @@ FUZZCC    ?= clang
 FUZZSAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZCFLAGS = $(CSTD) -g -O1 -pthread $(shell pkg-config --cflags $(PKGS)) -Isrc
 FUZZOBJS  := $(LIBSRCS:src/%.c=$(B)/fuzzobj/%.o)
-FUZZBIN   := $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_index $(B)/fuzz/fuzz_restore_paths
+FUZZBIN   := $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_index $(B)/fuzz/fuzz_restore_paths \
+             $(B)/fuzz/fuzz_manifest $(B)/fuzz/fuzz_s3_xml $(B)/fuzz/fuzz_restore_tar
 FUZZTIME  ?= 60
 
 fuzz: $(FUZZBIN)
 	@for f in $(FUZZBIN); do n=$${f##*/fuzz_}; mkdir -p $(B)/fuzz/corpus-$$n; \
 	  echo "fuzz: $$n for $(FUZZTIME)s"; \
-	  $$f -max_total_time=$(FUZZTIME) -close_fd_mask=2 -artifact_prefix=$(B)/fuzz/ \
+	  d=; [ -f tests/fuzz/$$n.dict ] && d=-dict=tests/fuzz/$$n.dict; \
+	  $$f -max_total_time=$(FUZZTIME) -close_fd_mask=3 -artifact_prefix=$(B)/fuzz/ $$d \
 	      $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 $(B)/fuzzobj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link $(FUZZSAN) -MMD -MP -c -o $@ $<
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZOBJS)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memstore.h $(FUZZOBJS)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer $(FUZZSAN) -o $@ $^ $(LIBS)
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer $(FUZZSAN) -o $@ $(filter-out %.h,$^) $(LIBS)
 
 .SECONDARY: $(FUZZOBJS)
 -include $(FUZZOBJS:.o=.d)
 
-# Replay the inputs that once crashed a fuzzer (part of make test).
+# Replay the seed corpora and the inputs that once crashed a fuzzer
+# (tests/fuzz/regress/<target>-<name>); part of make test.
 fuzz-regress: $(FUZZBIN)
-	@$(B)/fuzz/fuzz_index tests/fuzz/regress/index-* >/dev/null 2>&1 || { echo "fuzz-regress: fuzz_index failed"; exit 1; }
-	@$(B)/fuzz/fuzz_restore_paths tests/fuzz/regress/restore-* >/dev/null 2>&1 || { echo "fuzz-regress: fuzz_restore_paths failed"; exit 1; }
-	@$(B)/fuzz/fuzz_config tests/fuzz/corpus/config/* >/dev/null 2>&1 || { echo "fuzz-regress: fuzz_config failed"; exit 1; }
+	@for f in $(FUZZBIN); do n=$${f##*/fuzz_}; \
+	  $$f $$(ls -d tests/fuzz/corpus/$$n/* tests/fuzz/regress/$$n-* 2>/dev/null) >/dev/null 2>&1 || \
+	    { echo "fuzz-regress: fuzz_$$n failed (replay: $$f tests/fuzz/corpus/$$n/* tests/fuzz/regress/$$n-*)"; exit 1; }; done
 	@echo "fuzz-regress: ok"

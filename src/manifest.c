@@ -80,7 +80,7 @@ int manifest_list(store_t *s, int (*fn)(void *ctx, const char *key), void *ctx)
 
     if (store_list(s, OBJKEY_RUNS_ROOT, collect, &k) < 0)
         rc = -1;
-    if (k.n > 1)
+    if (k.n > 1) /* k.v is NULL when nothing was listed: qsort must not get it */
         qsort(k.v, k.n, sizeof *k.v, by_run_id);
     for (size_t i = 0; i < k.n; i++) {
         if (rc == 0 && fn(ctx, k.v[i]) != 0)

@@ -19,37 +19,12 @@
 #include "index.h"
 #include "log.h"
 #include "restore.h"
+#include "memstore.h"
 #include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct memstore {
-    store_t base;
-    const unsigned char *data;
-    size_t size;
-};
-
-static int mem_get(store_t *s, const char *key, int64_t off, int64_t len, store_sink_fn sink,
-                   void *ctx)
-{
-    struct memstore *m = (struct memstore *)s;
-    size_t o = (size_t)off, n;
-
-    (void)key;
-    if (off < 0 || o > m->size)
-        return STORE_ERR;
-    n = len < 0 || (size_t)len > m->size - o ? m->size - o : (size_t)len;
-    while (n) {
-        size_t k = n > 65536 ? 65536 : n; /* chunked, like a real store */
-        if (sink(ctx, m->data + o, k) < 0)
-            return STORE_ERR;
-        o += k;
-        n -= k;
-    }
-    return 0;
-}
-
-static const struct store_ops mem_ops = {.get = mem_get};
+static const struct store_ops mem_ops = {.get = memstore_get};
 
 /* What restore relies on when restore_block_table accepts a table. */
 static void check_table(json_t *idx)
@@ -82,13 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *idx;
 
     log_set_level(LOG_ERROR);
-    memset(&m, 0, sizeof m);
-    m.base.ops = &mem_ops;
-    m.base.url = (char *)(uintptr_t) "mem://fuzz";
-    if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
-        m.data = data;
-        m.size = size;
-    } else {
+    memstore_init(&m, &mem_ops, data, size);
+    if (!(size >= 2 && data[0] == 0x1f && data[1] == 0x8b)) {
         codec_t *c = codec_new(CODEC_GZIP, 1);
         size_t cap = codec_bound(CODEC_GZIP, size);
         gz = malloc(cap);
