@@ -169,7 +169,7 @@ $(B)/fuzzobj/%.o: src/%.c
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memstore.h $(FUZZOBJS)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer $(FUZZSAN) -o $@ $(filter-out %.h,$^) $(LIBS)
+	$(FUZZCC) $(FUZZCFLAGS) $(WARN) -Werror -fsanitize=fuzzer $(FUZZSAN) -o $@ $(filter-out %.h,$^) $(LIBS)
 
 .SECONDARY: $(FUZZOBJS)
 -include $(FUZZOBJS:.o=.d)

@@ -34,7 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define VICTIM "do not touch\n"
 
-static char base[64], dest[128], spool[128], victim[128];
+static char base[64], victim[128];
+static int basefd = -1; /* the staging directory: restore makes BASE/spool in it */
+static const char dest[] = "a/b/c/d/dest"; /* relative to basefd */
 
 static const struct store_ops mem_ops = {.get = memstore_get};
 
@@ -128,9 +130,9 @@ static void setup(void)
     snprintf(p, sizeof p, "%s/a/b/c/d", base);
     if (util_mkdirs(p, 0700) < 0)
         die("cannot create", p);
-    snprintf(dest, sizeof dest, "%s/dest", p);
     snprintf(victim, sizeof victim, "%s/victim", p);
-    snprintf(spool, sizeof spool, "%s/spool", base);
+    if ((basefd = open(base, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) < 0)
+        die("cannot open", base);
     if (!(f = fopen(victim, "w")) || fputs(VICTIM, f) < 0 || fclose(f) != 0)
         die("cannot create", victim);
 }
@@ -152,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memstore_init(&m, &mem_ops, data, size);
     util_sha256_buf(data, size, sha);
     rp.store = &m.base;
-    rp.spool = spool;
+    rp.stagefd = basefd;
     v.key = "tenant=t/date=2026-11-23/source=s/vol-0001.tar.gz";
     v.sha256 = sha;
     v.size = (int64_t)size;
@@ -161,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!r)
         return 0;
     (void)restore_volume(r, &v, &st);
-    restore_finish(r);
+    restore_finish(r, &st);
     restore_free(r);
 
     check_dir(base, "");
@@ -171,6 +173,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fclose(f);
     if (n != strlen(VICTIM) || memcmp(buf, VICTIM, n))
         die("victim changed", victim);
-    rm_tree(AT_FDCWD, dest);
+    rm_tree(basefd, dest);
     return 0;
 }
