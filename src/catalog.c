@@ -38,6 +38,11 @@ static const char *const schema =
     "CREATE TABLE IF NOT EXISTS restore_requests ("
     " key TEXT PRIMARY KEY, tier TEXT, days INTEGER, requested INTEGER NOT NULL,"
     " status TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS restore_jobs ("
+    " id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, from_date TEXT NOT NULL,"
+    " to_date TEXT NOT NULL, source TEXT, glob TEXT, target TEXT NOT NULL, tier TEXT,"
+    " requested INTEGER NOT NULL, eta INTEGER, objects INTEGER NOT NULL,"
+    " ready INTEGER NOT NULL, state TEXT NOT NULL, finished INTEGER);"
     "PRAGMA user_version = 1;";
 
 int catalog_fail(catalog_t *c, const char *what)
@@ -444,6 +449,137 @@ int catalog_restore_status(catalog_t *c, const char *key, char *buf, size_t bufs
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(buf, bufsz, "%s", (const char *)sqlite3_column_text(st, 0));
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+/* ---- restore jobs ---- */
+
+#define RJOB_COLS                                                                                  \
+    "id, tenant, from_date, to_date, source, glob, target, tier, requested, eta, objects,"         \
+    " ready, state, finished"
+
+int64_t catalog_restore_job_find(catalog_t *c, const catalog_restore_job_t *k)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t id = -1;
+    const char *v[6] = {k->tenant, k->from, k->to, k->source, k->glob, k->target};
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id FROM restore_jobs WHERE state = 'pending' AND tenant = ?1"
+                           " AND from_date = ?2 AND to_date = ?3 AND source IS ?4 AND glob IS ?5"
+                           " AND target = ?6 ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        catalog_fail(c, "restore job lookup");
+        goto out;
+    }
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        id = sqlite3_column_int64(st, 0);
+        break;
+    case SQLITE_DONE:
+        id = 0;
+        break;
+    default:
+        catalog_fail(c, "restore job lookup");
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return id;
+}
+
+int64_t catalog_restore_job_add(catalog_t *c, const catalog_restore_job_t *k)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t id = -1;
+    const char *v[8] = {k->tenant, k->from,   k->to,   k->source,
+                        k->glob,   k->target, k->tier, k->state ? k->state : "pending"};
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db,
+                           "INSERT INTO restore_jobs (tenant, from_date, to_date, source, glob,"
+                           " target, tier, state, requested, eta, objects, ready)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        catalog_fail(c, "restore job insert");
+        goto out;
+    }
+    for (int i = 0; i < 8; i++)
+        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, k->requested);
+    sqlite3_bind_int64(st, 10, k->eta);
+    sqlite3_bind_int(st, 11, k->objects);
+    sqlite3_bind_int(st, 12, k->ready);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        catalog_fail(c, "restore job insert");
+    else
+        id = sqlite3_last_insert_rowid(c->db);
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&c->mu);
+    return id;
+}
+
+int catalog_restore_job_update(catalog_t *c, int64_t id, int objects, int ready, const char *state)
+{
+    char sid[32], so[16], sr[16], now[32];
+    const char *v[5] = {sid, so, sr, state, now};
+
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    snprintf(so, sizeof so, "%d", objects);
+    snprintf(sr, sizeof sr, "%d", ready);
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    return exec_bind(c,
+                     "UPDATE restore_jobs SET objects = CAST(?2 AS INTEGER),"
+                     " ready = CAST(?3 AS INTEGER), state = ?4,"
+                     " finished = CASE WHEN ?4 = 'pending' THEN NULL"
+                     " ELSE CAST(?5 AS INTEGER) END WHERE id = CAST(?1 AS INTEGER)",
+                     5, v);
+}
+
+int catalog_restore_jobs(catalog_t *c, int (*fn)(void *ctx, const catalog_restore_job_t *j),
+                         void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+
+    pthread_mutex_lock(&c->mu);
+    if (sqlite3_prepare_v2(c->db, "SELECT " RJOB_COLS " FROM restore_jobs ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK) {
+        catalog_fail(c, "restore jobs");
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        catalog_restore_job_t j = {
+            .id = sqlite3_column_int64(st, 0),
+            .tenant = (const char *)sqlite3_column_text(st, 1),
+            .from = (const char *)sqlite3_column_text(st, 2),
+            .to = (const char *)sqlite3_column_text(st, 3),
+            .source = (const char *)sqlite3_column_text(st, 4),
+            .glob = (const char *)sqlite3_column_text(st, 5),
+            .target = (const char *)sqlite3_column_text(st, 6),
+            .tier = (const char *)sqlite3_column_text(st, 7),
+            .requested = sqlite3_column_int64(st, 8),
+            .eta = sqlite3_column_int64(st, 9),
+            .objects = sqlite3_column_int(st, 10),
+            .ready = sqlite3_column_int(st, 11),
+            .state = (const char *)sqlite3_column_text(st, 12),
+            .finished = sqlite3_column_int64(st, 13),
+        };
+        if (fn(ctx, &j) < 0)
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        catalog_fail(c, "restore jobs");
+        goto out;
+    }
     rc = 0;
 out:
     sqlite3_finalize(st);
