@@ -553,8 +553,9 @@ static int run_steps(struct rjob *j)
 {
     int code;
 
-    if ((code = job_restore_plan_build(j)) >= 0 || (code = job_restore_plan_price(j)) >= 0 ||
-        (code = job_restore_plan_space(j)) >= 0)
+    /* the space line before the price: the cost is the plan's last words */
+    if ((code = job_restore_plan_build(j)) >= 0 || (code = job_restore_plan_space(j)) >= 0 ||
+        (code = job_restore_plan_price(j)) >= 0)
         return code;
     if (j->o->dry_run)
         return EXIT_OK;
