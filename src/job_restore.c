@@ -7,11 +7,16 @@
  *    they become directories. Each volume's index (hot) is read: with a path
  *    glob, volumes without a matching file are dropped; the block table
  *    serves parallel decoding and damage location.
- * 2. Show what will be fetched (objects, bytes, tier time and cost) and get
- *    consent (--yes, or a TTY prompt).
- * 3. Cold objects: request a restore (recorded in the catalog); without
- *    --wait, return EXIT_PENDING so cron can call the same command later;
- *    with --wait, poll with capped exponential back-off.
+ * 2. Show what will be fetched (objects, bytes, days without backup, the
+ *    space needed against the space free at the target — refused when
+ *    short —, tier time, retrieval and transfer-out cost; expedited refused
+ *    for DEEP_ARCHIVE) and get consent (--yes, or a TTY prompt).
+ * 3. Cold objects: request a restore (recorded in the catalog); a restore
+ *    that requests thaws is a job (catalog restore_jobs, `restore list`),
+ *    found again by its arguments; without --wait, return EXIT_PENDING so
+ *    cron can call the same command later; with --wait, poll with capped
+ *    exponential back-off. The run that finishes the job closes it and
+ *    sends a "thaw complete" event to [notify].
  * 4. Each volume goes through restore_volume (fetch, verify, decode, safe
  *    extract) into a private staging directory inside the target
  *    (mkdtemp ".coldpack-staging.XXXXXX", 0700, never reused) whose marker
@@ -20,7 +25,8 @@
  *    Before that, staging directories of restores that were killed (their
  *    process is gone, or the pid now belongs to another process, or the
  *    machine rebooted) are removed; a live one is left with a warning.
- * 5. Only when every object verified and extracted is the staging tree
+ * 5. Only when every object verified and extracted (with --partial: the
+ *    ones that did; the others are named, exit 3) is the staging tree
  *    merged into the target (by directory fds, never through a symlink),
  *    so an interrupted or failed restore never leaves a tree that looks
  *    complete. Nothing already in the target is replaced unless
