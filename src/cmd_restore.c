@@ -90,8 +90,8 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
                                          {"same-owner", no_argument, NULL, 'S'},
                                          {"identity", required_argument, NULL, 'i'},
                                          {"partial", no_argument, NULL, 'P'},
-                                         {"list", no_argument, NULL, 'L'},
                                          {"transfer", required_argument, NULL, 'X'},
+                                         {"list", no_argument, NULL, 'L'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     restore_opts_t *o = &a->restore;
