@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Restore operations (issue items 7-restore and 8), on the file:// store
 # with cold (DEEP_ARCHIVE) objects and a thaw delay:
-#   - --tier expedited is refused for DEEP_ARCHIVE (exit 2, the tiers it has);
+#   - --tier expedited is refused for DEEP_ARCHIVE (exit 2, the tiers it has),
+#     still planned for GLACIER;
 #   - the plan shows the data-transfer-out cost ([prices] transfer_out_gb,
 #     --transfer private is free);
 #   - a target without room (a 64 KiB tmpfs; root only) is refused with
@@ -31,6 +32,13 @@ cat "$T/o"
 grep -q "expedited is not available for DEEP_ARCHIVE" "$T/o" || die "expedited: no reason given"
 grep -q "tier standard (ready within 12 hours) or --tier bulk (within 48 hours)" "$T/o" || die "expedited: the class's tiers not named"
 no_thaw expedited acme
+
+# GLACIER (Flexible Retrieval) still has the expedited tier
+THAW_DELAY=1h write_config "$T/g.conf" "$T/data" "$T/gstore"
+sed -i "s|^\[store\]|[store]\nstorage_class = GLACIER|; s|^path = $T/catalog.db|path = $T/g.db|" "$T/g.conf"
+"$COLDPACK" -q -c "$T/g.conf" run --date "$DATE" >/dev/null
+"$COLDPACK" -c "$T/g.conf" restore --tenant acme --date "$DATE" --to "$T/r-g" --tier expedited --dry-run >"$T/o" 2>&1 || { cat "$T/o"; die "expedited on GLACIER refused"; }
+grep -q "cold object(s) in GLACIER, tier Expedited: ready within 1-5 minutes" "$T/o" || { cat "$T/o"; die "expedited on GLACIER: no plan"; }
 
 # transfer out: list price by default, [prices] overrides, private is free
 "${CP[@]}" --tenant acme --date "$DATE" --to "$T/r-x" --dry-run >"$T/o" 2>&1
