@@ -462,24 +462,36 @@ out:
     "id, tenant, from_date, to_date, source, glob, target, tier, requested, eta, objects,"         \
     " ready, state, finished"
 
-int64_t catalog_restore_job_find(catalog_t *c, const catalog_restore_job_t *k)
+/* With c->mu held: sql prepared, vals[0..n-1] bound as text (NULL as NULL).
+ * NULL after logging what failed. */
+static sqlite3_stmt *prep_texts(catalog_t *c, const char *sql, const char *what, int n,
+                                const char *const *vals)
 {
     sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        catalog_fail(c, what);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_TRANSIENT);
+    return st;
+}
+
+int64_t catalog_restore_job_find(catalog_t *c, const catalog_restore_job_t *k)
+{
+    sqlite3_stmt *st;
     int64_t id = -1;
     const char *v[6] = {k->tenant, k->from, k->to, k->source, k->glob, k->target};
 
     pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT id FROM restore_jobs WHERE state = 'pending' AND tenant = ?1"
-                           " AND from_date = ?2 AND to_date = ?3 AND source IS ?4 AND glob IS ?5"
-                           " AND target = ?6 ORDER BY id DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
-        catalog_fail(c, "restore job lookup");
-        goto out;
-    }
-    for (int i = 0; i < 6; i++)
-        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
-    switch (sqlite3_step(st)) {
+    st = prep_texts(c,
+                    "SELECT id FROM restore_jobs WHERE state = 'pending' AND tenant = ?1"
+                    " AND from_date = ?2 AND to_date = ?3 AND source IS ?4 AND glob IS ?5"
+                    " AND target = ?6 ORDER BY id DESC LIMIT 1",
+                    "restore job lookup", 6, v);
+    switch (st ? sqlite3_step(st) : SQLITE_ERROR) {
     case SQLITE_ROW:
         id = sqlite3_column_int64(st, 0);
         break;
@@ -487,9 +499,9 @@ int64_t catalog_restore_job_find(catalog_t *c, const catalog_restore_job_t *k)
         id = 0;
         break;
     default:
-        catalog_fail(c, "restore job lookup");
+        if (st)
+            catalog_fail(c, "restore job lookup");
     }
-out:
     sqlite3_finalize(st);
     pthread_mutex_unlock(&c->mu);
     return id;
@@ -497,31 +509,27 @@ out:
 
 int64_t catalog_restore_job_add(catalog_t *c, const catalog_restore_job_t *k)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     int64_t id = -1;
     const char *v[8] = {k->tenant, k->from,   k->to,   k->source,
                         k->glob,   k->target, k->tier, k->state ? k->state : "pending"};
 
     pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db,
-                           "INSERT INTO restore_jobs (tenant, from_date, to_date, source, glob,"
-                           " target, tier, state, requested, eta, objects, ready)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        catalog_fail(c, "restore job insert");
-        goto out;
+    st = prep_texts(c,
+                    "INSERT INTO restore_jobs (tenant, from_date, to_date, source, glob,"
+                    " target, tier, state, requested, eta, objects, ready)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    "restore job insert", 8, v);
+    if (st) {
+        sqlite3_bind_int64(st, 9, k->requested);
+        sqlite3_bind_int64(st, 10, k->eta);
+        sqlite3_bind_int(st, 11, k->objects);
+        sqlite3_bind_int(st, 12, k->ready);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            catalog_fail(c, "restore job insert");
+        else
+            id = sqlite3_last_insert_rowid(c->db);
     }
-    for (int i = 0; i < 8; i++)
-        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 9, k->requested);
-    sqlite3_bind_int64(st, 10, k->eta);
-    sqlite3_bind_int(st, 11, k->objects);
-    sqlite3_bind_int(st, 12, k->ready);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        catalog_fail(c, "restore job insert");
-    else
-        id = sqlite3_last_insert_rowid(c->db);
-out:
     sqlite3_finalize(st);
     pthread_mutex_unlock(&c->mu);
     return id;
