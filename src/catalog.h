@@ -130,6 +130,28 @@ int catalog_restore_record(catalog_t *c, const char *key, const char *tier, int 
 /* Writes the recorded status into buf ("" when none). Returns 0 or -1. */
 int catalog_restore_status(catalog_t *c, const char *key, char *buf, size_t bufsz);
 
+/* Restore jobs: one per restore that requested thaws, keyed by its
+ * arguments (tenant, range, source, --path, target) while pending. Strings
+ * are borrowed; in catalog_restore_jobs' callback they live for the call,
+ * which runs with the catalog's lock held (no calls back into it). Times are
+ * Unix seconds; eta is when the slowest thaw should be done; finished 0
+ * while pending. state: "pending", "done", "partial" or "failed". */
+typedef struct catalog_restore_job {
+    int64_t id;
+    const char *tenant, *from, *to, *source, *glob, *target, *tier, *state;
+    int64_t requested, eta, finished;
+    int objects, ready;
+} catalog_restore_job_t;
+/* The id of the newest pending job with k's arguments, 0 when none, -1. */
+int64_t catalog_restore_job_find(catalog_t *c, const catalog_restore_job_t *k);
+/* Record a new job (state "pending" when k->state is NULL); its id or -1. */
+int64_t catalog_restore_job_add(catalog_t *c, const catalog_restore_job_t *k);
+/* Set a job's object counts and state (finished time unless "pending"). 0 or -1. */
+int catalog_restore_job_update(catalog_t *c, int64_t id, int objects, int ready, const char *state);
+/* fn(ctx, job) per job, oldest first; fn < 0 stops. 0 or -1. */
+int catalog_restore_jobs(catalog_t *c, int (*fn)(void *ctx, const catalog_restore_job_t *j),
+                         void *ctx);
+
 /* Print the last n runs and unit totals (for `status`). */
 int catalog_print_status(catalog_t *c, int n);
 

@@ -1,7 +1,9 @@
 /*
  * cmd_restore.c — `coldpack restore --tenant T (--date D | --from D --until D)
  * --to DIR [--source S] [--path GLOB] [--tier bulk|standard|expedited]
- * [--days N] [--wait] [--yes] [--dry-run] [--identity FILE]...`.
+ * [--days N] [--wait] [--yes] [--dry-run] [--identity FILE]... [--partial]
+ * [--transfer private|internet]`, and `coldpack restore list` (or
+ * `restore --list`): the restore jobs, pending and finished.
  *
  * --identity FILE (repeatable, at most RESTORE_MAX_IDENTITIES): age
  * identities for encrypted objects (docs/encryption.md).
@@ -71,23 +73,40 @@ static int resolve_to(restore_opts_t *o, const char *const to[2], int nto, const
 
 int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
 {
-    static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 'T'}, {"date", required_argument, NULL, 'd'},
-        {"from", required_argument, NULL, 'f'},   {"until", required_argument, NULL, 'u'},
-        {"to", required_argument, NULL, 't'},     {"target", required_argument, NULL, 'o'},
-        {"source", required_argument, NULL, 's'}, {"path", required_argument, NULL, 'p'},
-        {"tier", required_argument, NULL, 'r'},   {"days", required_argument, NULL, 'D'},
-        {"wait", no_argument, NULL, 'w'},         {"yes", no_argument, NULL, 'y'},
-        {"dry-run", no_argument, NULL, 'n'},      {"overwrite", no_argument, NULL, 'O'},
-        {"same-owner", no_argument, NULL, 'S'},   {"identity", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"tenant", required_argument, NULL, 'T'},
+                                         {"date", required_argument, NULL, 'd'},
+                                         {"from", required_argument, NULL, 'f'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"target", required_argument, NULL, 'o'},
+                                         {"source", required_argument, NULL, 's'},
+                                         {"path", required_argument, NULL, 'p'},
+                                         {"tier", required_argument, NULL, 'r'},
+                                         {"days", required_argument, NULL, 'D'},
+                                         {"wait", no_argument, NULL, 'w'},
+                                         {"yes", no_argument, NULL, 'y'},
+                                         {"dry-run", no_argument, NULL, 'n'},
+                                         {"overwrite", no_argument, NULL, 'O'},
+                                         {"same-owner", no_argument, NULL, 'S'},
+                                         {"identity", required_argument, NULL, 'i'},
+                                         {"partial", no_argument, NULL, 'P'},
+                                         {"transfer", required_argument, NULL, 'X'},
+                                         {"list", no_argument, NULL, 'L'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     restore_opts_t *o = &a->restore;
     const char *to[2] = {NULL, NULL}, *target = NULL;
     int c, nto = 0, have_until = 0;
 
     o->days = 7;
     o->tier = "Bulk";
-    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSi:h", opts, NULL)) != -1) {
+    if (argc > 1 && !strcmp(argv[1], "list")) { /* `restore list` */
+        o->list = 1;
+        argv[1] = argv[0];
+        argc--;
+        argv++;
+    }
+    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSi:hPLX:", opts, NULL)) != -1) {
         switch (c) {
         case 'T':
             o->tenant = optarg;
@@ -164,12 +183,31 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
             }
             o->same_owner = 1;
             break;
+        case 'P':
+            o->partial = 1;
+            break;
+        case 'L':
+            o->list = 1;
+            break;
+        case 'X':
+            if (!strcasecmp(optarg, "private"))
+                o->transfer_private = 1;
+            else if (!strcasecmp(optarg, "internet"))
+                o->transfer_private = 0;
+            else {
+                log_error("--transfer %s: expected private or internet", optarg);
+                return CLI_BAD;
+            }
+            break;
         default:
             return cli_opt_default(c);
         }
     }
-    if (cli_no_operands(argc, argv) != CLI_GO ||
-        resolve_to(o, to, nto, target, have_until) != CLI_GO)
+    if (cli_no_operands(argc, argv) != CLI_GO)
+        return CLI_BAD;
+    if (o->list)
+        return CLI_GO;
+    if (resolve_to(o, to, nto, target, have_until) != CLI_GO)
         return CLI_BAD;
     if (!o->tenant || !o->from || !o->to || !o->target) {
         log_error("restore needs --tenant, --date (or --from and --until) and --to DIR");

@@ -103,6 +103,9 @@ typedef struct restore_opts {
     int same_owner; /* restore archived owners (root only; cmd_restore checks) */
     const char *identities[RESTORE_MAX_IDENTITIES]; /* --identity FILE (age identities) */
     int nidentities;
+    int partial;          /* --partial: restore what verified, name the rest, exit 3 */
+    int list;             /* `restore list` / --list: show the restore jobs */
+    int transfer_private; /* --transfer private: no data-transfer-out charge */
 } restore_opts_t;
 
 int job_restore(const config_t *cfg, const restore_opts_t *o);

@@ -7,11 +7,16 @@
  *    they become directories. Each volume's index (hot) is read: with a path
  *    glob, volumes without a matching file are dropped; the block table
  *    serves parallel decoding and damage location.
- * 2. Show what will be fetched (objects, bytes, tier time and cost) and get
- *    consent (--yes, or a TTY prompt).
- * 3. Cold objects: request a restore (recorded in the catalog); without
- *    --wait, return EXIT_PENDING so cron can call the same command later;
- *    with --wait, poll with capped exponential back-off.
+ * 2. Show what will be fetched (objects, bytes, days without backup, the
+ *    space needed against the space free at the target — refused when
+ *    short —, tier time, retrieval and transfer-out cost; expedited refused
+ *    for DEEP_ARCHIVE) and get consent (--yes, or a TTY prompt).
+ * 3. Cold objects: request a restore (recorded in the catalog); a restore
+ *    that requests thaws is a job (catalog restore_jobs, `restore list`),
+ *    found again by its arguments; without --wait, return EXIT_PENDING so
+ *    cron can call the same command later; with --wait, poll with capped
+ *    exponential back-off. The run that finishes the job closes it and
+ *    sends a "thaw complete" event to [notify].
  * 4. Each volume goes through restore_volume (fetch, verify, decode, safe
  *    extract) into a private staging directory inside the target
  *    (mkdtemp ".coldpack-staging.XXXXXX", 0700, never reused) whose marker
@@ -20,7 +25,8 @@
  *    Before that, staging directories of restores that were killed (their
  *    process is gone, or the pid now belongs to another process, or the
  *    machine rebooted) are removed; a live one is left with a warning.
- * 5. Only when every object verified and extracted is the staging tree
+ * 5. Only when every object verified and extracted (with --partial: the
+ *    ones that did; the others are named, exit 3) is the staging tree
  *    merged into the target (by directory fds, never through a symlink),
  *    so an interrupted or failed restore never leaves a tree that looks
  *    complete. Nothing already in the target is replaced unless
@@ -55,6 +61,7 @@
 #include "index.h"
 #include "keys.h"
 #include "log.h"
+#include "notify.h"
 #include "objkey.h"
 #include "restore.h"
 #include "store.h"
@@ -79,7 +86,7 @@
 
 /* One pass over the selected objects: request what is cold and not yet
  * requested. Returns how many are still thawing, or -1. */
-static int thaw_pass(struct rjob *j)
+static int thaw_pass(struct rjob *j, int *nrequested)
 {
     const restore_opts_t *o = j->o;
     int npending = 0;
@@ -102,18 +109,54 @@ static int thaw_pass(struct rjob *j)
                 return -1;
             catalog_restore_record(j->c, key, o->tier, o->days, "requested");
             printf("requested restore of %s (tier %s, %d day(s))\n", key, o->tier, o->days);
+            (*nrequested)++;
         }
     }
+    j->nready = (int)j->nsel - npending;
     return npending;
+}
+
+/* The restore job of these arguments in the catalog: found (a pending one
+ * of an earlier run), or recorded now when this run requested thaws. A
+ * catalog error only costs the tracking (logged). */
+static void job_track(struct rjob *j, int nrequested, int npending)
+{
+    const restore_opts_t *o = j->o;
+    catalog_restore_job_t k = {.tenant = o->tenant,
+                               .from = o->from,
+                               .to = o->to,
+                               .source = o->source,
+                               .glob = o->glob,
+                               .target = o->target,
+                               .tier = o->tier};
+    time_t now = time(NULL);
+
+    if (!j->job_id && (j->job_id = catalog_restore_job_find(j->c, &k)) < 0)
+        j->job_id = 0;
+    if (!j->job_id && nrequested > 0) {
+        k.requested = now;
+        k.eta = now + j->eta_secs;
+        k.objects = (int)j->nsel;
+        k.ready = j->nready;
+        if ((j->job_id = catalog_restore_job_add(j->c, &k)) < 0)
+            j->job_id = 0;
+        else
+            printf("restore job %lld recorded: %d object(s), %d thawing (coldpack restore list "
+                   "shows it)\n",
+                   (long long)j->job_id, (int)j->nsel, npending);
+    } else if (j->job_id) {
+        catalog_restore_job_update(j->c, j->job_id, (int)j->nsel, j->nready, "pending");
+    }
 }
 
 /* Until every object is readable (with --wait), or EXIT_PENDING. Exit code or -1. */
 static int thaw(struct rjob *j)
 {
     for (int attempt = 0;; attempt++) {
-        int npending = thaw_pass(j);
+        int nrequested = 0, npending = thaw_pass(j, &nrequested);
         if (npending < 0)
             return EXIT_FAIL;
+        job_track(j, nrequested, npending);
         if (npending == 0)
             return -1;
         /* A request may complete at once (file:// with thaw_delay 0): look again. */
@@ -364,15 +407,17 @@ static int fetch_all(struct rjob *j)
             goto out;
         if (rc == RESTORE_CORRUPT) {
             j->corrupt++;
+            ob->bad = 1;
             continue;
         }
         printf("verified and extracted %s: %d entr%s%s\n", ob->key, st.extracted,
                st.extracted == 1 ? "y" : "ies", st.refused ? " (some refused)" : "");
         fflush(stdout);
     }
-    if (j->corrupt) {
-        log_error("restore: %d object(s) corrupt or unreadable; nothing was moved into %s",
-                  j->corrupt, o->target);
+    if (j->corrupt && (!o->partial || (size_t)j->corrupt == j->nsel)) {
+        log_error("restore: %d object(s) corrupt or unreadable; nothing was moved into %s%s",
+                  j->corrupt, o->target,
+                  o->partial ? "" : " (--partial restores the others and names these)");
         code = EXIT_CORRUPT;
         goto out;
     }
@@ -470,11 +515,53 @@ static int merge(struct rjob *j)
 
 /* ---- the job ---- */
 
+/* --partial: name each object that did not verify; its files are missing. */
+static void name_bad(const struct rjob *j)
+{
+    for (size_t i = 0; i < j->n; i++)
+        if (j->v[i].bad)
+            printf("NOT RESTORED %s (%s/%s/%s): failed verification; its files are missing from "
+                   "%s\n",
+                   j->v[i].key, j->v[i].tenant, j->v[i].date, j->v[i].source, j->o->target);
+}
+
+/* The end of a tracked job: its state in the catalog and, with [notify],
+ * "thaw complete, restore done" (or what went wrong). */
+static void job_finish(struct rjob *j, int code)
+{
+    const restore_opts_t *o = j->o;
+    const char *state =
+        code == EXIT_OK || code == EXIT_WARN ? (j->corrupt ? "partial" : "done") : "failed";
+    json_t *js;
+    char *txt;
+
+    if (!j->job_id || code == EXIT_PENDING || code < 0)
+        return;
+    catalog_restore_job_update(j->c, j->job_id, (int)j->nsel, j->nready, state);
+    if (!(j->cfg->notify.command && j->cfg->notify.command[0]) &&
+        !(j->cfg->notify.webhook && j->cfg->notify.webhook[0]))
+        return;
+    js = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "event", "restore",
+                   "job_id", (json_int_t)j->job_id, "status", state, "tenant", o->tenant, "from",
+                   o->from, "to", o->to, "target", o->target, "objects", (int)j->nsel,
+                   "not_restored", j->corrupt, "exit_code", code, "message",
+                   !strcmp(state, "failed") ? "thaw complete, restore failed"
+                   : !strcmp(state, "done") ? "thaw complete, restore done"
+                                            : "thaw complete, restore done in part");
+    txt = js ? json_dumps(js, JSON_COMPACT) : NULL;
+    if (txt)
+        notify_event(j->cfg, txt, !strcmp(state, "failed"));
+    free(txt);
+    json_decref(js);
+}
+
 static int run_steps(struct rjob *j)
 {
     int code;
 
-    if ((code = job_restore_plan_build(j)) >= 0 || (code = job_restore_plan_price(j)) >= 0)
+    /* the space line before the price: the cost is the plan's last words */
+    if ((code = job_restore_plan_build(j)) >= 0 || (code = job_restore_plan_space(j)) >= 0 ||
+        (code = job_restore_plan_price(j)) >= 0)
         return code;
     if (j->o->dry_run)
         return EXIT_OK;
@@ -484,9 +571,60 @@ static int run_steps(struct rjob *j)
         return code;
     if (merge(j) < 0)
         return EXIT_FAIL;
+    if (j->corrupt) {
+        name_bad(j);
+        printf("restore partial: %s: %d of %zu object(s) restored, %d not (named above)\n",
+               j->o->target, (int)j->nsel - j->corrupt, j->nsel, j->corrupt);
+        return EXIT_WARN;
+    }
     printf("restore complete: %s%s\n", j->o->target,
            j->refused ? " (with refused entries, see above)" : "");
     return j->refused ? EXIT_WARN : EXIT_OK;
+}
+
+/* ---- restore list ---- */
+
+static void fmt_time(int64_t t, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (t <= 0 || !localtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M", &tm))
+        snprintf(buf, n, "-");
+}
+
+static int list_one(void *ctx, const catalog_restore_job_t *k)
+{
+    char req[32], eta[32], fin[32], range[32];
+
+    (void)ctx;
+    fmt_time(k->requested, req, sizeof req);
+    fmt_time(k->eta, eta, sizeof eta);
+    fmt_time(k->finished, fin, sizeof fin);
+    if (!strcmp(k->from, k->to))
+        snprintf(range, sizeof range, "%s", k->from);
+    else
+        snprintf(range, sizeof range, "%s..%s", k->from, k->to);
+    printf("%-4lld %-16s %-12s %-22s %-9s %3d/%-3d %-16s %-8s %s%s%s%s%s\n", (long long)k->id, req,
+           k->tenant, range, k->tier ? k->tier : "-", k->ready, k->objects,
+           strcmp(k->state, "pending") ? fin : eta, k->state, k->target,
+           k->source ? " source=" : "", k->source ? k->source : "", k->glob ? " path=" : "",
+           k->glob ? k->glob : "");
+    return 0;
+}
+
+static int list_jobs(const config_t *cfg)
+{
+    catalog_t *c = catalog_open(cfg->catalog.path);
+    int rc;
+
+    if (!c)
+        return EXIT_FAIL;
+    printf("%-4s %-16s %-12s %-22s %-9s %-7s %-16s %-8s %s\n", "ID", "REQUESTED", "TENANT", "RANGE",
+           "TIER", "READY", "ETA/FINISHED", "STATE", "TARGET");
+    rc = catalog_restore_jobs(c, list_one, NULL);
+    catalog_free(c);
+    return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 int job_restore(const config_t *cfg, const restore_opts_t *o)
@@ -494,12 +632,16 @@ int job_restore(const config_t *cfg, const restore_opts_t *o)
     struct rjob j = {.cfg = cfg, .o = o, .targetfd = -1, .stagefd = -1};
     int code = EXIT_FAIL;
 
+    if (o->list)
+        return list_jobs(cfg);
     if (job_restore_plan_load_identities(&j) < 0)
         goto out;
     j.s = store_open(cfg);
     j.c = j.s ? catalog_open(cfg->catalog.path) : NULL;
-    if (j.c)
+    if (j.c) {
         code = run_steps(&j);
+        job_finish(&j, code);
+    }
     if (j.staging && j.targetfd >= 0)
         rm_at(j.targetfd, j.staging);
     if (j.stagefd >= 0)

@@ -24,6 +24,7 @@ struct obj {
     int volno;
     int64_t size; /* -1: dropped by the --path filter */
     json_t *index;
+    int bad; /* failed verification or decoding (named by --partial) */
 };
 
 /* The state of one restore job, shared by its steps. */
@@ -40,7 +41,12 @@ struct rjob {
     size_t nids;
     int targetfd, stagefd;
     int refused, corrupt;
-    int bad_row; /* a catalog row was rejected: the plan is incomplete */
+    int bad_row;       /* a catalog row was rejected: the plan is incomplete */
+    int64_t tar_bytes; /* what the selected volumes unpack to (index tar_size, else size) */
+    int64_t largest;   /* the largest selected object: the spool holds one at a time */
+    int64_t eta_secs;  /* the slowest thaw of the plan's tier and classes (0: none cold) */
+    int64_t job_id;    /* the tracked restore job (catalog restore_jobs), 0 when none */
+    int nready;        /* selected objects readable now (last thaw pass) */
 };
 
 void job_restore_plan_free(struct rjob *j);
@@ -56,6 +62,11 @@ int job_restore_plan_build(struct rjob *j);
 
 /* Each selected object with its thaw state, then the cost. Exit code or -1. */
 int job_restore_plan_price(struct rjob *j);
+
+/* Free space at the target (statvfs of it, or of its nearest existing
+ * parent) against tar_bytes + largest; refuses (EXIT_FAIL, both numbers
+ * named) when short, except under --dry-run (a warning). Exit code or -1. */
+int job_restore_plan_space(struct rjob *j);
 
 /* -1 to proceed; EXIT_USAGE off a terminal without --yes; EXIT_FAIL when
  * the operator declines (anything but y, or end of input). */

@@ -14,6 +14,7 @@
 #include "age.h"
 #include "array.h"
 #include "catalog.h"
+#include "estimate.h"
 #include "index.h"
 #include "keys.h"
 #include "log.h"
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -195,6 +197,109 @@ int job_restore_plan_load_identities(struct rjob *j)
     return 0;
 }
 
+/* Warn about each day of the range without any backup of the tenant (of
+ * the source, with --source) in the catalog. */
+static void plan_missing_days(const struct rjob *j)
+{
+    const restore_opts_t *o = j->o;
+    struct tm tm = {0};
+    char day[16];
+    int y, m, d;
+
+    if (util_parse_date(o->from, &y, &m, &d) < 0)
+        return;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = 12;
+    for (int k = 0; k < 36600; k++, tm.tm_mday++) {
+        time_t t = timegm(&tm);
+        size_t i;
+        gmtime_r(&t, &tm);
+        strftime(day, sizeof day, "%Y-%m-%d", &tm);
+        if (strcmp(day, o->to) > 0)
+            break;
+        for (i = 0; i < j->n && strcmp(j->v[i].date, day); i++)
+            ;
+        if (i == j->n)
+            log_warn("restore: no backup of tenant %s on %s%s%s (a day of the range without "
+                     "any backup; nothing to restore for it)",
+                     o->tenant, day, o->source ? " for source " : "", o->source ? o->source : "");
+    }
+}
+
+/* What the selected volumes unpack to (the index's tar_size when trusted,
+ * else the stored size) and the largest object (spooled whole). */
+static void plan_space_needed(struct rjob *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        const struct obj *ob = &j->v[i];
+        json_int_t tar = 0;
+        if (ob->size < 0)
+            continue;
+        if (ob->index)
+            tar = json_integer_value(
+                json_object_get(json_object_get(ob->index, "object"), "tar_size"));
+        j->tar_bytes += tar > 0 ? (int64_t)tar : ob->size;
+        if (ob->size > j->largest)
+            j->largest = ob->size;
+    }
+}
+
+/* Free space at the target (statvfs of it, or of its nearest existing
+ * parent) against tar_bytes + largest. Exit code or -1. */
+int job_restore_plan_space(struct rjob *j)
+{
+    const char *target = j->o->target;
+    char *p = malloc(strlen(target) + 2), b1[32], b2[32], b3[32], b4[32];
+    struct statvfs sv;
+    int64_t need = j->tar_bytes + j->largest, avail;
+    int rc;
+
+    if (!p) {
+        log_error("restore: out of memory");
+        return EXIT_FAIL;
+    }
+    strcpy(p, target);
+    /* the target may not exist yet: its nearest existing parent */
+    while ((rc = statvfs(p, &sv)) < 0 && errno == ENOENT) {
+        char *slash = strrchr(p, '/');
+        if (!slash && strcmp(p, ".")) {
+            strcpy(p, "."); /* a relative name: the current directory */
+            continue;
+        }
+        if (!slash || slash == p) {
+            if (!slash || !p[1])
+                break;
+            p[1] = 0; /* "/" */
+            continue;
+        }
+        *slash = 0;
+    }
+    if (rc < 0) {
+        log_warn("restore: cannot tell the free space at %s (%s): not checked", target,
+                 strerror(errno));
+        free(p);
+        return -1;
+    }
+    free(p);
+    avail = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
+    printf("space: needs %s at %s (%s of files + %s spool for the largest object), %s free\n",
+           util_fmt_size(need, b1, sizeof b1), target, util_fmt_size(j->tar_bytes, b2, sizeof b2),
+           util_fmt_size(j->largest, b3, sizeof b3), util_fmt_size(avail, b4, sizeof b4));
+    if (avail >= need)
+        return -1;
+    if (j->o->dry_run) {
+        log_warn("restore: not enough space at %s: needs %lld bytes, %lld free", target,
+                 (long long)need, (long long)avail);
+        return -1;
+    }
+    log_error("restore: not enough space at %s: the restore needs %lld bytes (%s: %s of files "
+              "plus %s for the spool), only %lld bytes (%s) are free; nothing was requested",
+              target, (long long)need, b1, b2, b3, (long long)avail, b4);
+    return EXIT_FAIL;
+}
+
 /* Catalog query, indexes, --path filter, the plan line. Exit code or -1 to go on. */
 int job_restore_plan_build(struct rjob *j)
 {
@@ -252,6 +357,8 @@ int job_restore_plan_build(struct rjob *j)
                   o->tenant, o->from, o->to);
         return EXIT_FAIL;
     }
+    plan_missing_days(j);
+    plan_space_needed(j);
     printf("restore plan: tenant %s, %s to %s%s%s%s%s: %zu object(s), %s -> %s\n", o->tenant,
            o->from, o->to, o->source ? ", source " : "", o->source ? o->source : "",
            o->glob ? ", path " : "", o->glob ? o->glob : "", j->nsel,
@@ -261,25 +368,43 @@ int job_restore_plan_build(struct rjob *j)
 
 /* ---- 2. price and consent ---- */
 
-static void print_estimate(const char *tier, int64_t bytes, int ncold, const char *cls)
+/* Hours until a thaw of class cls at tier is readable (AWS's documented
+ * upper bounds); 0 when the class cannot do that tier. */
+static int thaw_hours(const char *cls, const char *tier)
 {
-    /* AWS list prices (us-east-1, 2025): per GB retrieved and per 1000 requests. */
-    double gb = (double)bytes / 1e9;
+    int deep = cls && !strcmp(cls, "DEEP_ARCHIVE");
+
+    if (!strcmp(tier, "Bulk"))
+        return deep ? 48 : 12;
+    if (!strcmp(tier, "Standard"))
+        return deep ? 12 : 5;
+    return deep ? 0 : 1; /* Expedited: 1-5 minutes on GLACIER */
+}
+
+static double print_estimate(const struct rjob *j, int64_t bytes, int ncold, const char *cls)
+{
+    /* Deep Archive: [prices] or AWS list prices (estimate.c); GLACIER
+     * Flexible Retrieval: AWS list prices (us-east-1, 2025). Per GB
+     * (2^30 bytes, as AWS bills) and per 1000 requests. */
+    const char *tier = j->o->tier;
+    estimate_prices_t pr;
+    double gb = (double)bytes / ESTIMATE_GB;
     double per_gb = 0, per_1k = 0;
     const char *eta = "immediately";
     int deep = cls && !strcmp(cls, "DEEP_ARCHIVE");
 
+    estimate_prices_from_config(j->cfg, &pr);
     if (ncold == 0) {
         printf("all objects are readable now; no retrieval fee\n");
-        return;
+        return 0;
     }
     if (!strcmp(tier, "Bulk")) {
-        per_gb = deep ? 0.0025 : 0.0;
-        per_1k = deep ? 0.025 : 0.0;
+        per_gb = deep ? pr.v[PRICE_RETRIEVAL_BULK_GB] : 0.0;
+        per_1k = deep ? pr.v[PRICE_RETRIEVAL_BULK_PER_1000] : 0.0;
         eta = deep ? "within 48 hours" : "within 5-12 hours";
     } else if (!strcmp(tier, "Standard")) {
-        per_gb = deep ? 0.02 : 0.01;
-        per_1k = deep ? 0.10 : 0.05;
+        per_gb = deep ? pr.v[PRICE_RETRIEVAL_STANDARD_GB] : 0.01;
+        per_1k = deep ? pr.v[PRICE_RETRIEVAL_STANDARD_PER_1000] : 0.05;
         eta = deep ? "within 12 hours" : "within 3-5 hours";
     } else {
         per_gb = 0.03;
@@ -291,6 +416,26 @@ static void print_estimate(const char *tier, int64_t bytes, int ncold, const cha
            "simulates this with thaw_delay)\n",
            ncold, cls ? cls : "?", tier, eta, gb * per_gb + ncold * per_1k / 1000.0, per_gb,
            per_1k);
+    return gb * per_gb + ncold * per_1k / 1000.0;
+}
+
+/* Data transfer out of every selected object (hot ones too: all are
+ * downloaded), at [prices] transfer_out or the list price; --transfer
+ * private (same region, e.g. EC2 or a VPC endpoint) is free. */
+static double print_transfer(const struct rjob *j)
+{
+    estimate_prices_t pr;
+    double per_gb, cost;
+    char buf[32];
+
+    estimate_prices_from_config(j->cfg, &pr);
+    per_gb = j->o->transfer_private ? 0.0 : pr.v[PRICE_TRANSFER_OUT_GB];
+    cost = (double)j->bytes / ESTIMATE_GB * per_gb;
+    printf("transfer out: %s %s at $%.4f/GB: $%.2f%s\n", util_fmt_size(j->bytes, buf, sizeof buf),
+           j->o->transfer_private ? "within the region (--transfer private)" : "to the internet",
+           per_gb, cost,
+           j->o->transfer_private ? "" : " (--transfer private when restoring inside the region)");
+    return cost;
 }
 
 /* Each selected object with its thaw state, then the cost. Exit code or -1. */
@@ -298,7 +443,8 @@ int job_restore_plan_price(struct rjob *j)
 {
     int ncold = 0;
     int64_t cold_bytes = 0;
-    char cls[32] = "", buf[32];
+    char cls[32] = "", buf[32], deep_key[512] = "";
+    double cost;
 
     for (size_t i = 0; i < j->n; i++) {
         store_info_t info;
@@ -310,9 +456,14 @@ int job_restore_plan_price(struct rjob *j)
             return EXIT_CORRUPT;
         }
         if (info.cold && info.thaw != STORE_THAW_READY) {
+            int h = thaw_hours(info.storage_class, j->o->tier);
             ncold++;
             cold_bytes += info.size;
             snprintf(cls, sizeof cls, "%s", info.storage_class);
+            if (!h && !deep_key[0])
+                snprintf(deep_key, sizeof deep_key, "%s", j->v[i].key);
+            if ((int64_t)h * 3600 > j->eta_secs)
+                j->eta_secs = (int64_t)h * 3600;
         }
         printf("  %s  %s  %s\n", j->v[i].key, util_fmt_size(j->v[i].size, buf, sizeof buf),
                info.cold ? (info.thaw == STORE_THAW_READY     ? "cold, restored"
@@ -320,7 +471,15 @@ int job_restore_plan_price(struct rjob *j)
                                                               : "cold")
                          : "hot");
     }
-    print_estimate(j->o->tier, cold_bytes, ncold, cls);
+    if (deep_key[0]) {
+        log_error("restore: --tier expedited is not available for DEEP_ARCHIVE objects (%s): "
+                  "use --tier standard (ready within 12 hours) or --tier bulk (within 48 hours)",
+                  deep_key);
+        return EXIT_USAGE;
+    }
+    cost = print_estimate(j, cold_bytes, ncold, cls);
+    cost += print_transfer(j);
+    printf("estimated total: $%.2f\n", cost);
     fflush(stdout);
     return -1;
 }

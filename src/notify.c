@@ -555,12 +555,17 @@ int notify_failed_count(void)
 
 int notify_run(const config_t *cfg, const char *summary_json, int failed)
 {
-    int rc = 0;
-
     if (failed)
         atomic_fetch_add(&failed_count, 1);
     if (!cfg->notify.always && !failed)
         return 0;
+    return notify_event(cfg, summary_json, failed);
+}
+
+int notify_event(const config_t *cfg, const char *summary_json, int failed)
+{
+    int rc = 0;
+
     if (cfg->notify.command && cfg->notify.command[0] &&
         notify_command(cfg->notify.command, summary_json, failed, cfg->file,
                        NOTIFY_COMMAND_TIMEOUT) < 0)

@@ -93,6 +93,12 @@ int notify_run(const struct config *cfg, const char *summary_json, int failed);
  * that exits non-zero without having notified. Thread-safe. */
 int notify_failed_count(void);
 
+/* An event outside a run (restore: "thaw complete, restore done"): notify
+ * per cfg->notify like notify_run, whatever `on` says (an event is rare and
+ * asked for). summary_json should carry "event" and "status". Returns and
+ * thread-safety as notify_run. */
+int notify_event(const struct config *cfg, const char *summary_json, int failed);
+
 /* Run command via /bin/sh -c with summary_json on stdin and the environment
  * described above (config_file may be NULL), killing it after timeout_s
  * seconds. Its output is captured (bounded) and logged: as a warning with the

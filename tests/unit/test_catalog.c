@@ -418,6 +418,73 @@ static void test_restore_requests(void **state)
     assert_string_equal(buf, "requested");
 }
 
+struct jobs {
+    int n;
+    char state[4][16];
+    int ready[4], objects[4];
+    int64_t finished[4];
+};
+
+static int collect_job(void *ctx, const catalog_restore_job_t *k)
+{
+    struct jobs *js = ctx;
+
+    if (js->n < 4) {
+        snprintf(js->state[js->n], sizeof js->state[0], "%s", k->state);
+        js->ready[js->n] = k->ready;
+        js->objects[js->n] = k->objects;
+        js->finished[js->n] = k->finished;
+    }
+    js->n++;
+    return 0;
+}
+
+/* Restore jobs: found by their arguments (NULL source and glob match NULL)
+ * while pending, updated, closed, listed oldest first, kept across reopen. */
+static void test_restore_jobs(void **state)
+{
+    struct fx *f = *state;
+    catalog_restore_job_t k = {.tenant = "acme",
+                               .from = "2026-11-22",
+                               .to = "2026-11-23",
+                               .target = "/srv/audit",
+                               .tier = "Bulk",
+                               .requested = 1000,
+                               .eta = 1000 + 48 * 3600,
+                               .objects = 3,
+                               .ready = 0};
+    catalog_restore_job_t other = k;
+    struct jobs js = {0};
+    int64_t id, id2;
+
+    assert_int_equal(catalog_restore_job_find(f->c, &k), 0);
+    id = catalog_restore_job_add(f->c, &k);
+    assert_true(id > 0);
+    assert_int_equal(catalog_restore_job_find(f->c, &k), id);
+    other.source = "siem-01";
+    assert_int_equal(catalog_restore_job_find(f->c, &other), 0);
+    other.source = NULL;
+    other.target = "/srv/other";
+    assert_int_equal(catalog_restore_job_find(f->c, &other), 0);
+    id2 = catalog_restore_job_add(f->c, &other);
+    assert_true(id2 > id);
+    assert_int_equal(catalog_restore_job_update(f->c, id, 3, 2, "pending"), 0);
+    assert_int_equal(catalog_restore_job_update(f->c, id2, 3, 3, "done"), 0);
+    reopen(f);
+    /* a finished job is not found again: the next restore makes a new one */
+    assert_int_equal(catalog_restore_job_find(f->c, &other), 0);
+    assert_int_equal(catalog_restore_job_find(f->c, &k), id);
+    assert_int_equal(catalog_restore_jobs(f->c, collect_job, &js), 0);
+    assert_int_equal(js.n, 2);
+    assert_string_equal(js.state[0], "pending");
+    assert_int_equal(js.ready[0], 2);
+    assert_int_equal(js.objects[0], 3);
+    assert_int_equal(js.finished[0], 0);
+    assert_string_equal(js.state[1], "done");
+    assert_int_equal(js.ready[1], 3);
+    assert_true(js.finished[1] > 0);
+}
+
 static void test_reopen_and_clear(void **state)
 {
     struct fx *f = *state;
@@ -499,6 +566,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_objects_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects_of_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_and_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_print_status, setup, teardown),
     };

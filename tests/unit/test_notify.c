@@ -198,6 +198,26 @@ static void test_on_failure_only(void **state)
     free(marker);
 }
 
+/* An event (restore done) is sent whatever `on` says. */
+static void test_event_ignores_on(void **state)
+{
+    char *marker = util_asprintf("%s/event", tmp);
+    char *cmd = util_asprintf("cat > %s", marker);
+    config_t cfg = mk_cfg(cmd, NULL, 0);
+    char buf[128] = "";
+    FILE *f;
+
+    (void)state;
+    unlink(marker);
+    assert_int_equal(notify_event(&cfg, "{\"event\":\"restore\",\"status\":\"done\"}", 0), 0);
+    assert_non_null(f = fopen(marker, "r"));
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "{\"event\":\"restore\",\"status\":\"done\"}");
+    free(cmd);
+    free(marker);
+}
+
 static void test_command_failures(void **state)
 {
     size_t big = 1 << 20;
@@ -473,6 +493,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_gets_summary_and_env),
         cmocka_unit_test(test_on_failure_only),
+        cmocka_unit_test(test_event_ignores_on),
         cmocka_unit_test(test_command_failures),
         cmocka_unit_test(test_webhook_post),
         cmocka_unit_test(test_webhook_retries),
