@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "objkey.h"
 #include "s3_page.h"
 #include "util.h"
 
@@ -40,11 +41,32 @@ char *store_s3_key(const store_s3_t *s, const char *rel)
     return util_asprintf("%s%s", s->prefix, rel ? rel : "");
 }
 
-void store_s3_lock_headers(const store_s3_t *s, char *until, size_t n, s3_header_t *h, size_t *nh)
+int64_t store_s3_retain_until(const store_s3_t *s, const char *rel, int64_t now)
+{
+    objkey_parts_t kp;
+    int64_t until = now + (int64_t)s->retention_days * 86400;
+    if (rel && objkey_parse(rel, &kp) == 0) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        if (sscanf(kp.date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            /* from the end of the log day: the whole day is kept its days */
+            until = (int64_t)timegm(&tm) + 86400 + (int64_t)s->retention_days * 86400;
+        }
+        objkey_parts_free(&kp);
+    }
+    if (until < now + 86400) /* S3 refuses a date in the past */
+        until = now + 86400;
+    return until;
+}
+
+void store_s3_lock_headers(const store_s3_t *s, const char *rel, char *until, size_t n,
+                           s3_header_t *h, size_t *nh)
 {
     if (!s->lock_mode)
         return;
-    time_t t = time(NULL) + (time_t)s->retention_days * 86400;
+    time_t t = (time_t)store_s3_retain_until(s, rel, (int64_t)time(NULL));
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(until, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -93,7 +115,48 @@ int store_s3_put_small(store_s3_t *s, const char *key, const void *data, size_t 
     h[nh++] = (s3_header_t){"Content-MD5", md5};
     for (size_t i = 0; i < nextra && nh < 24; i++)
         h[nh++] = extra[i];
-    return store_s3_call(s, "PUT", key, NULL, h, nh, data, len, quiet, resp);
+    int rc = store_s3_call(s, "PUT", key, NULL, h, nh, data, len, quiet, resp);
+    if (rc == S3_OK && store_s3_etag_check(s, key, resp->etag, data, len) != 0)
+        rc = S3_ERR;
+    return rc;
+}
+
+/* The ETag as S3 writes it, without quotes, into out (n >= 80). */
+static void etag_bare(const char *etag, char *out, size_t n)
+{
+    size_t l = strlen(etag);
+    if (l >= 2 && etag[0] == '"' && etag[l - 1] == '"')
+        snprintf(out, n, "%.*s", (int)(l - 2), etag + 1);
+    else
+        snprintf(out, n, "%s", etag);
+}
+
+int store_s3_create_only(const char *rel)
+{
+    return rel && (!strncmp(rel, OBJKEY_DATA_ROOT, strlen(OBJKEY_DATA_ROOT)) ||
+                   !strncmp(rel, OBJKEY_RUNS_ROOT, strlen(OBJKEY_RUNS_ROOT)));
+}
+
+int store_s3_etag_is(const store_s3_t *s, const char *key, const char *etag, const char *want)
+{
+    char got[128];
+    if (s->sse && !strcmp(s->sse, "aws:kms"))
+        return 0; /* SSE-KMS ETags are not the MD5 of the data */
+    etag_bare(etag, got, sizeof got);
+    if (!strcasecmp(got, want))
+        return 0;
+    log_error("%s: %s: the service answered ETag \"%s\" where the data sent has %s: the "
+              "stored object is not what was sent",
+              s->base.url, key, got[0] ? got : "(none)", want);
+    return -1;
+}
+
+int store_s3_etag_check(const store_s3_t *s, const char *key, const char *etag, const void *data,
+                        size_t len)
+{
+    char want[33];
+    s3_md5_hex(data, len, want);
+    return store_s3_etag_is(s, key, etag, want);
 }
 
 /* ---------------------------------------------------------- listings --- */
@@ -106,16 +169,41 @@ static int page_fetch(void *ctx, const char *query, s3_response_t *resp)
 
 typedef struct list_ctx {
     const store_s3_t *s;
+    const char *want; /* the full prefix asked for */
     store_list_fn fn;
     void *ctx;
+    int foreign; /* the service answered a key outside the prefix */
 } list_ctx_t;
+
+/* key with control bytes and non-ASCII shown as \xNN, into out. */
+static void key_printable(const char *key, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p && o + 5 < n; p++) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+            o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+}
 
 static int list_one(void *vctx, const s3_xml_object_t *o)
 {
     list_ctx_t *l = vctx;
+    if (strncmp(o->key, l->want, strlen(l->want)) != 0) {
+        /* a service (or a proxy) that ignores the prefix: nothing of this
+         * listing reaches the caller, who may delete what it is handed */
+        char k[512], w[512];
+        key_printable(o->key, k, sizeof k);
+        key_printable(l->want, w, sizeof w);
+        log_error("%s: listing %s: the service answered key %s, which is outside the prefix "
+                  "asked for; refusing the listing",
+                  l->s->base.url, w, k);
+        l->foreign = 1;
+        return -1;
+    }
     size_t pl = strlen(l->s->prefix);
-    if (strncmp(o->key, l->s->prefix, pl) != 0)
-        return 0;
     const char *rel = o->key + pl;
     if (!strncmp(rel, ".coldpack/", 10))
         return 0;
@@ -134,12 +222,14 @@ static int s3_list(store_t *st, const char *prefix, store_list_fn fn, void *ctx)
     store_s3_t *s = (store_s3_t *)st;
     char *fp = store_s3_key(s, prefix ? prefix : "");
     char *efp = fp ? s3_qenc(fp) : NULL;
-    char *q = efp ? util_asprintf("list-type=2&prefix=%s", efp) : NULL;
+    char *q = efp ? util_asprintf("encoding-type=url&list-type=2&prefix=%s", efp) : NULL;
     char *what = fp ? util_asprintf("listing %s", fp) : NULL;
-    list_ctx_t l = {s, fn, ctx};
+    list_ctx_t l = {s, fp, fn, ctx, 0};
     s3_page_opts_t pg = {st->url,    what, q,         {"continuation-token", NULL},
                          page_fetch, s,    list_page, &l};
     int rc = q && what ? s3_page_walk(&pg) : STORE_ERR;
+    if (l.foreign)
+        rc = STORE_ERR;
     free(what);
     free(q);
     free(efp);
@@ -261,7 +351,8 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
                           .nheaders = use_range ? 1 : 0,
                           .sink = get_sink,
                           .sink_ctx = &g,
-                          .quiet_mask = S3Q_404 | S3Q_COLD};
+                          .quiet_mask = S3Q_404 | S3Q_COLD,
+                          .expect_bytes = end >= 0 ? end - cur : 0};
         int r3 = s3_request(s->cli, &r, &resp);
         cur += resp.sink_bytes;
         if (r3 == S3_OK) {
