@@ -849,6 +849,7 @@ static int request_loop(s3_client_t *c, const s3_request_t *r, s3_response_t *re
                          s3_client_deadline(c, s3_request_bytes(r)));
         }
         resp->transient = retry;
+        snprintf(resp->reason, sizeof resp->reason, "%s", why);
         if (retry && resp->sink_bytes > 0) {
             /* bytes already reached the sink: the caller resumes with a Range */
             log_debug("%s: %s %s: %s after %lld bytes", c->label, r->method, key, why,

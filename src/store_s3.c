@@ -312,6 +312,7 @@ typedef struct get_ctx {
     s3_response_t *resp;
     int ranged_from_nonzero;
     int bad_status;
+    util_sha256_t *whole; /* hashing a whole-object GET, or NULL */
 } get_ctx_t;
 
 static int get_sink(void *vctx, const void *data, size_t len)
@@ -321,6 +322,8 @@ static int get_sink(void *vctx, const void *data, size_t len)
         g->bad_status = 1; /* the range was ignored: refuse the bytes */
         return -1;
     }
+    if (g->whole)
+        util_sha256_update(g->whole, data, len);
     return g->sink(g->ctx, data, len);
 }
 
@@ -335,6 +338,11 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
         return STORE_ERR;
     int64_t cur = off, end = len < 0 ? -1 : off + len; /* end exclusive */
     int rc = STORE_ERR;
+    /* a whole object is held against its x-amz-meta-sha256 when it has one:
+     * an answer cut short with a Content-Length to match is caught here */
+    util_sha256_t h256;
+    int hashing = off == 0 && len < 0 && util_sha256_init(&h256) == 0;
+    char meta_sha[65] = "";
     for (int att = 0;;) {
         char range[80];
         if (end < 0)
@@ -344,7 +352,7 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
         s3_header_t h[] = {{"Range", range}};
         int use_range = cur > 0 || end >= 0;
         s3_response_t resp;
-        get_ctx_t g = {sink, ctx, &resp, cur > 0, 0};
+        get_ctx_t g = {sink, ctx, &resp, cur > 0, 0, hashing ? &h256 : NULL};
         s3_request_t r = {.method = "GET",
                           .key = k,
                           .headers = h,
@@ -355,6 +363,8 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
                           .expect_bytes = end >= 0 ? end - cur : 0};
         int r3 = s3_request(s->cli, &r, &resp);
         cur += resp.sink_bytes;
+        if (resp.sha256_meta[0])
+            snprintf(meta_sha, sizeof meta_sha, "%s", resp.sha256_meta);
         if (r3 == S3_OK) {
             if (end >= 0 && cur != end) {
                 log_error("%s: %s: short read: got bytes up to %lld of %lld", st->url, key,
@@ -363,11 +373,25 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
             } else {
                 rc = STORE_OK;
             }
+            if (rc == STORE_OK && hashing && meta_sha[0]) {
+                char got[65];
+                util_sha256_final(&h256, got);
+                hashing = 0;
+                if (strcasecmp(got, meta_sha) != 0) {
+                    log_error("%s: %s: the %lld bytes read do not match the object's SHA-256 "
+                              "(x-amz-meta-sha256 %s, read %s): the answer was cut short or "
+                              "altered",
+                              st->url, key, (long long)cur, meta_sha, got);
+                    rc = STORE_ERR;
+                }
+            }
             s3_response_free(&resp);
             break;
         }
         int transient = resp.transient && resp.sink_bytes > 0;
         long status = resp.status;
+        char reason[sizeof resp.reason];
+        snprintf(reason, sizeof reason, "%s", resp.reason);
         s3_response_free(&resp);
         if (g.bad_status) {
             log_error("%s: %s: the service ignored the Range header (HTTP %ld)", st->url, key,
@@ -387,11 +411,14 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
         }
         if (!transient)
             break; /* s3.c logged it, or the sink stopped */
-        char what[256];
-        snprintf(what, sizeof what, "GET %s interrupted at byte %lld", key, (long long)cur);
+        char what[512];
+        snprintf(what, sizeof what, "GET %s interrupted at byte %lld: %s", key, (long long)cur,
+                 reason);
         if (s3_client_backoff(s->cli, att++, what) != 0)
             break;
     }
+    if (hashing)
+        util_sha256_free(&h256);
     free(k);
     return rc;
 }

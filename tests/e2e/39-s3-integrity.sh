@@ -76,7 +76,8 @@ PY
 # baseline: one day backed up directly
 "$COLDPACK" -c "$T/c.conf" run --date "$DATE" >"$T/run1.out" 2>&1 || { cat "$T/run1.out"; die "run 1"; }
 "$COLDPACK" -c "$T/c.conf" verify >"$T/v1.out" 2>&1 || { cat "$T/v1.out"; die "verify 1"; }
-echo foreign | rgw_aws s3api put-object --bucket e2e39 --key other/tenant=acme/secret.txt --body /dev/stdin >/dev/null
+echo foreign >"$T/foreign.txt"
+rgw_aws s3api put-object --bucket e2e39 --key other/tenant=acme/secret.txt --body "$T/foreign.txt" >/dev/null
 bucket_list >"$T/objs0.txt"
 grep -q "other/tenant=acme/secret.txt" "$T/objs0.txt" || die "foreign object not created"
 
@@ -89,7 +90,6 @@ cat "$W/a.err"
 grep -q "other/tenant=acme/secret.txt, which is outside the prefix" "$W/a.err" || die "foreign key not named"
 grep -q "secret" "$W/a.out" && die "the foreign key reached the caller"
 mkconf "$T/inject.conf" "$PROXY_ENDPOINT"
-cp "$T/catalog.db" "$T/catalog.before"
 set +e; "$COLDPACK" -c "$T/inject.conf" catalog rebuild >"$W/a2.out" 2>&1; rc=$?; set -e
 cat "$W/a2.out"
 [ "$rc" != 0 ] || die "catalog rebuild accepted a listing with a foreign key"
@@ -101,11 +101,12 @@ diff "$T/objs0.txt" "$T/objs1.txt" || die "objects changed after a hostile listi
 # ---- B: 503 on index GETs during catalog rebuild -----------------------------
 proxy_start fail503 --fail-gets .index.json.gz
 mkconf "$T/f503.conf" "$PROXY_ENDPOINT"
-sum0=$(sha256sum <"$T/catalog.db")
+catdump() { sqlite3 "$T/catalog.db" .dump | sha256sum; }
+sum0=$(catdump)
 set +e; COLDPACK_S3_RETRY_BUDGET=3 "$COLDPACK" -c "$T/f503.conf" catalog rebuild >"$W/b.out" 2>&1; rc=$?; set -e
 tail -5 "$W/b.out"
 [ "$rc" = 8 ] || die "catalog rebuild under 503 exited $rc, want 8 (EXIT_STORE)"
-[ "$(sha256sum <"$T/catalog.db")" = "$sum0" ] || die "catalog changed by a failed rebuild"
+[ "$(catdump)" = "$sum0" ] || die "catalog changed by a failed rebuild"
 grep -q -- "-> fail-get" "$PROXY_LOG" || die "no index GET was failed"
 proxy_stop
 
@@ -115,8 +116,22 @@ mkconf "$T/trunc.conf" "$PROXY_ENDPOINT"
 set +e; "$COLDPACK" -c "$T/trunc.conf" run --date "$D2" >"$W/c.out" 2>&1; rc=$?; set -e
 tail -5 "$W/c.out"
 proxy_stop
-grep -q "truncated to" "$PROXY_LOG" || echo "note: the run read no manifest"
-echo "C: run with truncated manifest GETs exited $rc"
+echo "C: run with truncated manifest GETs exited $rc; $(grep -c "truncated to" "$PROXY_LOG" || true) manifest GET(s) truncated"
+grep -q "truncated to" "$PROXY_LOG" || die "the run read no manifest through the proxy"
+if [ "$rc" = 0 ]; then
+    # it succeeded: then it must have chained to the real manifest of day 1
+    m1=$(rgw_aws s3api list-objects-v2 --bucket e2e39 --prefix "cp/runs/$DATE/" --query 'Contents[0].Key' --output text)
+    m2=$(rgw_aws s3api list-objects-v2 --bucket e2e39 --prefix "cp/runs/$D2/" --query 'Contents[0].Key' --output text)
+    rgw_aws s3api get-object --bucket e2e39 --key "$m1" "$T/m1.json" >/dev/null
+    rgw_aws s3api get-object --bucket e2e39 --key "$m2" "$T/m2.json" >/dev/null
+    python3 - "$T/m1.json" "$T/m2.json" "${m1#cp/}" <<'PY' || die "the run chained to a truncated manifest"
+import hashlib, json, sys
+m1 = open(sys.argv[1], "rb").read()
+m2 = json.load(open(sys.argv[2]))
+assert m2["prev_manifest"] == sys.argv[3], (m2["prev_manifest"], sys.argv[3])
+assert m2["prev_sha256"] == hashlib.sha256(m1).hexdigest(), m2["prev_sha256"]
+PY
+fi
 "$COLDPACK" -c "$T/c.conf" run --date "$D2" >"$W/c2.out" 2>&1 || { cat "$W/c2.out"; die "run after truncation"; }
 "$COLDPACK" -c "$T/c.conf" verify >"$W/c3.out" 2>&1 || { cat "$W/c3.out"; die "verify after a run with truncated manifest GETs"; }
 
