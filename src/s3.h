@@ -123,7 +123,7 @@ typedef struct s3_response {
     int64_t sink_bytes;     /* bytes delivered to the sink */
     int transient;          /* the final failure was retryable (budget/attempts ran out) */
     int attempts;           /* attempts made (> 1: an earlier one may have taken effect) */
-    char reason[192];       /* why the last attempt failed ("HTTP 503 SlowDown", "stalled...") */
+    char reason[256];       /* why the last attempt failed ("HTTP 503 SlowDown", "stalled...") */
 } s3_response_t;
 
 /* Perform a request with signing and retries. Returns S3_OK for 2xx, else a
