@@ -84,6 +84,8 @@ void store_s3_lock_headers(const store_s3_t *s, const char *rel, char *until, si
  * or a multipart ETag); else -1 after logging that the stored object is not
  * what was sent. Always 0 with SSE-KMS, whose ETags are not MD5s. */
 int store_s3_etag_is(const store_s3_t *s, const char *key, const char *etag, const char *want);
+/* store_s3_etag_is without the message: 1 when it matches. Pure. */
+int store_s3_etag_matches(const store_s3_t *s, const char *etag, const char *want);
 /* store_s3_etag_is against the MD5 of data. */
 int store_s3_etag_check(const store_s3_t *s, const char *key, const char *etag, const void *data,
                         size_t len);

@@ -590,7 +590,7 @@ static int verify_ours(store_put_t *p)
     s3_response_t resp;
     int r = store_s3_call(s, "HEAD", p->key, NULL, NULL, 0, NULL, 0, 0, &resp);
     int rc = STORE_ERR;
-    if (r == S3_OK && store_s3_etag_is(s, p->rel, resp.etag, want) == 0 &&
+    if (r == S3_OK && store_s3_etag_matches(s, resp.etag, want) &&
         resp.content_length == p->total) {
         rc = STORE_OK;
     } else if (r == S3_OK) {

@@ -243,6 +243,8 @@ static void test_etags(void **state)
                      -1);
     assert_int_equal(store_s3_etag_check(&s, "k", "", "a", 1), -1);
     assert_int_equal(store_s3_etag_is(&s, "k", "\"96e024ba2074fe77e8e965ba43a704be-2\"", mp), 0);
+    assert_true(store_s3_etag_matches(&s, "\"96e024ba2074fe77e8e965ba43a704be-2\"", mp));
+    assert_false(store_s3_etag_matches(&s, "\"96e024ba2074fe77e8e965ba43a704be-3\"", mp));
     s.sse = kms; /* SSE-KMS ETags are not MD5s */
     assert_int_equal(store_s3_etag_check(&s, "k", "\"whatever\"", "a", 1), 0);
 }

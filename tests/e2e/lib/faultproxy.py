@@ -26,7 +26,8 @@ Integrity faults (tests/e2e/39-s3-integrity.sh), on answers that RGW gave:
   --list-inject KEY   adds <Contents><Key>KEY</Key> to every ListObjectsV2 page
                       (a service that ignores the prefix)
   --etag-rewrite M    replaces the ETag of every 2xx answer to method M (PUT:
-                      single PUTs and parts; HEAD) with one of other bytes
+                      single PUTs and parts; HEAD; PART: UploadPart only) with
+                      one of other bytes
   --drip              sends object GET bodies at 2 bytes/s (headers at once)
   --fail-gets SUBSTR --fail-status N
                       answers N (503 SlowDown by default) to every object GET
@@ -259,7 +260,8 @@ def rewrite(method, target, resp, conn, n):
                  "</Contents>" % args.list_inject).encode()
         body = body.replace(b"</ListBucketResult>", extra + b"</ListBucketResult>")
         log("%d injected %s" % (n, args.list_inject))
-    elif args.etag_rewrite == method and ok:
+    elif ok and (args.etag_rewrite == method or (args.etag_rewrite == "PART" and method == "PUT"
+                                                  and "partNumber=" in query)):
         hdrs = [b"ETag: \"0123456789abcdef0123456789abcdef\"" if
                 l.split(b":", 1)[0].strip().lower() == b"etag" else l for l in hdrs]
         log("%d etag rewritten" % n)
