@@ -12,6 +12,7 @@
 
 #include "strbuf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,17 +197,6 @@ typedef struct list_ctx {
     char *next;
 } list_ctx_t;
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 char *s3_xml_url_decode(const char *in)
 {
     size_t n = strlen(in);
@@ -217,13 +207,18 @@ char *s3_xml_url_decode(const char *in)
         if (in[i] == '+') {
             *o++ = ' '; /* S3's encoding-type=url writes a space as '+' */
         } else if (in[i] == '%') {
-            int hi = i + 2 < n ? hexval((unsigned char)in[i + 1]) : -1;
-            int lo = hi >= 0 ? hexval((unsigned char)in[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            /* the || stops at a NUL, so nothing past the string is read */
+            if (!isxdigit((unsigned char)in[i + 1]) || !isxdigit((unsigned char)in[i + 2])) {
                 free(out);
                 return NULL;
             }
-            *o++ = (char)(hi * 16 + lo);
+            char hx[3] = {in[i + 1], in[i + 2], '\0'};
+            long v = strtol(hx, NULL, 16);
+            if (v == 0) { /* a NUL byte cannot be part of a key */
+                free(out);
+                return NULL;
+            }
+            *o++ = (char)v;
             i += 2;
         } else {
             *o++ = in[i];
