@@ -10,8 +10,16 @@
  * whichever is present.
  *
  * Listing follows ListObjectsV2's continuation tokens through the one
- * paginator (s3_page.c), as the upload listing does. Keys under .coldpack/
- * (upload markers) are hidden from list().
+ * paginator (s3_page.c), as the upload listing does, asking for
+ * encoding-type=url (s3_xml.c decodes). A key outside the prefix asked for
+ * fails the whole listing (nothing reaches the caller, who may delete what
+ * it is handed). Keys under .coldpack/ (upload markers) are hidden from
+ * list().
+ *
+ * A whole-object GET is hashed on the way and held against the object's
+ * x-amz-meta-sha256 when it has one: an answer cut short with a matching
+ * Content-Length (a proxy, a broken service) is an error, not a short
+ * manifest or index handed on as the truth.
  *
  * Peers without parts of the API: a RestoreObject answered 501 (Ceph RGW,
  * MinIO, s3rver keep archive classes as labels) is checked with a 1-byte GET;
