@@ -39,7 +39,8 @@
  * If-None-Match: * goes on the PUT and on CompleteMultipartUpload (AWS
  * honours both; RGW only the PUT, s3rver neither), so the key is HEADed again
  * just before Complete, and after it the object's ETag must be the multipart
- * ETag of the parts we sent (MD5 of their MD5s, "-N"): another writer's
+ * ETag of the parts we sent (MD5 of their MD5s, "-N"; or, as s3rver gives
+ * it, the MD5 of the whole object, hashed as it is written): another writer's
  * object that won the race is left alone and the put answers STORE_EXISTS.
  * Every PUT (single or part) must be answered with the MD5 of what was sent
  * as its ETag (not with SSE-KMS, whose ETags are not MD5s).
@@ -55,6 +56,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #define MIN_PART   ((int64_t)5 << 20)
 #define MAX_PART   ((int64_t)5 << 30)
@@ -77,9 +80,11 @@ struct store_put {
     size_t blen, bcap;
     char *upload_id;
     char marker[128];
-    int nparts;   /* parts submitted */
-    char **etags; /* [nparts], written by the pool's workers under mu */
-    char **md5s;  /* [nparts] hex MD5 of each part as sent, likewise */
+    int nparts;          /* parts submitted */
+    char **etags;        /* [nparts], written by the pool's workers under mu */
+    char **md5s;         /* [nparts] hex MD5 of each part as sent, likewise */
+    EVP_MD_CTX *md5_all; /* MD5 of the whole object (services whose multipart
+                          * ETag is that, s3rver), or NULL */
     size_t etags_cap, md5s_cap;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -272,6 +277,11 @@ int store_s3_upload_open(store_t *st, const char *key, const store_put_opts_t *o
     p->max_bufs = s->concurrency > 0 ? s->concurrency : 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    p->md5_all = EVP_MD_CTX_new();
+    if (p->md5_all && EVP_DigestInit_ex(p->md5_all, EVP_md5(), NULL) != 1) {
+        EVP_MD_CTX_free(p->md5_all);
+        p->md5_all = NULL;
+    }
     if (p->if_none_match) {
         int ex = key_exists(s, p->key, p->rel);
         if (ex != 0) {
@@ -443,6 +453,10 @@ int store_s3_upload_write(store_put_t *p, const void *data, size_t len)
         if (n > len)
             n = len;
         memcpy(p->buf + p->blen, d, n);
+        if (p->md5_all && EVP_DigestUpdate(p->md5_all, d, n) != 1) {
+            EVP_MD_CTX_free(p->md5_all);
+            p->md5_all = NULL;
+        }
         p->blen += n;
         p->total += (int64_t)n;
         d += n;
@@ -463,6 +477,7 @@ static void put_free(store_put_t *p)
         free(p->md5s[i]);
     free(p->etags);
     free(p->md5s);
+    EVP_MD_CTX_free(p->md5_all);
     free(p->buf);
     free(p->upload_id);
     free(p->key);
@@ -587,10 +602,21 @@ static int verify_ours(store_put_t *p)
         log_error("%s: %s: cannot compute the multipart ETag", s->base.url, p->rel);
         return STORE_ERR;
     }
+    /* s3rver gives a multipart object the MD5 of its bytes instead */
+    char whole[33] = "";
+    unsigned char md[16];
+    unsigned int ml = 0;
+    if (p->md5_all && EVP_DigestFinal_ex(p->md5_all, md, &ml) == 1 && ml == 16)
+        for (int i = 0; i < 16; i++)
+            snprintf(whole + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(p->md5_all);
+    p->md5_all = NULL;
     s3_response_t resp;
     int r = store_s3_call(s, "HEAD", p->key, NULL, NULL, 0, NULL, 0, 0, &resp);
     int rc = STORE_ERR;
-    if (r == S3_OK && store_s3_etag_matches(s, resp.etag, want) &&
+    if (r == S3_OK &&
+        (store_s3_etag_matches(s, resp.etag, want) ||
+         (whole[0] && store_s3_etag_matches(s, resp.etag, whole))) &&
         resp.content_length == p->total) {
         rc = STORE_OK;
     } else if (r == S3_OK) {
