@@ -23,9 +23,13 @@
  * InvalidAccessKeyId) makes the provider refresh once and the request go
  * again, once. A plain http:// endpoint is refused unless it is loopback.
  *
- * Length (~750 lines): the client's private state (handle pool, budget,
- * credentials) is shared by the attempt, the retry loop and the HEAD
- * diagnosis; splitting them would export that state. Credentials, XML and
+ * Every attempt is bounded: a byte-rate floor while a body moves and a total
+ * deadline that grows with the body (progress_cb; s3.h says the numbers).
+ *
+ * Length (~920 lines): the client's private state (handle pool, budget,
+ * credentials, limits) is shared by the attempt, the retry loop and the HEAD
+ * diagnosis; splitting them would export that state. The MD5/ETag helpers
+ * sit here with Content-MD5, over the same OpenSSL calls. Credentials, XML and
  * pagination already live in s3_creds.c, s3_xml.c and s3_page.c.
  */
 #include "s3.h"

@@ -44,6 +44,10 @@
  * object that won the race is left alone and the put answers STORE_EXISTS.
  * Every PUT (single or part) must be answered with the MD5 of what was sent
  * as its ETag (not with SSE-KMS, whose ETags are not MD5s).
+ *
+ * Length (~790 lines): the create-only checks (HEAD before, ETag after
+ * Complete) need the upload's private state (part MD5s, the whole-object
+ * MD5); moving them out would export store_put.
  */
 #include "store_s3.h"
 
