@@ -23,9 +23,13 @@
  * InvalidAccessKeyId) makes the provider refresh once and the request go
  * again, once. A plain http:// endpoint is refused unless it is loopback.
  *
- * Length (~750 lines): the client's private state (handle pool, budget,
- * credentials) is shared by the attempt, the retry loop and the HEAD
- * diagnosis; splitting them would export that state. Credentials, XML and
+ * Every attempt is bounded: a byte-rate floor while a body moves and a total
+ * deadline that grows with the body (progress_cb; s3.h says the numbers).
+ *
+ * Length (~920 lines): the client's private state (handle pool, budget,
+ * credentials, limits) is shared by the attempt, the retry loop and the HEAD
+ * diagnosis; splitting them would export that state. The MD5/ETag helpers
+ * sit here with Content-MD5, over the same OpenSSL calls. Credentials, XML and
  * pagination already live in s3_creds.c, s3_xml.c and s3_page.c.
  */
 #include "s3.h"
@@ -66,6 +70,48 @@ void s3_content_md5(const void *data, size_t len, char out[32])
     unsigned int n = 0;
     EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
     EVP_EncodeBlock((unsigned char *)out, md, 16);
+}
+
+void s3_md5_hex(const void *data, size_t len, char out[33])
+{
+    unsigned char md[16];
+    unsigned int n = 0;
+    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+int s3_multipart_etag(char *const *part_md5_hex, int nparts, char *out, size_t n)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    unsigned char md[16], bin[16];
+    unsigned int ml = 0;
+    int rc = -1;
+    if (!m || EVP_DigestInit_ex(m, EVP_md5(), NULL) != 1)
+        goto out;
+    for (int i = 0; i < nparts; i++) {
+        const char *h = part_md5_hex[i];
+        if (!h || strlen(h) != 32)
+            goto out;
+        for (int j = 0; j < 16; j++) {
+            unsigned int b;
+            if (sscanf(h + 2 * j, "%2x", &b) != 1)
+                goto out;
+            bin[j] = (unsigned char)b;
+        }
+        if (EVP_DigestUpdate(m, bin, 16) != 1)
+            goto out;
+    }
+    if (EVP_DigestFinal_ex(m, md, &ml) != 1)
+        goto out;
+    size_t o = 0;
+    for (int i = 0; i < 16 && o + 3 <= n; i++)
+        o += (size_t)snprintf(out + o, n - o, "%02x", md[i]);
+    snprintf(out + o, n - o, "-%d", nparts);
+    rc = 0;
+out:
+    EVP_MD_CTX_free(m);
+    return rc;
 }
 
 int64_t s3_parse_iso8601(const char *s)
@@ -200,7 +246,10 @@ struct s3_client {
     int max_attempts;
     long base_ms, cap_ms;
     long stall_secs, connect_secs;
-    long clock_offset; /* COLDPACK_S3_TEST_CLOCK_OFFSET: tests of clock-skew handling */
+    long low_speed_bytes; /* below this many bytes/s for stall_secs: stalled */
+    long deadline_secs;   /* a request's total time, before its body's share */
+    long deadline_rate;   /* bytes/s a body is granted on top of deadline_secs */
+    long clock_offset;    /* COLDPACK_S3_TEST_CLOCK_OFFSET: tests of clock-skew handling */
     atomic_long budget;
     /* handle pool */
     pthread_mutex_t mu;
@@ -292,6 +341,10 @@ s3_client_t *s3_client_new(const s3_client_opts_t *o)
     c->cap_ms = env_long("COLDPACK_S3_RETRY_CAP_MS", 20000, 1, 3600000);
     atomic_store(&c->budget, env_long("COLDPACK_S3_RETRY_BUDGET", 2000, 0, 100000000));
     c->stall_secs = env_long("COLDPACK_S3_STALL_SECS", 60, 1, 3600);
+    c->stall_secs = env_long("COLDPACK_S3_LOW_SPEED_SECS", c->stall_secs, 1, 3600);
+    c->low_speed_bytes = env_long("COLDPACK_S3_LOW_SPEED_BYTES", 1024, 1, 1L << 30);
+    c->deadline_secs = env_long("COLDPACK_S3_DEADLINE_SECS", 300, 1, 86400);
+    c->deadline_rate = env_long("COLDPACK_S3_DEADLINE_RATE", 256 * 1024, 1, 1L << 30);
     c->connect_secs = env_long("COLDPACK_S3_CONNECT_SECS", 15, 1, 600);
     c->clock_offset = env_long("COLDPACK_S3_TEST_CLOCK_OFFSET", 0, -86400 * 365, 86400 * 365);
     free(ep);
@@ -320,6 +373,18 @@ void s3_client_free(s3_client_t *c)
     free(c->bucket);
     free(c->label);
     free(c);
+}
+
+long s3_client_deadline(const s3_client_t *c, int64_t bytes)
+{
+    int64_t extra = bytes > 0 ? bytes / c->deadline_rate : 0;
+    int64_t d = (int64_t)c->deadline_secs + extra;
+    return d > 7 * 86400 ? 7 * 86400 : (long)d;
+}
+
+int64_t s3_request_bytes(const s3_request_t *r)
+{
+    return r->expect_bytes > (int64_t)r->body_len ? r->expect_bytes : (int64_t)r->body_len;
 }
 
 static long jitter_ms(long base, long cap, int attempt)
@@ -395,6 +460,9 @@ void s3_response_free(s3_response_t *r)
 
 /* One attempt's transfer state. */
 typedef struct xfer {
+    s3_client_t *c;
+    double start;  /* util_now() when the attempt began */
+    int timed_out; /* the deadline passed (progress_cb) */
     const s3_request_t *req;
     s3_response_t *resp;
     size_t up_off;
@@ -412,6 +480,23 @@ static size_t read_cb(char *buf, size_t sz, size_t n, void *ud)
         memcpy(buf, (const char *)x->req->body + x->up_off, want);
     x->up_off += want;
     return want;
+}
+
+/* Ends an attempt that outlives its deadline (base + body at the rate). */
+static int progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    xfer_t *x = ud;
+    int64_t bytes = s3_request_bytes(x->req);
+    if ((int64_t)dltotal > bytes)
+        bytes = (int64_t)dltotal;
+    if ((int64_t)ultotal > bytes)
+        bytes = (int64_t)ultotal;
+    if (util_now() - x->start > (double)s3_client_deadline(x->c, bytes)) {
+        x->timed_out = 1;
+        return 1;
+    }
+    return 0;
 }
 
 static int seek_cb(void *ud, curl_off_t off, int origin)
@@ -584,8 +669,19 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_creds_t *cr, const s3_
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, sl);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->connect_secs);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    /* the byte-rate floor holds while a body moves; a request that waits for
+     * the service's answer (CompleteMultipartUpload, which S3 keeps alive
+     * with a byte of whitespace now and then) only needs bytes at all */
+    int moves_body = r->sink != NULL || (!strcmp(r->method, "PUT") && r->body_len > 0);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, moves_body ? c->low_speed_bytes : 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stall_secs);
+    /* the total deadline grows with the body, whose size an answer tells
+     * only in its headers: checked by the progress callback */
+    x->c = c;
+    x->start = util_now();
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
@@ -612,6 +708,8 @@ static CURLcode attempt(s3_client_t *c, CURL *h, const s3_creds_t *cr, const s3_
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
     }
     cc = curl_easy_perform(h);
+    if (cc == CURLE_ABORTED_BY_CALLBACK && x->timed_out)
+        cc = CURLE_OPERATION_TIMEDOUT;
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     if (x->body.len)
         resp->body = strbuf_detach(&x->body, &resp->body_len);
@@ -748,9 +846,14 @@ static int request_loop(s3_client_t *c, const s3_request_t *r, s3_response_t *re
             retry = curl_transient(cc);
             snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
             if (cc == CURLE_OPERATION_TIMEDOUT)
-                snprintf(why, sizeof why, "stalled or timed out (%s)", curl_easy_strerror(cc));
+                snprintf(why, sizeof why,
+                         "stalled or timed out (%s; limits: %ld B/s over %ld s, %ld s per "
+                         "request)",
+                         curl_easy_strerror(cc), c->low_speed_bytes, c->stall_secs,
+                         s3_client_deadline(c, s3_request_bytes(r)));
         }
         resp->transient = retry;
+        snprintf(resp->reason, sizeof resp->reason, "%s", why);
         if (retry && resp->sink_bytes > 0) {
             /* bytes already reached the sink: the caller resumes with a Range */
             log_debug("%s: %s %s: %s after %lld bytes", c->label, r->method, key, why,

@@ -17,12 +17,18 @@
  * 500/502/503/504, SlowDown, RequestTimeout, InternalError, connection
  * failures, resets and timeouts (including stalls: no byte for stall_secs).
  * Not retried: 4xx (400/403/404/409/412/...), each with its own message.
- * A stall is a transfer below 1 byte/s for stall_secs (curl's low-speed
- * check, which averages over ~5 s windows, so detection takes stall_secs
- * plus up to 5 s after a burst).
+ * A stall is a transfer below COLDPACK_S3_LOW_SPEED_BYTES (default 1024)
+ * bytes/s for stall_secs (curl's low-speed check, which averages over ~5 s
+ * windows, so detection takes stall_secs plus up to 5 s after a burst).
+ * Every attempt also has a total deadline (s3_client_deadline): a base of
+ * COLDPACK_S3_DEADLINE_SECS (default 300) plus the body's size at
+ * COLDPACK_S3_DEADLINE_RATE bytes/s (default 256 KiB/s), so a peer that
+ * drips a few bytes a second cannot hold a request for ever.
  * Environment overrides for tests and operators: COLDPACK_S3_MAX_ATTEMPTS,
  * COLDPACK_S3_RETRY_BASE_MS, COLDPACK_S3_RETRY_CAP_MS, COLDPACK_S3_RETRY_BUDGET,
- * COLDPACK_S3_STALL_SECS, COLDPACK_S3_CONNECT_SECS; and, for tests only,
+ * COLDPACK_S3_STALL_SECS (alias COLDPACK_S3_LOW_SPEED_SECS),
+ * COLDPACK_S3_LOW_SPEED_BYTES, COLDPACK_S3_DEADLINE_SECS,
+ * COLDPACK_S3_DEADLINE_RATE, COLDPACK_S3_CONNECT_SECS; and, for tests only,
  * COLDPACK_S3_TEST_CLOCK_OFFSET (seconds added to the signing clock).
  */
 #ifndef COLDPACK_S3_H
@@ -87,9 +93,17 @@ typedef struct s3_request {
     const char *body_sha256; /* hex SHA-256 of body if known, else computed */
     s3_body_fn sink;         /* 2xx response body goes here instead of resp->body */
     void *sink_ctx;
-    int quiet_mask; /* S3Q_* bits: outcomes the caller handles silently */
-    int no_retry;   /* 1: a single attempt (the caller loops itself) */
+    int quiet_mask;       /* S3Q_* bits: outcomes the caller handles silently */
+    int no_retry;         /* 1: a single attempt (the caller loops itself) */
+    int64_t expect_bytes; /* size of the answer's body when known (GET), for the deadline */
 } s3_request_t;
+
+/* The total time one attempt of a request may take (CURLOPT_TIMEOUT), in
+ * seconds: COLDPACK_S3_DEADLINE_SECS plus bytes / COLDPACK_S3_DEADLINE_RATE,
+ * at most a week. Pure. */
+long s3_client_deadline(const s3_client_t *c, int64_t bytes);
+/* The bytes a request moves: its body or the answer it expects. Pure. */
+int64_t s3_request_bytes(const s3_request_t *r);
 
 enum { S3Q_404 = 1, S3Q_412 = 2, S3Q_409 = 4, S3Q_501 = 8, S3Q_COLD = 16, S3Q_ALL = 0xff };
 
@@ -109,6 +123,7 @@ typedef struct s3_response {
     int64_t sink_bytes;     /* bytes delivered to the sink */
     int transient;          /* the final failure was retryable (budget/attempts ran out) */
     int attempts;           /* attempts made (> 1: an earlier one may have taken effect) */
+    char reason[256];       /* why the last attempt failed ("HTTP 503 SlowDown", "stalled...") */
 } s3_response_t;
 
 /* Perform a request with signing and retries. Returns S3_OK for 2xx, else a
@@ -127,6 +142,12 @@ void s3_response_free(s3_response_t *resp);
 char *s3_qenc(const char *s);
 /* Base64 of the MD5 of data (Content-MD5), 25 bytes. Pure. */
 void s3_content_md5(const void *data, size_t len, char out[32]);
+/* Lower-case hex MD5 of data (what S3 answers as a single PUT's ETag). Pure. */
+void s3_md5_hex(const void *data, size_t len, char out[33]);
+/* The ETag S3 gives a multipart object: hex MD5 of the parts' binary MD5s,
+ * "-" and the part count, into out (n >= 48). part_md5_hex[i] is part i+1's
+ * hex MD5. 0, or -1 on a malformed part MD5. Pure. */
+int s3_multipart_etag(char *const *part_md5_hex, int nparts, char *out, size_t n);
 /* Retry decision for an HTTP status and error code (code may be ""). Pure. */
 int s3_is_retryable(long status, const char *code);
 /* A one-line human explanation of an S3 error (no secrets), into buf. Pure. */

@@ -12,6 +12,7 @@
 
 #include "strbuf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,8 +192,41 @@ typedef struct list_ctx {
     char *key, *sc, *lm, *etag;
     int64_t size;
     int truncated, stopped;
+    int encoded; /* the answer says <EncodingType>url</EncodingType> */
+    int bad;     /* a key that does not URL-decode to a string */
     char *next;
 } list_ctx_t;
+
+char *s3_xml_url_decode(const char *in)
+{
+    size_t n = strlen(in);
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] == '+') {
+            *o++ = ' '; /* S3's encoding-type=url writes a space as '+' */
+        } else if (in[i] == '%') {
+            /* the || stops at a NUL, so nothing past the string is read */
+            if (!isxdigit((unsigned char)in[i + 1]) || !isxdigit((unsigned char)in[i + 2])) {
+                free(out);
+                return NULL;
+            }
+            char hx[3] = {in[i + 1], in[i + 2], '\0'};
+            long v = strtol(hx, NULL, 16);
+            if (v == 0) { /* a NUL byte cannot be part of a key */
+                free(out);
+                return NULL;
+            }
+            *o++ = (char)v;
+            i += 2;
+        } else {
+            *o++ = in[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
 
 static void set(char **dst, const char *v)
 {
@@ -207,9 +241,14 @@ static void list_cb(void *ctx, const char *path, const char *text)
     size_t pl = strlen(p);
     if (!strncmp(path, p, pl)) {
         const char *sub = path + pl;
-        if (!strcmp(sub, "/Key"))
+        if (!strcmp(sub, "/Key") && c->encoded) {
+            free(c->key);
+            c->key = s3_xml_url_decode(text);
+            if (!c->key)
+                c->bad = 1;
+        } else if (!strcmp(sub, "/Key")) {
             set(&c->key, text);
-        else if (!strcmp(sub, "/Size"))
+        } else if (!strcmp(sub, "/Size"))
             c->size = strtoll(text, NULL, 10);
         else if (!strcmp(sub, "/StorageClass"))
             set(&c->sc, text);
@@ -218,7 +257,7 @@ static void list_cb(void *ctx, const char *path, const char *text)
         else if (!strcmp(sub, "/ETag"))
             set(&c->etag, text);
         else if (!*sub) {
-            if (c->key && !c->stopped) {
+            if (c->key && !c->stopped && !c->bad) {
                 s3_xml_object_t o = {c->key, c->size, c->sc ? c->sc : "STANDARD", c->lm, c->etag};
                 if (c->fn(c->ctx, &o) != 0)
                     c->stopped = 1;
@@ -240,8 +279,13 @@ static void list_cb(void *ctx, const char *path, const char *text)
 int s3_xml_list(const char *body, size_t len, s3_xml_object_fn fn, void *ctx, int *truncated,
                 char **next_token, int *stopped)
 {
+    static const char enc[] = "<EncodingType>url</EncodingType>";
     list_ctx_t c = {.fn = fn, .ctx = ctx};
+    /* element text cannot hold a literal '<', so no key can fake this */
+    c.encoded = body && memmem(body, len, enc, sizeof enc - 1) != NULL;
     int rc = xml_walk(body, len, list_cb, &c);
+    if (c.bad)
+        rc = -1;
     free(c.key);
     free(c.sc);
     free(c.lm);

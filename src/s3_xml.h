@@ -39,8 +39,12 @@ typedef struct s3_xml_object {
 typedef int (*s3_xml_object_fn)(void *ctx, const s3_xml_object_t *o);
 
 /* ListObjectsV2 page: calls fn per <Contents>; *truncated and *next_token
- * (malloc'd or NULL; the caller frees it) for the next page. Returns 0, -1 on
- * parse error or when fn returned non-zero (then *stopped = 1). */
+ * (malloc'd or NULL; the caller frees it) for the next page. When the answer
+ * says <EncodingType>url</EncodingType> (asked with encoding-type=url, so
+ * keys with control characters survive XML), each Key is URL-decoded; the
+ * continuation token never is (it is opaque). Returns 0, -1 on parse error,
+ * on a key that does not decode (bad escape, NUL byte), or when fn returned
+ * non-zero (then *stopped = 1). */
 int s3_xml_list(const char *body, size_t len, s3_xml_object_fn fn, void *ctx, int *truncated,
                 char **next_token, int *stopped);
 
@@ -50,6 +54,11 @@ typedef struct s3_xml_upload {
     const char *initiated; /* ISO 8601 */
 } s3_xml_upload_t;
 typedef int (*s3_xml_upload_fn)(void *ctx, const s3_xml_upload_t *u);
+
+/* Decode S3's encoding-type=url ("%XX", '+' for a space) into a malloc'd
+ * string (the caller frees it); NULL on a malformed escape, "%00", or out of
+ * memory. Pure. */
+char *s3_xml_url_decode(const char *in);
 
 /* ListMultipartUploads page: calls fn per <Upload>; next markers malloc'd
  * (the caller frees them). Returns 0, or -1 on parse error or when fn

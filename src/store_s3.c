@@ -10,8 +10,16 @@
  * whichever is present.
  *
  * Listing follows ListObjectsV2's continuation tokens through the one
- * paginator (s3_page.c), as the upload listing does. Keys under .coldpack/
- * (upload markers) are hidden from list().
+ * paginator (s3_page.c), as the upload listing does, asking for
+ * encoding-type=url (s3_xml.c decodes). A key outside the prefix asked for
+ * fails the whole listing (nothing reaches the caller, who may delete what
+ * it is handed). Keys under .coldpack/ (upload markers) are hidden from
+ * list().
+ *
+ * A whole-object GET is hashed on the way and held against the object's
+ * x-amz-meta-sha256 when it has one: an answer cut short with a matching
+ * Content-Length (a proxy, a broken service) is an error, not a short
+ * manifest or index handed on as the truth.
  *
  * Peers without parts of the API: a RestoreObject answered 501 (Ceph RGW,
  * MinIO, s3rver keep archive classes as labels) is checked with a 1-byte GET;
@@ -22,6 +30,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "objkey.h"
 #include "s3_page.h"
 #include "util.h"
 
@@ -40,11 +49,32 @@ char *store_s3_key(const store_s3_t *s, const char *rel)
     return util_asprintf("%s%s", s->prefix, rel ? rel : "");
 }
 
-void store_s3_lock_headers(const store_s3_t *s, char *until, size_t n, s3_header_t *h, size_t *nh)
+int64_t store_s3_retain_until(const store_s3_t *s, const char *rel, int64_t now)
+{
+    objkey_parts_t kp;
+    int64_t until = now + (int64_t)s->retention_days * 86400;
+    if (rel && objkey_parse(rel, &kp) == 0) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        if (sscanf(kp.date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            /* from the end of the log day: the whole day is kept its days */
+            until = (int64_t)timegm(&tm) + 86400 + (int64_t)s->retention_days * 86400;
+        }
+        objkey_parts_free(&kp);
+    }
+    if (until < now + 86400) /* S3 refuses a date in the past */
+        until = now + 86400;
+    return until;
+}
+
+void store_s3_lock_headers(const store_s3_t *s, const char *rel, char *until, size_t n,
+                           s3_header_t *h, size_t *nh)
 {
     if (!s->lock_mode)
         return;
-    time_t t = time(NULL) + (time_t)s->retention_days * 86400;
+    time_t t = (time_t)store_s3_retain_until(s, rel, (int64_t)time(NULL));
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(until, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -93,7 +123,55 @@ int store_s3_put_small(store_s3_t *s, const char *key, const void *data, size_t 
     h[nh++] = (s3_header_t){"Content-MD5", md5};
     for (size_t i = 0; i < nextra && nh < 24; i++)
         h[nh++] = extra[i];
-    return store_s3_call(s, "PUT", key, NULL, h, nh, data, len, quiet, resp);
+    int rc = store_s3_call(s, "PUT", key, NULL, h, nh, data, len, quiet, resp);
+    if (rc == S3_OK && store_s3_etag_check(s, key, resp->etag, data, len) != 0)
+        rc = S3_ERR;
+    return rc;
+}
+
+/* The ETag as S3 writes it, without quotes, into out (n >= 80). */
+static void etag_bare(const char *etag, char *out, size_t n)
+{
+    size_t l = strlen(etag);
+    if (l >= 2 && etag[0] == '"' && etag[l - 1] == '"')
+        snprintf(out, n, "%.*s", (int)(l - 2), etag + 1);
+    else
+        snprintf(out, n, "%s", etag);
+}
+
+int store_s3_create_only(const char *rel)
+{
+    return rel && (!strncmp(rel, OBJKEY_DATA_ROOT, strlen(OBJKEY_DATA_ROOT)) ||
+                   !strncmp(rel, OBJKEY_RUNS_ROOT, strlen(OBJKEY_RUNS_ROOT)));
+}
+
+int store_s3_etag_matches(const store_s3_t *s, const char *etag, const char *want)
+{
+    char got[128];
+    if (s->sse && !strcmp(s->sse, "aws:kms"))
+        return 1; /* SSE-KMS ETags are not the MD5 of the data */
+    etag_bare(etag, got, sizeof got);
+    return !strcasecmp(got, want);
+}
+
+int store_s3_etag_is(const store_s3_t *s, const char *key, const char *etag, const char *want)
+{
+    char got[128];
+    if (store_s3_etag_matches(s, etag, want))
+        return 0;
+    etag_bare(etag, got, sizeof got);
+    log_error("%s: %s: the service answered ETag \"%s\" where the data sent has %s: the "
+              "stored object is not what was sent",
+              s->base.url, key, got[0] ? got : "(none)", want);
+    return -1;
+}
+
+int store_s3_etag_check(const store_s3_t *s, const char *key, const char *etag, const void *data,
+                        size_t len)
+{
+    char want[33];
+    s3_md5_hex(data, len, want);
+    return store_s3_etag_is(s, key, etag, want);
 }
 
 /* ---------------------------------------------------------- listings --- */
@@ -106,16 +184,41 @@ static int page_fetch(void *ctx, const char *query, s3_response_t *resp)
 
 typedef struct list_ctx {
     const store_s3_t *s;
+    const char *want; /* the full prefix asked for */
     store_list_fn fn;
     void *ctx;
+    int foreign; /* the service answered a key outside the prefix */
 } list_ctx_t;
+
+/* key with control bytes and non-ASCII shown as \xNN, into out. */
+static void key_printable(const char *key, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p && o + 5 < n; p++) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+            o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+}
 
 static int list_one(void *vctx, const s3_xml_object_t *o)
 {
     list_ctx_t *l = vctx;
+    if (strncmp(o->key, l->want, strlen(l->want)) != 0) {
+        /* a service (or a proxy) that ignores the prefix: nothing of this
+         * listing reaches the caller, who may delete what it is handed */
+        char k[512], w[512];
+        key_printable(o->key, k, sizeof k);
+        key_printable(l->want, w, sizeof w);
+        log_error("%s: listing %s: the service answered key %s, which is outside the prefix "
+                  "asked for; refusing the listing",
+                  l->s->base.url, w, k);
+        l->foreign = 1;
+        return -1;
+    }
     size_t pl = strlen(l->s->prefix);
-    if (strncmp(o->key, l->s->prefix, pl) != 0)
-        return 0;
     const char *rel = o->key + pl;
     if (!strncmp(rel, ".coldpack/", 10))
         return 0;
@@ -134,12 +237,14 @@ static int s3_list(store_t *st, const char *prefix, store_list_fn fn, void *ctx)
     store_s3_t *s = (store_s3_t *)st;
     char *fp = store_s3_key(s, prefix ? prefix : "");
     char *efp = fp ? s3_qenc(fp) : NULL;
-    char *q = efp ? util_asprintf("list-type=2&prefix=%s", efp) : NULL;
+    char *q = efp ? util_asprintf("encoding-type=url&list-type=2&prefix=%s", efp) : NULL;
     char *what = fp ? util_asprintf("listing %s", fp) : NULL;
-    list_ctx_t l = {s, fn, ctx};
+    list_ctx_t l = {s, fp, fn, ctx, 0};
     s3_page_opts_t pg = {st->url,    what, q,         {"continuation-token", NULL},
                          page_fetch, s,    list_page, &l};
     int rc = q && what ? s3_page_walk(&pg) : STORE_ERR;
+    if (l.foreign)
+        rc = STORE_ERR;
     free(what);
     free(q);
     free(efp);
@@ -222,6 +327,7 @@ typedef struct get_ctx {
     s3_response_t *resp;
     int ranged_from_nonzero;
     int bad_status;
+    util_sha256_t *whole; /* hashing a whole-object GET, or NULL */
 } get_ctx_t;
 
 static int get_sink(void *vctx, const void *data, size_t len)
@@ -231,6 +337,8 @@ static int get_sink(void *vctx, const void *data, size_t len)
         g->bad_status = 1; /* the range was ignored: refuse the bytes */
         return -1;
     }
+    if (g->whole)
+        util_sha256_update(g->whole, data, len);
     return g->sink(g->ctx, data, len);
 }
 
@@ -245,6 +353,11 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
         return STORE_ERR;
     int64_t cur = off, end = len < 0 ? -1 : off + len; /* end exclusive */
     int rc = STORE_ERR;
+    /* a whole object is held against its x-amz-meta-sha256 when it has one:
+     * an answer cut short with a Content-Length to match is caught here */
+    util_sha256_t h256;
+    int hashing = off == 0 && len < 0 && util_sha256_init(&h256) == 0;
+    char meta_sha[65] = "";
     for (int att = 0;;) {
         char range[80];
         if (end < 0)
@@ -254,16 +367,19 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
         s3_header_t h[] = {{"Range", range}};
         int use_range = cur > 0 || end >= 0;
         s3_response_t resp;
-        get_ctx_t g = {sink, ctx, &resp, cur > 0, 0};
+        get_ctx_t g = {sink, ctx, &resp, cur > 0, 0, hashing ? &h256 : NULL};
         s3_request_t r = {.method = "GET",
                           .key = k,
                           .headers = h,
                           .nheaders = use_range ? 1 : 0,
                           .sink = get_sink,
                           .sink_ctx = &g,
-                          .quiet_mask = S3Q_404 | S3Q_COLD};
+                          .quiet_mask = S3Q_404 | S3Q_COLD,
+                          .expect_bytes = end >= 0 ? end - cur : 0};
         int r3 = s3_request(s->cli, &r, &resp);
         cur += resp.sink_bytes;
+        if (resp.sha256_meta[0])
+            snprintf(meta_sha, sizeof meta_sha, "%s", resp.sha256_meta);
         if (r3 == S3_OK) {
             if (end >= 0 && cur != end) {
                 log_error("%s: %s: short read: got bytes up to %lld of %lld", st->url, key,
@@ -272,11 +388,25 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
             } else {
                 rc = STORE_OK;
             }
+            if (rc == STORE_OK && hashing && meta_sha[0]) {
+                char got[65];
+                util_sha256_final(&h256, got);
+                hashing = 0;
+                if (strcasecmp(got, meta_sha) != 0) {
+                    log_error("%s: %s: the %lld bytes read do not match the object's SHA-256 "
+                              "(x-amz-meta-sha256 %s, read %s): the answer was cut short or "
+                              "altered",
+                              st->url, key, (long long)cur, meta_sha, got);
+                    rc = STORE_ERR;
+                }
+            }
             s3_response_free(&resp);
             break;
         }
         int transient = resp.transient && resp.sink_bytes > 0;
         long status = resp.status;
+        char reason[sizeof resp.reason];
+        snprintf(reason, sizeof reason, "%s", resp.reason);
         s3_response_free(&resp);
         if (g.bad_status) {
             log_error("%s: %s: the service ignored the Range header (HTTP %ld)", st->url, key,
@@ -296,11 +426,14 @@ static int s3_get(store_t *st, const char *key, int64_t off, int64_t len, store_
         }
         if (!transient)
             break; /* s3.c logged it, or the sink stopped */
-        char what[256];
-        snprintf(what, sizeof what, "GET %s interrupted at byte %lld", key, (long long)cur);
+        char what[512];
+        snprintf(what, sizeof what, "GET %s interrupted at byte %lld: %s", key, (long long)cur,
+                 reason);
         if (s3_client_backoff(s->cli, att++, what) != 0)
             break;
     }
+    if (hashing)
+        util_sha256_free(&h256);
     free(k);
     return rc;
 }

@@ -61,16 +61,38 @@ int store_s3_call(store_s3_t *s, const char *method, const char *key, const char
                   const s3_header_t *h, size_t nh, const void *body, size_t blen, int quiet,
                   s3_response_t *resp);
 /* A small PUT with Content-MD5 (Object Lock buckets require it) and up to
- * 23 extra headers. Same contract as store_s3_call. */
+ * 23 extra headers. Same contract as store_s3_call; a 2xx whose ETag is not
+ * the MD5 of data is S3_ERR (logged). */
 int store_s3_put_small(store_s3_t *s, const char *key, const void *data, size_t len,
                        const s3_header_t *extra, size_t nextra, int quiet, s3_response_t *resp);
 /* The marker key of an upload id, into out (n >= 128). Pure. */
 void store_s3_marker_key(const store_s3_t *s, const char *upload_id, char *out, size_t n);
 /* Append the SSE headers (at most 2) to h. Pure. */
 void store_s3_sse_headers(const store_s3_t *s, s3_header_t *h, size_t *nh);
-/* Append the Object Lock headers (at most 2) to h; until (n >= 32) holds the
- * date they point at. Nothing without a lock mode. */
-void store_s3_lock_headers(const store_s3_t *s, char *until, size_t n, s3_header_t *h, size_t *nh);
+/* When an object stops being retained (epoch seconds): the end of the log
+ * day its key names (objkey_parse: volumes, indexes, manifests) plus
+ * retention_days, so a backfilled day is not kept longer than its
+ * neighbours; now + retention_days for keys without a date. Never earlier
+ * than now + 1 day (S3 refuses a retain-until date in the past). Pure. */
+int64_t store_s3_retain_until(const store_s3_t *s, const char *rel, int64_t now);
+/* Append the Object Lock headers (at most 2) to h for the object rel (the
+ * caller's key); until (n >= 32) holds the date they point at
+ * (store_s3_retain_until). Nothing without a lock mode. */
+void store_s3_lock_headers(const store_s3_t *s, const char *rel, char *until, size_t n,
+                           s3_header_t *h, size_t *nh);
+/* 0 when the ETag the service answered (quotes allowed) is want (a hex MD5,
+ * or a multipart ETag); else -1 after logging that the stored object is not
+ * what was sent. Always 0 with SSE-KMS, whose ETags are not MD5s. */
+int store_s3_etag_is(const store_s3_t *s, const char *key, const char *etag, const char *want);
+/* store_s3_etag_is without the message: 1 when it matches. Pure. */
+int store_s3_etag_matches(const store_s3_t *s, const char *etag, const char *want);
+/* store_s3_etag_is against the MD5 of data. */
+int store_s3_etag_check(const store_s3_t *s, const char *key, const char *etag, const void *data,
+                        size_t len);
+/* 1 when a put of rel must be create-only whatever the caller asked: data,
+ * index and manifest keys (under tenant= and runs/) are never overwritten.
+ * Pure. */
+int store_s3_create_only(const char *rel);
 /* HeadObject of rel (store.h head contract). Thread-safe. */
 int store_s3_head(store_t *st, const char *rel, store_info_t *out);
 /* Every multipart upload whose key starts with the full key prefix kpfx,
@@ -104,6 +126,11 @@ void store_s3_upload_abort_id(store_s3_t *s, const char *key, const char *upload
                               const char *marker);
 
 /* ---- store_s3_admin.c */
+
+/* Days the lifecycle rule waits past the retention before it expires data. */
+#define STORE_S3_EXPIRY_MARGIN_DAYS 30
+/* store_s3_admin_setup's answer to a url without a prefix (s3://bucket). */
+#define STORE_S3_SETUP_NO_PREFIX STORE_ERR
 
 /* The vtable's cleanup and setup (store.h contracts). Thread-safe. */
 int store_s3_admin_cleanup(store_t *st);

@@ -9,16 +9,22 @@
  * that old; uploads of live runs (other shards) are left alone.
  *
  * Setup checks the bucket is reachable, puts the lifecycle rule
- * "coldpack:<prefix>" merged with the bucket's other rules (expire objects
- * after the retention, noncurrent versions 1 day after they become noncurrent
+ * "coldpack:<prefix>" merged with the bucket's other rules (only rules with
+ * that ID are replaced), filtered on <prefix>tenant= (data and indexes; the
+ * run manifests under runs/ never expire before the data they attest):
+ * expire after retention + STORE_S3_EXPIRY_MARGIN_DAYS days (a safety net
+ * behind the retention, which counts from the log day while a rule counts
+ * from the upload), noncurrent versions 1 day after they become noncurrent
  * when the bucket is versioned, abort incomplete multipart uploads after 7
- * days) and, with object_lock set, refuses a bucket without Object Lock,
- * saying how to create one.
+ * days. A store url without a prefix (s3://bucket) is refused: the rule would
+ * expire the whole bucket. With object_lock set, a bucket without Object Lock
+ * is refused, saying how to create one.
  */
 #include "store_s3.h"
 
 #include "array.h"
 #include "log.h"
+#include "objkey.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -257,10 +263,23 @@ int store_s3_admin_setup(store_t *st, const store_setup_opts_t *o)
         }
     }
     /* 4. lifecycle rule for the prefix, merged with the bucket's others */
+    if (!*s->prefix) {
+        log_error("%s: refusing to install a lifecycle expiration rule for the whole bucket %s: "
+                  "the store url names no prefix, so the rule would expire every object in the "
+                  "bucket, coldpack's or not; use a url with a prefix (s3://%s/coldpack)",
+                  st->url, s->bucket, s->bucket);
+        return STORE_S3_SETUP_NO_PREFIX;
+    }
     epfx = xml_escape(s->prefix);
     id = epfx ? util_asprintf("<ID>coldpack:%s</ID>", epfx) : NULL;
-    int days = o && o->retention_days > 0 ? o->retention_days : s->retention_days;
-    rule = id ? util_asprintf("<Rule>%s<Filter><Prefix>%s</Prefix></Filter><Status>Enabled</Status>"
+    int days = (o && o->retention_days > 0 ? o->retention_days : s->retention_days) +
+               STORE_S3_EXPIRY_MARGIN_DAYS;
+    /* only data and indexes expire, and later than the retention (counted
+     * from each log day, store_s3_retain_until) since the rule counts from
+     * the upload: a safety net, never ahead of the retention. Manifests
+     * (runs/) stay: they are the chain that attests what was kept. */
+    rule = id ? util_asprintf("<Rule>%s<Filter><Prefix>%s" OBJKEY_DATA_ROOT
+                              "</Prefix></Filter><Status>Enabled</Status>"
                               "<Expiration><Days>%d</Days></Expiration>%s"
                               "<AbortIncompleteMultipartUpload><DaysAfterInitiation>7"
                               "</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>",
@@ -294,11 +313,11 @@ int store_s3_admin_setup(store_t *st, const store_setup_opts_t *o)
     s3_response_free(&resp);
     if (r != S3_OK)
         goto out;
-    log_info("%s: bucket %s reachable%s%s; lifecycle rule coldpack:%s: expire after %d days%s, "
-             "abort incomplete uploads after 7 days",
+    log_info("%s: bucket %s reachable%s%s; lifecycle rule coldpack:%s: expire %s" OBJKEY_DATA_ROOT
+             " after %d days (retention + %d)%s, abort incomplete uploads after 7 days",
              st->url, s->bucket, s->lock_mode ? ", Object Lock enabled" : "",
-             versioned ? ", versioned" : "", s->prefix, days,
-             versioned ? " (noncurrent versions after 1 day)" : "");
+             versioned ? ", versioned" : "", s->prefix, s->prefix, days,
+             STORE_S3_EXPIRY_MARGIN_DAYS, versioned ? " (noncurrent versions after 1 day)" : "");
     rc = 0;
 out:
     free(id);

@@ -33,8 +33,21 @@
  *
  * Object Lock headers go on the PUT or CreateMultipartUpload and, since RGW
  * ignores them there, PutObjectRetention follows a multipart completion.
+ * Create-only: keys under tenant= and runs/ (data, indexes, manifests) are
+ * always written create-only, and other keys when the caller asks. Then
+ * put_open HEADs the key (present: STORE_EXISTS before anything is sent),
  * If-None-Match: * goes on the PUT and on CompleteMultipartUpload (AWS
- * honours both; RGW only the PUT, s3rver neither).
+ * honours both; RGW only the PUT, s3rver neither), so the key is HEADed again
+ * just before Complete, and after it the object's ETag must be the multipart
+ * ETag of the parts we sent (MD5 of their MD5s, "-N"; or, as s3rver gives
+ * it, the MD5 of the whole object, hashed as it is written): another writer's
+ * object that won the race is left alone and the put answers STORE_EXISTS.
+ * Every PUT (single or part) must be answered with the MD5 of what was sent
+ * as its ETag (not with SSE-KMS, whose ETags are not MD5s).
+ *
+ * Length (~790 lines): the create-only checks (HEAD before, ETag after
+ * Complete) need the upload's private state (part MD5s, the whole-object
+ * MD5); moving them out would export store_put.
  */
 #include "store_s3.h"
 
@@ -47,6 +60,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #define MIN_PART   ((int64_t)5 << 20)
 #define MAX_PART   ((int64_t)5 << 30)
@@ -69,9 +84,12 @@ struct store_put {
     size_t blen, bcap;
     char *upload_id;
     char marker[128];
-    int nparts;   /* parts submitted */
-    char **etags; /* [nparts], written by the pool's workers under mu */
-    size_t etags_cap;
+    int nparts;          /* parts submitted */
+    char **etags;        /* [nparts], written by the pool's workers under mu */
+    char **md5s;         /* [nparts] hex MD5 of each part as sent, likewise */
+    EVP_MD_CTX *md5_all; /* MD5 of the whole object (services whose multipart
+                          * ETag is that, s3rver), or NULL */
+    size_t etags_cap, md5s_cap;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int outstanding; /* buffers queued or in flight */
@@ -142,7 +160,9 @@ static int upload_part(store_put_t *p, part_job_t *j)
         return -1;
     snprintf(q, sizeof q, "partNumber=%d&uploadId=%s", j->num, uid);
     free(uid);
+    char md5hex[33];
     s3_content_md5(j->data, j->len, md5);
+    s3_md5_hex(j->data, j->len, md5hex);
     s3_header_t h[] = {{"Content-MD5", md5}};
     s3_request_t r = {.method = "PUT",
                       .key = p->key,
@@ -159,9 +179,15 @@ static int upload_part(store_put_t *p, part_job_t *j)
         rc = S3_ERR;
     }
     if (rc == S3_OK) {
+        snprintf(what, sizeof what, "%s part %d", p->rel, j->num);
+        if (store_s3_etag_is(p->s, what, resp.etag, md5hex) != 0)
+            rc = S3_ERR;
+    }
+    if (rc == S3_OK) {
         pthread_mutex_lock(&p->mu);
         p->etags[j->num - 1] = strdup(resp.etag);
-        if (!p->etags[j->num - 1])
+        p->md5s[j->num - 1] = strdup(md5hex);
+        if (!p->etags[j->num - 1] || !p->md5s[j->num - 1])
             rc = S3_ERR;
         pthread_mutex_unlock(&p->mu);
     }
@@ -217,6 +243,22 @@ static pool_t *upload_pool(store_s3_t *s)
     return pl;
 }
 
+static void put_free(store_put_t *p);
+
+/* HEAD of a create-only key: 1 when it exists (logged), 0 when not, -1 when
+ * the service could not say (logged by s3.c). */
+static int key_exists(store_s3_t *s, const char *key, const char *rel)
+{
+    s3_response_t resp;
+    int r = store_s3_call(s, "HEAD", key, NULL, NULL, 0, NULL, 0, S3Q_404, &resp);
+    s3_response_free(&resp);
+    if (r == S3_OK) {
+        log_info("%s: %s exists; not overwriting it (create-only)", s->base.url, rel);
+        return 1;
+    }
+    return r == S3_NOTFOUND ? 0 : -1;
+}
+
 int store_s3_upload_open(store_t *st, const char *key, const store_put_opts_t *o, store_put_t **out)
 {
     store_s3_t *s = (store_s3_t *)st;
@@ -232,12 +274,25 @@ int store_s3_upload_open(store_t *st, const char *key, const store_put_opts_t *o
     p->content_type = strdup(o && o->content_type ? o->content_type : "application/octet-stream");
     if (!p->key || !p->rel || !p->storage_class || !p->content_type)
         goto oom;
-    p->if_none_match = o ? o->if_none_match : 0;
+    /* data, indexes and manifests are create-only whatever the caller says */
+    p->if_none_match = (o && o->if_none_match) || store_s3_create_only(key);
     p->size_hint = o ? o->size_hint : -1;
     p->base_part = store_s3_upload_part_size(s->part_size, p->size_hint);
     p->max_bufs = s->concurrency > 0 ? s->concurrency : 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    p->md5_all = EVP_MD_CTX_new();
+    if (p->md5_all && EVP_DigestInit_ex(p->md5_all, EVP_md5(), NULL) != 1) {
+        EVP_MD_CTX_free(p->md5_all);
+        p->md5_all = NULL;
+    }
+    if (p->if_none_match) {
+        int ex = key_exists(s, p->key, p->rel);
+        if (ex != 0) {
+            put_free(p);
+            return ex > 0 ? STORE_EXISTS : STORE_ERR;
+        }
+    }
     *out = p;
     return STORE_OK;
 oom:
@@ -293,7 +348,7 @@ static int start_multipart(store_put_t *p)
     h[nh++] = (s3_header_t){"Content-Type", p->content_type};
     h[nh++] = (s3_header_t){"x-amz-meta-coldpack", "1"};
     store_s3_sse_headers(s, h, &nh);
-    store_s3_lock_headers(s, until, sizeof until, h, &nh);
+    store_s3_lock_headers(s, p->rel, until, sizeof until, h, &nh);
     s3_response_t resp;
     int rc = store_s3_call(s, "POST", p->key, "uploads", h, nh, NULL, 0, 0, &resp);
     if (rc == S3_OK && s3_xml_initiate(resp.body, resp.body_len, &p->upload_id) != 0) {
@@ -346,7 +401,8 @@ static int submit_part(store_put_t *p)
     if (!j)
         goto oom;
     pthread_mutex_lock(&p->mu);
-    if (ARRAY_GROW(p->etags, (size_t)p->nparts + 1, p->etags_cap) < 0) {
+    if (ARRAY_GROW(p->etags, (size_t)p->nparts + 1, p->etags_cap) < 0 ||
+        ARRAY_GROW(p->md5s, (size_t)p->nparts + 1, p->md5s_cap) < 0) {
         pthread_mutex_unlock(&p->mu);
         free(j);
         goto oom;
@@ -356,6 +412,7 @@ static int submit_part(store_put_t *p)
     j->data = p->buf;
     j->len = p->blen;
     p->etags[j->num - 1] = NULL;
+    p->md5s[j->num - 1] = NULL;
     p->outstanding++;
     pthread_mutex_unlock(&p->mu);
     p->buf = NULL;
@@ -400,6 +457,10 @@ int store_s3_upload_write(store_put_t *p, const void *data, size_t len)
         if (n > len)
             n = len;
         memcpy(p->buf + p->blen, d, n);
+        if (p->md5_all && EVP_DigestUpdate(p->md5_all, d, n) != 1) {
+            EVP_MD_CTX_free(p->md5_all);
+            p->md5_all = NULL;
+        }
         p->blen += n;
         p->total += (int64_t)n;
         d += n;
@@ -416,7 +477,11 @@ static void put_free(store_put_t *p)
         return;
     for (int i = 0; i < p->nparts && p->etags; i++)
         free(p->etags[i]);
+    for (int i = 0; i < p->nparts && p->md5s; i++)
+        free(p->md5s[i]);
     free(p->etags);
+    free(p->md5s);
+    EVP_MD_CTX_free(p->md5_all);
     free(p->buf);
     free(p->upload_id);
     free(p->key);
@@ -469,7 +534,7 @@ static int set_retention(store_put_t *p)
     char until[32], body[512], md5[32];
     s3_header_t lh[2];
     size_t nlh = 0;
-    store_s3_lock_headers(p->s, until, sizeof until, lh, &nlh);
+    store_s3_lock_headers(p->s, p->rel, until, sizeof until, lh, &nlh);
     snprintf(body, sizeof body,
              "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>%s</Mode>"
              "<RetainUntilDate>%s</RetainUntilDate></Retention>",
@@ -528,11 +593,59 @@ static int complete_body(store_put_t *p, strbuf_t *xml)
     return 0;
 }
 
+/* After CompleteMultipartUpload: is the object under the key the one we
+ * uploaded? Its ETag must be the multipart ETag of our parts' MD5s; another
+ * writer's object that won the race (RGW's Complete ignores If-None-Match)
+ * has another. STORE_OK, STORE_EXISTS (someone else's object: never
+ * touched) or STORE_ERR. */
+static int verify_ours(store_put_t *p)
+{
+    store_s3_t *s = p->s;
+    char want[64];
+    if (s3_multipart_etag(p->md5s, p->nparts, want, sizeof want) != 0) {
+        log_error("%s: %s: cannot compute the multipart ETag", s->base.url, p->rel);
+        return STORE_ERR;
+    }
+    /* s3rver gives a multipart object the MD5 of its bytes instead */
+    char whole[33] = "";
+    unsigned char md[16];
+    unsigned int ml = 0;
+    if (p->md5_all && EVP_DigestFinal_ex(p->md5_all, md, &ml) == 1 && ml == 16)
+        for (int i = 0; i < 16; i++)
+            snprintf(whole + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(p->md5_all);
+    p->md5_all = NULL;
+    s3_response_t resp;
+    int r = store_s3_call(s, "HEAD", p->key, NULL, NULL, 0, NULL, 0, 0, &resp);
+    int rc = STORE_ERR;
+    if (r == S3_OK &&
+        (store_s3_etag_matches(s, resp.etag, want) ||
+         (whole[0] && store_s3_etag_matches(s, resp.etag, whole))) &&
+        resp.content_length == p->total) {
+        rc = STORE_OK;
+    } else if (r == S3_OK) {
+        log_error("%s: %s: after CompleteMultipartUpload the key holds another object (%lld "
+                  "bytes, ETag %s; ours: %lld bytes, ETag %s): another writer won the race; "
+                  "it is left as it is and this upload is not reported as stored",
+                  s->base.url, p->rel, (long long)resp.content_length, resp.etag,
+                  (long long)p->total, want);
+        rc = STORE_EXISTS;
+    }
+    s3_response_free(&resp);
+    return rc;
+}
+
 static int complete(store_put_t *p)
 {
     store_s3_t *s = p->s;
     strbuf_t xml = STRBUF_INIT(0);
     int rc = STORE_ERR;
+    if (p->if_none_match) {
+        /* RGW's Complete ignores If-None-Match: look again just before */
+        int ex = key_exists(s, p->key, p->rel);
+        if (ex != 0)
+            return ex > 0 ? STORE_EXISTS : STORE_ERR;
+    }
     if (complete_body(p, &xml) != 0) {
         strbuf_release(&xml);
         return STORE_ERR;
@@ -557,12 +670,10 @@ static int complete(store_put_t *p)
         if (r == S3_NOTFOUND && (resp.attempts > 1 || att > 0)) {
             /* an earlier attempt completed it but its answer was lost */
             s3_response_free(&resp);
-            store_info_t inf;
-            if (store_s3_head(&s->base, p->rel, &inf) == STORE_OK && inf.size == p->total) {
-                rc = STORE_OK;
-                break;
-            }
-            log_error("%s: %s: CompleteMultipartUpload: the upload vanished", s->base.url, p->rel);
+            rc = verify_ours(p);
+            if (rc == STORE_ERR)
+                log_error("%s: %s: CompleteMultipartUpload: the upload vanished", s->base.url,
+                          p->rel);
             break;
         }
         if (r == S3_NOTFOUND) {
@@ -584,7 +695,7 @@ static int complete(store_put_t *p)
         int pr = s3_xml_complete(resp.body, resp.body_len, NULL, 0, &err);
         s3_response_free(&resp);
         if (pr == 0) {
-            rc = STORE_OK;
+            rc = verify_ours(p);
             break;
         }
         if (pr == 1 && s3_is_retryable(200, err.code)) {
@@ -633,7 +744,7 @@ int store_s3_upload_commit(store_put_t *p, const char *sha256_hex)
         if (p->if_none_match)
             h[nh++] = (s3_header_t){"If-None-Match", "*"};
         store_s3_sse_headers(s, h, &nh);
-        store_s3_lock_headers(s, until, sizeof until, h, &nh);
+        store_s3_lock_headers(s, p->rel, until, sizeof until, h, &nh);
         s3_response_t resp;
         int r = store_s3_put_small(s, p->key, p->buf ? (const void *)p->buf : "", p->blen, h, nh,
                                    S3Q_412, &resp);

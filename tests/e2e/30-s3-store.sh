@@ -57,8 +57,9 @@ import json, sys
 rules = {r["ID"]: r for r in json.load(open(sys.argv[1]))["Rules"]}
 assert set(rules) == {"theirs", "coldpack:cp/"}, rules.keys()
 r = rules["coldpack:cp/"]
-assert r["Filter"]["Prefix"] == "cp/" and r["Status"] == "Enabled", r
-assert r["Expiration"]["Days"] == 400, r
+# data and indexes only (runs/ manifests never expire first), retention + 30
+assert r["Filter"]["Prefix"] == "cp/tenant=" and r["Status"] == "Enabled", r
+assert r["Expiration"]["Days"] == 430, r
 assert r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7, r
 assert rules["theirs"]["Expiration"]["Days"] == 30
 PY

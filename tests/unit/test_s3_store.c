@@ -11,6 +11,7 @@
  *   test_s3_store get KEY            -> prints "SIZE SHA256" of the whole object
  *   test_s3_store head KEY           -> prints "size sha class cold thaw"
  *   test_s3_store hang KEY           -> starts a multipart upload and never ends
+ *   test_s3_store list PREFIX         -> prints "KEY SIZE" per object (exit 1: failed)
  *   test_s3_store setup | cleanup | restore KEY | del KEY
  * Data is a seeded pseudo-random function of the byte offset, so any range
  * can be checked without keeping the object in memory.
@@ -307,6 +308,12 @@ static void test_restore_not_supported(void **state)
 
 /* ------------------------------------------------------------ tool modes -- */
 
+static int print_key(void *ctx, const char *key, int64_t size)
+{
+    printf("%s %lld\n", key, (long long)size);
+    return 0;
+}
+
 static int tool(int argc, char **argv)
 {
     store_t *s = open_store();
@@ -361,12 +368,14 @@ static int tool(int argc, char **argv)
         rc = store_cleanup(s) == 0 ? 0 : 1;
     } else if (!strcmp(m, "restore") && argc == 3) {
         rc = store_restore(s, argv[2], 1, "Bulk") == 0 ? 0 : 1;
+    } else if (!strcmp(m, "list") && argc == 3) {
+        rc = store_list(s, argv[2], print_key, NULL) == 0 ? 0 : 1;
     } else if (!strcmp(m, "del") && argc == 3) {
         rc = store_del(s, argv[2]) == 0 ? 0 : 1;
     } else {
         fprintf(stderr,
                 "usage: %s put KEY MIB SEED | get KEY | head KEY | hang KEY | cleanup | "
-                "restore KEY | del KEY | setup\n",
+                "restore KEY | del KEY | list PREFIX | setup\n",
                 argv[0]);
     }
     store_free(s);

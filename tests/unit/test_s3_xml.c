@@ -9,7 +9,9 @@
  * listing paginator (s3_page.c) over canned pages: markers followed and
  * encoded, a stop by the consumer, and a service that repeats its
  * continuation token or truncates without one ends with an error instead of
- * a loop.
+ * a loop. Integrity: encoding-type=url keys decoded (control characters
+ * survive, bad escapes fail the page), single and multipart ETags, the
+ * create-only key rule, and Object Lock's retain-until from the log date.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,6 +180,95 @@ static void test_list_v2(void **state)
     assert_true(stopped);
     assert_int_equal(s3.n, 1);
     free(tok);
+}
+
+/* encoding-type=url: keys decoded only when the answer says so; a key that
+ * does not decode fails the page. */
+static void test_list_url_encoded(void **state)
+{
+    const char *enc =
+        "<ListBucketResult><Name>b</Name><EncodingType>url</EncodingType>"
+        "<IsTruncated>false</IsTruncated><Contents><Key>cp/tenant%3Da/x%01y+z%2B</Key>"
+        "<Size>1</Size></Contents></ListBucketResult>";
+    seen_t s = {0};
+    int trunc = 0, stopped = 0;
+    char *tok = NULL;
+    assert_int_equal(s3_xml_list(S(enc), on_obj, &s, &trunc, &tok, &stopped), 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.keys[0], "cp/tenant=a/x\001y z+");
+    const char *plain = "<ListBucketResult><IsTruncated>false</IsTruncated>"
+                        "<Contents><Key>cp/a%41+</Key><Size>1</Size></Contents></ListBucketResult>";
+    seen_t s2 = {0};
+    assert_int_equal(s3_xml_list(S(plain), on_obj, &s2, &trunc, &tok, &stopped), 0);
+    assert_string_equal(s2.keys[0], "cp/a%41+"); /* not encoded: taken as it is */
+    const char *bad[] = {"cp/%zz", "cp/%00x", "cp/%4"};
+    for (int i = 0; i < 3; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false"
+                 "</IsTruncated><Contents><Key>%s</Key><Size>1</Size></Contents>"
+                 "</ListBucketResult>",
+                 bad[i]);
+        seen_t s3 = {0};
+        assert_int_equal(s3_xml_list(S(body), on_obj, &s3, &trunc, &tok, &stopped), -1);
+        assert_int_equal(s3.n, 0);
+    }
+    char *d = s3_xml_url_decode("a%2fb%2Fc");
+    assert_string_equal(d, "a/b/c");
+    free(d);
+    assert_null(s3_xml_url_decode("%"));
+}
+
+static void test_etags(void **state)
+{
+    char hex[33], mp[64];
+    s3_md5_hex("a", 1, hex);
+    assert_string_equal(hex, "0cc175b9c0f1b6a831c399e269772661");
+    char p0[] = "0cc175b9c0f1b6a831c399e269772661", p1[] = "92eb5ffee6ae2fec3ad71c777531578f";
+    char *parts[] = {p0, p1};
+    assert_int_equal(s3_multipart_etag(parts, 2, mp, sizeof mp), 0);
+    assert_string_equal(mp, "96e024ba2074fe77e8e965ba43a704be-2");
+    char short_md5[] = "0cc1";
+    char *badp[] = {short_md5, NULL};
+    assert_int_equal(s3_multipart_etag(badp, 1, mp, sizeof mp), -1);
+
+    store_s3_t s;
+    char url[] = "s3://b/cp", kms[] = "aws:kms";
+    memset(&s, 0, sizeof s);
+    s.base.url = url;
+    assert_int_equal(store_s3_etag_check(&s, "k", "\"0cc175b9c0f1b6a831c399e269772661\"", "a", 1),
+                     0);
+    assert_int_equal(store_s3_etag_check(&s, "k", "0CC175B9C0F1B6A831C399E269772661", "a", 1), 0);
+    assert_int_equal(store_s3_etag_check(&s, "k", "\"00000000000000000000000000000000\"", "a", 1),
+                     -1);
+    assert_int_equal(store_s3_etag_check(&s, "k", "", "a", 1), -1);
+    assert_int_equal(store_s3_etag_is(&s, "k", "\"96e024ba2074fe77e8e965ba43a704be-2\"", mp), 0);
+    assert_true(store_s3_etag_matches(&s, "\"96e024ba2074fe77e8e965ba43a704be-2\"", mp));
+    assert_false(store_s3_etag_matches(&s, "\"96e024ba2074fe77e8e965ba43a704be-3\"", mp));
+    s.sse = kms; /* SSE-KMS ETags are not MD5s */
+    assert_int_equal(store_s3_etag_check(&s, "k", "\"whatever\"", "a", 1), 0);
+}
+
+static void test_create_only_and_retention(void **state)
+{
+    assert_true(store_s3_create_only("tenant=a/date=2026-11-23/source=s/vol-0001.tar.gz"));
+    assert_true(store_s3_create_only("runs/2026-11-23/r1.json"));
+    assert_false(store_s3_create_only("coldpack-probe"));
+    assert_false(store_s3_create_only(".coldpack/uploads/x"));
+
+    store_s3_t s;
+    memset(&s, 0, sizeof s);
+    s.retention_days = 365;
+    const char *vol = "tenant=a/date=2025-01-01/source=s/vol-0001.tar.gz";
+    int64_t june = 1748736000; /* 2025-06-01 */
+    /* from the end of the log day, not from the upload */
+    assert_true(store_s3_retain_until(&s, vol, june) == 1767312000); /* 2026-01-02 */
+    assert_true(store_s3_retain_until(&s, "runs/2025-01-01/r1.json", june) == 1767312000);
+    /* no date in the key: from now */
+    assert_true(store_s3_retain_until(&s, "coldpack-probe", june) == june + 365 * 86400);
+    /* a backfill older than the retention: never a date in the past */
+    int64_t later = 1767312000 + 10 * 86400;
+    assert_true(store_s3_retain_until(&s, vol, later) == later + 86400);
 }
 
 typedef struct useen {
@@ -448,6 +539,9 @@ int main(void)
         cmocka_unit_test(test_initiate),
         cmocka_unit_test(test_complete),
         cmocka_unit_test(test_list_v2),
+        cmocka_unit_test(test_list_url_encoded),
+        cmocka_unit_test(test_etags),
+        cmocka_unit_test(test_create_only_and_retention),
         cmocka_unit_test(test_list_uploads),
         cmocka_unit_test(test_list_parts_and_tags),
         cmocka_unit_test(test_restore_header),

@@ -22,6 +22,20 @@ request per connection, and for a seeded share of requests instead:
   --complete-error CODE --complete-error-count N
             answers the first N CompleteMultipartUpload requests (POST with
             ?uploadId=) with "200 OK" + whitespace + <Error><Code>CODE</Code>
+Integrity faults (tests/e2e/39-s3-integrity.sh), on answers that RGW gave:
+  --list-inject KEY   adds <Contents><Key>KEY</Key> to every ListObjectsV2 page
+                      (a service that ignores the prefix)
+  --etag-rewrite M    replaces the ETag of every 2xx answer to method M (PUT:
+                      single PUTs and parts; HEAD; PART: UploadPart only) with
+                      one of other bytes
+  --drip              sends object GET bodies at 2 bytes/s (headers at once)
+  --fail-gets SUBSTR --fail-status N
+                      answers N (503 SlowDown by default) to every object GET
+                      whose path contains SUBSTR
+  --truncate-gets SUBSTR
+                      answers object GETs whose path contains SUBSTR with the
+                      first half of the body, Content-Length adjusted (a short
+                      answer that looks complete)
 Writes its port to --port-file and one line per request to --log:
   "<n> <METHOD> <path> -> <outcome>". Stops on SIGTERM/SIGINT, and by itself
 after --max-seconds (default 900) so a forgotten proxy never lingers.
@@ -53,6 +67,12 @@ ap.add_argument("--script", default="", help="outcomes of the first requests, e.
 ap.add_argument("--glacier", type=float, default=-1,
                 help="emulate S3 archive semantics: restores complete after this many seconds")
 ap.add_argument("--max-seconds", type=float, default=900)
+ap.add_argument("--list-inject", default="")
+ap.add_argument("--etag-rewrite", default="")
+ap.add_argument("--drip", action="store_true")
+ap.add_argument("--fail-gets", default="")
+ap.add_argument("--fail-status", type=int, default=503)
+ap.add_argument("--truncate-gets", default="")
 args = ap.parse_args()
 
 uhost, uport = args.upstream.rsplit(":", 1)
@@ -196,6 +216,78 @@ def glacier(method, target, body, lines, conn, n):
     return False
 
 
+def split_response(resp):
+    """(status line, [header lines], body) with a chunked body decoded."""
+    head, _, body = resp.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    hdrs = []
+    chunked = False
+    for l in lines[1:]:
+        k = l.split(b":", 1)[0].strip().lower()
+        if k == b"transfer-encoding" and b"chunked" in l.lower():
+            chunked = True
+            continue
+        if k == b"content-length":
+            continue
+        hdrs.append(l)
+    if chunked:
+        out, rest = b"", body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            n = int(size_line.split(b";")[0] or b"0", 16)
+            if n == 0:
+                break
+            out += rest[:n]
+            rest = rest[n + 2:]
+        body = out
+    return lines[0], hdrs, body
+
+
+def join_response(status, hdrs, body, declared=None):
+    n = len(body) if declared is None else declared
+    return (status + b"\r\n" + b"\r\n".join(hdrs + [b"Content-Length: %d" % n]) +
+            b"\r\n\r\n" + body)
+
+
+def rewrite(method, target, resp, conn, n):
+    """Integrity faults on RGW's answer. Returns True when it answered."""
+    path, _, query = target.partition("?")
+    status, hdrs, body = split_response(resp)
+    ok = status.split(b" ")[1:2] in ([b"200"], [b"206"])
+    if args.list_inject and method == "GET" and "list-type=2" in query and ok:
+        extra = ("<Contents><Key>%s</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+                 "<ETag>&quot;0&quot;</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass>"
+                 "</Contents>" % args.list_inject).encode()
+        body = body.replace(b"</ListBucketResult>", extra + b"</ListBucketResult>")
+        log("%d injected %s" % (n, args.list_inject))
+    elif ok and (args.etag_rewrite == method or (args.etag_rewrite == "PART" and method == "PUT"
+                                                  and "partNumber=" in query)):
+        hdrs = [b"ETag: \"0123456789abcdef0123456789abcdef\"" if
+                l.split(b":", 1)[0].strip().lower() == b"etag" else l for l in hdrs]
+        log("%d etag rewritten" % n)
+    elif args.truncate_gets and method == "GET" and not query and args.truncate_gets in path and ok:
+        body = body[:len(body) // 2]
+        log("%d truncated to %d bytes" % (n, len(body)))
+    elif args.drip and method == "GET" and not query and ok:
+        conn.sendall(join_response(status, hdrs, b"", len(body)))
+        log("%d dripping %d bytes" % (n, len(body)))
+        for i in range(0, len(body), 2):
+            conn.sendall(body[i:i + 2])
+            time.sleep(1)
+        conn.close()
+        return True
+    else:
+        return False
+    if method == "HEAD":  # no body: keep the object's Content-Length as RGW said it
+        cl = [l for l in resp.partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]
+              if l.lower().startswith(b"content-length")]
+        conn.sendall(status + b"\r\n" + b"\r\n".join(hdrs + cl) + b"\r\n\r\n")
+    else:
+        conn.sendall(join_response(status, hdrs, body))
+    conn.close()
+    return True
+
+
 def decide(method, target):
     if args.all503:
         return "503"
@@ -207,6 +299,9 @@ def decide(method, target):
         return "complete-error"
     if script:
         return script.pop(0)
+    path = target.partition("?")[0]
+    if (args.fail_gets and method == "GET" and "?" not in target and args.fail_gets in path):
+        return "fail-get"
     if method == "GET" and "?" not in target and midreset_gets[0] > 0:
         midreset_gets[0] -= 1
         return "midreset"
@@ -244,6 +339,10 @@ def handle(conn):
             conn.sendall(xml_error(int(parts[0]), "Error", parts[1],
                                    parts[2] if len(parts) > 2 else ""))
             conn.close()
+        elif what == "fail-get":
+            code = "SlowDown" if args.fail_status == 503 else "InternalError"
+            conn.sendall(xml_error(args.fail_status, "Error", code))
+            conn.close()
         elif what == "reset":
             rst_close(conn)
         elif what == "stall":
@@ -261,6 +360,8 @@ def handle(conn):
             if args.delay:
                 time.sleep(args.delay)
             resp = forward(lines, body)
+            if what == "ok" and rewrite(method, target, resp, conn, n):
+                return
             if what == "midreset":
                 head_end = resp.find(b"\r\n\r\n") + 4
                 cut = head_end + max(1, (len(resp) - head_end) // 2)
