@@ -50,8 +50,13 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
         log_error("init: cannot write to the store %s", cfg->store.url);
         goto out;
     }
-    if (store_setup(s, &so) < 0)
-        goto out;
+    {
+        int src = store_setup(s, &so);
+        if (src == STORE_CONFIG)
+            code = EXIT_USAGE;
+        if (src < 0)
+            goto out;
+    }
     lockpath = util_asprintf("%s.lock", cfg->catalog.path);
     if (!lockpath)
         goto out;

@@ -25,6 +25,8 @@ enum store_rc {
     STORE_NOTFOUND = -2, /* no such key */
     STORE_COLD = -3,     /* object is in a cold class and not (yet) restored */
     STORE_EXISTS = -4,   /* conditional put (if_none_match) found the key present */
+    STORE_CONFIG = -5,   /* the store's configuration cannot work (e.g. a bucket-wide
+                            lifecycle rule without a prefix); logged, fix the config */
 };
 
 enum store_thaw {

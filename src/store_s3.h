@@ -130,7 +130,6 @@ void store_s3_upload_abort_id(store_s3_t *s, const char *key, const char *upload
 /* Days the lifecycle rule waits past the retention before it expires data. */
 #define STORE_S3_EXPIRY_MARGIN_DAYS 30
 /* store_s3_admin_setup's answer to a url without a prefix (s3://bucket). */
-#define STORE_S3_SETUP_NO_PREFIX STORE_ERR
 
 /* The vtable's cleanup and setup (store.h contracts). Thread-safe. */
 int store_s3_admin_cleanup(store_t *st);

@@ -268,7 +268,7 @@ int store_s3_admin_setup(store_t *st, const store_setup_opts_t *o)
                   "the store url names no prefix, so the rule would expire every object in the "
                   "bucket, coldpack's or not; use a url with a prefix (s3://%s/coldpack)",
                   st->url, s->bucket, s->bucket);
-        return STORE_S3_SETUP_NO_PREFIX;
+        return STORE_CONFIG;
     }
     epfx = xml_escape(s->prefix);
     id = epfx ? util_asprintf("<ID>coldpack:%s</ID>", epfx) : NULL;

@@ -51,7 +51,7 @@ bucket_list() { rgw_aws s3api list-objects-v2 --bucket e2e39 --query 'Contents[]
 mkconf "$T/nopfx.conf" "$RGW_ENDPOINT" "s3://e2e39"
 set +e; "$COLDPACK" -c "$T/nopfx.conf" init >"$T/g1.out" 2>&1; rc=$?; set -e
 cat "$T/g1.out"
-[ "$rc" != 0 ] || die "init installed a lifecycle rule for the whole bucket"
+[ "$rc" = 2 ] || die "init without a prefix: expected exit 2 (config), got $rc"
 grep -q "refusing to install a lifecycle expiration rule for the whole bucket" "$T/g1.out" \
     || die "no clear message for a bucket-wide rule"
 if rgw_aws s3api get-bucket-lifecycle-configuration --bucket e2e39 >"$T/lc0.json" 2>/dev/null; then
