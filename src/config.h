@@ -40,7 +40,7 @@ typedef struct config_source {
     int tenant_rule;
     int tenant_dir;     /* TENANT_DIR: 1-based component index */
     char *tenant_fixed; /* TENANT_FIXED: the tenant name */
-    /* remote (issue 4): host == NULL means a local path */
+    /* remote: host == NULL means a local path */
     char *host;
     char *user;
     int port; /* 0 = ssh default */
@@ -69,7 +69,7 @@ typedef struct config {
         char *url;
         char *storage_class; /* data objects; default DEEP_ARCHIVE */
         int64_t thaw_delay;  /* file:// only: seconds until a restore completes */
-        /* s3 (issue 3) */
+        /* s3:// */
         char *region;
         char *endpoint;
         int path_style;

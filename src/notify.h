@@ -1,5 +1,5 @@
 /*
- * notify.h — tell someone how a run went (issue "Remote sources", [notify]).
+ * notify.h — tell someone how a run went ([notify]: a command and a webhook).
  *
  * After each run the job hands its JSON summary to notify_run(), which, per
  * the [notify] section:

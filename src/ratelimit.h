@@ -1,7 +1,6 @@
 /*
  * ratelimit.h — a thread-safe token bucket limiting bytes per second
- * (DESIGN.md "Layers": base, rate limiter; issue "Remote sources": run-wide
- * and per-source bandwidth).
+ * (the run-wide and per-source bandwidth limits of [run] and [source]).
  *
  * One limiter may be shared by any number of threads (the run-wide limit) and
  * a caller may take from several limiters in turn (run-wide, then its

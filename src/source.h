@@ -1,5 +1,5 @@
 /*
- * source.h — where a day's files come from (DESIGN.md "Layers": sources).
+ * source.h — where a day's files come from (docs/design.md, "Layers and modules").
  *
  * A source presents the files of one (source, date) as a sequence of entries,
  * each already assigned to a tenant by the source's tenant rule. The consumer

@@ -1,5 +1,5 @@
 /*
- * store.h — the object-store interface (DESIGN.md "Layers": store).
+ * store.h — the object-store interface (docs/design.md, "Layers and modules").
  *
  * Two implementations plug in behind one vtable: file:// (store_file.c, the
  * embedded default) and s3:// (store_s3*.c, store_s3.h). Everything above the store works

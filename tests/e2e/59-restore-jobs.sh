@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Restore operations (issue items 7-restore and 8), on the file:// store
+# Restore operations (costs, checks before a thaw, tracked jobs, --partial), on the file:// store
 # with cold (DEEP_ARCHIVE) objects and a thaw delay:
 #   - --tier expedited is refused for DEEP_ARCHIVE (exit 2, the tiers it has),
 #     still planned for GLACIER;

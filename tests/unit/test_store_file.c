@@ -582,7 +582,7 @@ static void test_if_none_match(void **state)
 
 /* Conditional puts racing for one key: exactly one wins, and the winner's
  * bytes and metadata are what the store holds (shard workers claim units this
- * way, DESIGN.md "Scale"). */
+ * way). */
 struct racer {
     store_t *s;
     const char *key;

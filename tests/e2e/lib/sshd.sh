@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# tests/e2e/lib/sshd.sh — real OpenSSH servers for the e2e tests (issue
-# "Remote sources"). Source it from a bash test script, then:
+# tests/e2e/lib/sshd.sh — real OpenSSH servers for the e2e tests of remote
+# sources. Source it from a bash test script, then:
 #
 #   sshd_setup N            N hosts on 127.0.0.2 .. 127.0.0.(N+1), one free port
 #                           shared by all, each with its own ed25519 host key;
