@@ -125,11 +125,93 @@ json_t *index_load_age(store_t *s, const char *key, const char *sha256, int64_t 
     return load(s, key, sha256, size, ids, nids, no_key);
 }
 
+static int name_plain(const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t n;
+
+    for (; *p; p += n)
+        if (*p < 0x20 || *p == 0x7f || !(n = objkey_utf8_len(p)))
+            return 0;
+    return 1;
+}
+
+int index_name_set(json_t *o, const char *field, const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t len = strlen(name), n;
+    char *disp = NULL, *b64 = NULL, *bfield = NULL, *d;
+    int rc = -1;
+
+    if (name_plain(name))
+        return json_object_set_new(o, field, json_string(name));
+    disp = malloc(len * 3 + 1);
+    b64 = malloc(age_b64_len(len) + 1);
+    bfield = util_asprintf("%s_b64", field);
+    if (!disp || !b64 || !bfield)
+        goto out;
+    for (d = disp; *p; p += n) {
+        n = *p < 0x20 || *p == 0x7f ? 0 : objkey_utf8_len(p);
+        if (n) {
+            memcpy(d, p, n);
+            d += n;
+        } else {
+            memcpy(d, "\xEF\xBF\xBD", 3); /* U+FFFD */
+            d += 3;
+            n = 1;
+        }
+    }
+    *d = 0;
+    if (age_b64_encode(name, len, b64, age_b64_len(len) + 1) < 0 ||
+        json_object_set_new(o, field, json_string(disp)) < 0 ||
+        json_object_set_new(o, bfield, json_string(b64)) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(disp);
+    free(b64);
+    free(bfield);
+    return rc;
+}
+
+char *index_name_get(json_t *o, const char *field)
+{
+    char *bfield = util_asprintf("%s_b64", field), *out = NULL;
+    const char *b = bfield ? json_string_value(json_object_get(o, bfield)) : NULL;
+    const char *v = json_string_value(json_object_get(o, field));
+    size_t len, got;
+
+    if (b) {
+        len = strlen(b);
+        out = malloc(len + 1);
+        if (out && (age_b64_decode(b, len, (unsigned char *)out, len, &got) < 0 || !got ||
+                    memchr(out, 0, got))) {
+            free(out);
+            out = NULL;
+        } else if (out) {
+            out[got] = 0;
+        }
+    } else if (v) {
+        out = strdup(v);
+    }
+    free(bfield);
+    return out;
+}
+
 static int str_is(json_t *o, const char *field, const char *want)
 {
     const char *v = json_string_value(json_object_get(o, field));
 
     return v && want && !strcmp(v, want);
+}
+
+static int name_is(json_t *o, const char *field, const char *want)
+{
+    char *v = index_name_get(o, field);
+    int eq = v && want && !strcmp(v, want);
+
+    free(v);
+    return eq;
 }
 
 int index_describes(json_t *idx, const char *key, const char *tenant, const char *date,
@@ -138,8 +220,8 @@ int index_describes(json_t *idx, const char *key, const char *tenant, const char
     json_t *obj = json_object_get(idx, "object");
 
     return idx && objkey_name_ok(tenant) && objkey_name_ok(source) && objkey_name_ok(date) &&
-           str_is(idx, "tenant", tenant) && str_is(idx, "date", date) &&
-           str_is(idx, "source", source) &&
+           name_is(idx, "tenant", tenant) && str_is(idx, "date", date) &&
+           name_is(idx, "source", source) &&
            json_integer_value(json_object_get(idx, "volume")) == volno && str_is(obj, "key", key) &&
            str_is(obj, "sha256", sha256) &&
            json_integer_value(json_object_get(obj, "size")) == size;

@@ -39,4 +39,14 @@ int index_describes(json_t *idx, const char *key, const char *tenant, const char
  * within object.tar_size), so no entry was left out; 0 otherwise. */
 int index_covers_tar(json_t *idx);
 
+/* Names in an index are bytes. Set o[field] to name when it is valid UTF-8
+ * without control bytes; otherwise o[field] is a display form (invalid
+ * bytes and control bytes as U+FFFD) and o[field "_b64"] the raw bytes in
+ * standard base64 without padding. 0, or -1 when out of memory. */
+int index_name_set(json_t *o, const char *field, const char *name);
+/* The raw bytes of a name set so: o[field "_b64"] decoded when present
+ * (preferred), else o[field]. Caller frees; NULL when absent or invalid
+ * (bad base64, a NUL byte). */
+char *index_name_get(json_t *o, const char *field);
+
 #endif

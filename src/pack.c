@@ -30,6 +30,7 @@
 
 #include "age.h"
 #include "codec.h"
+#include "index.h"
 #include "keys.h"
 #include "log.h"
 #include "objkey.h"
@@ -351,16 +352,17 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v, const char *p
     size_t len, gzlen;
     int rc = -1;
 
-    idx = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:i, s:s, s:s, s:{s:s, s:I, s:s, "
-                    "s:I}, s:I, s:I, s:i, s:O, s:O}",
-                    "format", "coldpack-index-1", "tenant", u->tenant, "date", u->date, "source",
-                    u->source, "volume", u->volno, "last", last, "compression",
-                    u->pp.codec == CODEC_ZSTD ? "zstd" : "gzip", "level", u->pp.level, "run_id",
-                    u->pp.run_id, "key", u->key, "object", "key", u->key, "size",
-                    (json_int_t)v->size, "sha256", v->sha256, "tar_size", (json_int_t)u->tar_size,
-                    "block_size", (json_int_t)u->pp.block_size, "bytes_in", (json_int_t)u->bytes_in,
-                    "files_count", u->files, "blocks", u->blocks_json, "files", u->files_json);
-    if (!idx)
+    idx =
+        json_pack("{s:s, s:s, s:i, s:b, s:s, s:i, s:s, s:s, s:{s:s, s:I, s:s, "
+                  "s:I}, s:I, s:I, s:i, s:O, s:O}",
+                  "format", "coldpack-index-1", "date", u->date, "volume", u->volno, "last", last,
+                  "compression", u->pp.codec == CODEC_ZSTD ? "zstd" : "gzip", "level", u->pp.level,
+                  "run_id", u->pp.run_id, "key", u->key, "object", "key", u->key, "size",
+                  (json_int_t)v->size, "sha256", v->sha256, "tar_size", (json_int_t)u->tar_size,
+                  "block_size", (json_int_t)u->pp.block_size, "bytes_in", (json_int_t)u->bytes_in,
+                  "files_count", u->files, "blocks", u->blocks_json, "files", u->files_json);
+    if (!idx || index_name_set(idx, "tenant", u->tenant) < 0 ||
+        index_name_set(idx, "source", u->source) < 0)
         goto out;
     if (u->nrcpt && json_object_set_new(
                         idx, "encryption",
@@ -609,19 +611,22 @@ int pack_unit_add(pack_unit_t *u, const source_entry_t *e, source_read_fn rd, vo
     }
     if (archive_write_finish_entry(u->ar) != ARCHIVE_OK)
         goto fail;
-    row = json_pack("{s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:i}", "path", e->path, "type",
+    row = json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:i}", "type",
                     e->type == SOURCE_DIR       ? "dir"
                     : e->type == SOURCE_SYMLINK ? "symlink"
                                                 : "file",
                     "size", (json_int_t)(e->type == SOURCE_FILE ? e->size : 0), "mtime",
                     (json_int_t)e->mtime, "mode", (int)(e->mode & 07777), "tar_offset",
                     (json_int_t)tar_off, "data_offset", (json_int_t)data_off, "block", block);
-    if (!row)
+    /* names are bytes: index_name_set keeps any of them (docs/formats.md) */
+    if (!row || index_name_set(row, "path", e->path) < 0 ||
+        (e->type == SOURCE_SYMLINK && index_name_set(row, "link", e->linkname) < 0)) {
+        json_decref(row);
+        log_error("%s: out of memory indexing a name", u->prefix);
         goto fail;
+    }
     if (e->type == SOURCE_FILE)
         json_object_set_new(row, "sha256", json_string(hex));
-    if (e->type == SOURCE_SYMLINK)
-        json_object_set_new(row, "link", json_string(e->linkname));
     if (changed)
         json_object_set_new(row, "changed", json_true());
     json_array_append_new(u->files_json, row);
