@@ -32,6 +32,7 @@
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
+#include "objkey.h"
 #include "leftovers.h"
 #include "notify.h"
 #include "pack.h"
@@ -266,6 +267,21 @@ static int start_unit(struct src_state *ss, const char *tenant)
                  ss->src->name, tenant);
         return idx;
     }
+    if (!objkey_unit_fits(tenant, rs->opts->date, ss->src->name)) {
+        /* only this tenant's unit: the others of the source go on */
+        char *shown = objkey_name_display(tenant);
+        log_error("unit %s/%s/%s: not backed up: the tenant name is too long for a store key "
+                  "(%d bytes at most, escaped)",
+                  rs->opts->date, ss->src->name, shown ? shown : "?", OBJKEY_KEY_MAX);
+        keep_error(&slot->error, "unit %s/%s/%s: the tenant name is too long for a store key",
+                   rs->opts->date, ss->src->name, shown ? shown : "?");
+        free(shown);
+        slot->state = UNIT_FAILED;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_failed++;
+        pthread_mutex_unlock(&rs->mu);
+        return idx;
+    }
     /* An incomplete unit: remove whatever an interrupted attempt left. */
     if (leftovers_remove(rs->store, rs->opts->date, ss->src->name, tenant) < 0 ||
         catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0) {
@@ -320,6 +336,41 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
     return 0;
 }
 
+/* Warnings for tenants that are not there: a day directory with no tenant
+ * at all, and tenants backed up for the day before that this day lacks.
+ * Returns how many warnings it logged. */
+static int missing_tenants(struct run_state *rs, struct src_state *ss)
+{
+    char prev[11], **had = NULL;
+    int nhad = 0, warns = 0;
+
+    if (ss->nunits == 0 && ss->nskip == 0) {
+        char *dir = source_day_dir(ss->src, rs->opts->date);
+        log_warn("source %s: day directory %s has no tenants: nothing backed up for %s",
+                 ss->src->name, dir ? dir : "?", rs->opts->date);
+        free(dir);
+        warns++;
+    }
+    if (ss->src->tenant_rule == TENANT_FIXED || util_date_add(rs->opts->date, -1, prev) < 0 ||
+        catalog_complete_tenants(rs->cat, prev, ss->src->name, &had, &nhad) < 0)
+        return warns;
+    for (int i = 0; i < nhad; i++) {
+        int here = source_skipped((const char *const *)ss->skip, had[i]);
+        for (int j = 0; !here && j < ss->nunits; j++)
+            here = !strcmp(ss->units[j]->tenant, had[i]);
+        if (!here) {
+            char *shown = objkey_name_display(had[i]);
+            log_warn("source %s: tenant %s was backed up for %s but is absent on %s", ss->src->name,
+                     shown ? shown : "?", prev, rs->opts->date);
+            free(shown);
+            warns++;
+        }
+        free(had[i]);
+    }
+    free(had);
+    return warns;
+}
+
 static void run_source(struct run_state *rs, const config_source_t *src)
 {
     struct src_state ss;
@@ -350,6 +401,8 @@ static void run_source(struct run_state *rs, const config_source_t *src)
         rc = source_scan(src, rs->opts->date, (const char *const *)ss.skip, on_entry, &ss, &st);
     for (int i = 0; i < ss.nunits; i++)
         finish_unit(&ss, i, rc == 0);
+    if (rc == 0)
+        st.warnings += missing_tenants(rs, &ss);
     int failed = 0, done = 0, skipped = ss.nskip;
     const char *unit_why = NULL;
     for (int i = 0; i < ss.nunits; i++) {
