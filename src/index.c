@@ -12,8 +12,10 @@
 #include "codec.h"
 #include "log.h"
 #include "objkey.h"
+#include "strbuf.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +198,78 @@ char *index_name_get(json_t *o, const char *field)
     }
     free(bfield);
     return out;
+}
+
+char *index_file_list(json_t *idx)
+{
+    strbuf_t sb = STRBUF_INIT(0);
+    size_t i;
+    json_t *f;
+
+    if (strbuf_addstr(&sb, "") < 0)
+        return NULL;
+    json_array_foreach(json_object_get(idx, "files"), i, f)
+    {
+        const char *type = json_string_value(json_object_get(f, "type"));
+        char *path;
+        if (!type || strcmp(type, "file"))
+            continue;
+        if (!(path = index_name_get(f, "path")))
+            goto fail;
+        int bad = strbuf_addf(&sb, "%lld %lld ",
+                              (long long)json_integer_value(json_object_get(f, "size")),
+                              (long long)json_integer_value(json_object_get(f, "mtime"))) < 0;
+        for (const unsigned char *p = (const unsigned char *)path; !bad && *p; p++)
+            bad = strbuf_addf(&sb, "%02x", *p) < 0;
+        free(path);
+        if (bad || strbuf_addstr(&sb, "\n") < 0)
+            goto fail;
+    }
+    return strbuf_detach(&sb, NULL);
+fail:
+    strbuf_release(&sb);
+    return NULL;
+}
+
+static int hexnib(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int index_file_list_each(const char *list,
+                         int (*fn)(void *ctx, const char *path, int64_t size, int64_t mtime),
+                         void *ctx)
+{
+    const char *p = list;
+    char *path = NULL;
+    int rc = 0;
+
+    while (p && *p && rc == 0) {
+        const char *nl = strchr(p, '\n');
+        long long size, mtime;
+        int off = 0;
+        if (!nl || sscanf(p, "%lld %lld %n", &size, &mtime, &off) != 2 || !off ||
+            (nl - (p + off)) % 2 || nl == p + off)
+            return -1;
+        size_t n = (size_t)(nl - (p + off)) / 2;
+        free(path);
+        if (!(path = malloc(n + 1)))
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            int hi = hexnib((unsigned char)p[off + 2 * i]),
+                lo = hexnib((unsigned char)p[off + 2 * i + 1]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                free(path);
+                return -1;
+            }
+            path[i] = (char)(hi * 16 + lo);
+        }
+        path[n] = 0;
+        rc = fn(ctx, path, size, mtime);
+        p = nl + 1;
+    }
+    free(path);
+    return rc < 0 ? -1 : 0;
 }
 
 static int str_is(json_t *o, const char *field, const char *want)

@@ -49,4 +49,15 @@ int index_name_set(json_t *o, const char *field, const char *name);
  * (bad base64, a NUL byte). */
 char *index_name_get(json_t *o, const char *field);
 
+/* What a volume read, compactly: one line per regular file of idx,
+ * "<size> <mtime> <path bytes in hex>\n" (the catalog keeps it per volume
+ * to notice late files). Caller frees; "" for none; NULL when out of memory
+ * or a path is invalid. */
+char *index_file_list(json_t *idx);
+/* fn(ctx, path, size, mtime) for each line of such a list; stops with fn's
+ * -1. Returns 0, -1 when fn stopped or a line is malformed. */
+int index_file_list_each(const char *list,
+                         int (*fn)(void *ctx, const char *path, int64_t size, int64_t mtime),
+                         void *ctx);
+
 #endif

@@ -256,9 +256,29 @@ static int sync_unit_named(struct sync *sy, json_t *u, const char *tenant, const
             goto out;
         sy->st->objects += 2;
     }
+    /* what each volume read, for late files (job_late.h); a volume whose
+     * index cannot be read here (encrypted) leaves the unit's list unknown */
+    int files = 0, all = 1;
+    for (int i = 1; i <= n; i++) {
+        snprintf(vn, sizeof vn, "%d", i);
+        const char *xk = json_string_value(json_object_get(json_object_get(vols, vn), "index"));
+        json_t *xa = json_object_get(sy->attested, xk);
+        json_t *xi = i == n ? json_incref(idx)
+                            : index_load_verified(sy->s, xk,
+                                                  json_string_value(json_object_get(xa, "sha256")),
+                                                  json_integer_value(json_object_get(xa, "size")));
+        char *list = xi ? index_file_list(xi) : NULL;
+        files += (int)json_integer_value(json_object_get(xi, "files_count"));
+        all = all && xi;
+        int frc = list ? catalog_unit_files_add(sy->c, date, source, tenant, i, list) : 0;
+        free(list);
+        json_decref(xi);
+        if (frc < 0)
+            goto out;
+    }
     if (catalog_unit_set(sy->c, date, source, tenant, "complete", n,
-                         (int)json_integer_value(json_object_get(idx, "files_count")), 0,
-                         json_string_value(json_object_get(da, "run_id"))) < 0)
+                         all ? files : (int)json_integer_value(json_object_get(idx, "files_count")),
+                         0, json_string_value(json_object_get(da, "run_id"))) < 0)
         goto out;
     sy->st->units++;
     rc = 0;

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "objkey.h"
+#include "job_late.h"
 #include "leftovers.h"
 #include "notify.h"
 #include "pack.h"
@@ -95,6 +96,13 @@ struct unit_slot {
     char *error; /* UNIT_FAILED: why, set where the failure was detected */
     int volumes, files;
     int64_t bytes_in, bytes_stored;
+    /* late files (job_late.h): a complete unit continued by further volumes */
+    job_late_t *known; /* what it read; NULL: unknown */
+    int known_loaded;
+    int late;       /* packing late files from volume base_volumes + 1 */
+    int late_files; /* late files packed */
+    int base_volumes, base_files;
+    int64_t base_bytes;
 };
 
 struct src_state {
@@ -109,7 +117,8 @@ struct src_state {
     progress_t *prog;
     char **skip; /* tenants complete before the scan (NULL-terminated) */
     int nskip;
-    char *error; /* the source failed outside any unit: why (first cause) */
+    int late_check; /* complete tenants are walked (stat only) for late files */
+    char *error;    /* the source failed outside any unit: why (first cause) */
 };
 
 /* Keep the first reason for a failure in *dst (already logged where it was
@@ -165,7 +174,9 @@ static int on_volume(void *ctx, const pack_volume_t *v)
     o.size = v->index_size;
     o.sha256 = v->index_sha256;
     o.storage_class = "STANDARD";
-    if (catalog_object_add(rs->cat, &o) < 0)
+    if (catalog_object_add(rs->cat, &o) < 0 ||
+        catalog_unit_files_add(rs->cat, rs->opts->date, ss->src->name, slot->tenant, v->volume,
+                               v->files_list ? v->files_list : "") < 0)
         return -1;
     slot->volumes++;
     slot->files += v->files;
@@ -189,12 +200,19 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     pthread_mutex_unlock(&rs->mu);
     if (rc == 0)
         rc = catalog_unit_set(rs->cat, rs->opts->date, ss->src->name, slot->tenant, "complete",
-                              slot->volumes, slot->files, slot->bytes_in, rs->run_id);
+                              slot->base_volumes + slot->volumes, slot->base_files + slot->files,
+                              slot->base_bytes + slot->bytes_in, rs->run_id);
     pack_unit_free(slot->u);
     slot->u = NULL;
     /* A failed unit's committed volumes are leftovers for the next run to
      * delete: keep them out of this run's manifest, ls and restore. */
-    if (rc != 0) {
+    if (rc != 0 && slot->late) {
+        /* the unit stays complete as it was; the late files are tried again */
+        catalog_unit_forget_from(rs->cat, rs->opts->date, ss->src->name, slot->tenant,
+                                 slot->base_volumes + 1);
+        keep_error(&slot->error, "unit %s/%s/%s: its late files were not backed up (see the log)",
+                   rs->opts->date, ss->src->name, slot->tenant);
+    } else if (rc != 0) {
         catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, slot->tenant);
         keep_error(&slot->error, "unit %s/%s/%s: %s", rs->opts->date, ss->src->name, slot->tenant,
                    ok ? "finishing or recording it failed (see the log)"
@@ -206,6 +224,10 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
         rs->units_done++;
         rs->bytes_in += slot->bytes_in;
         rs->bytes_stored += slot->bytes_stored;
+        if (!rs->opts->quiet && slot->late)
+            printf("late files: %d in tenant %s day %s (source %s): volume(s) %d..%d\n",
+                   slot->late_files, slot->tenant, rs->opts->date, ss->src->name,
+                   slot->base_volumes + 1, slot->base_volumes + slot->volumes);
         if (!rs->opts->quiet)
             printf("unit %s/%s/%s: %d volume(s), %d file(s), %lld bytes in, %lld stored\n",
                    rs->opts->date, ss->src->name, slot->tenant, slot->volumes, slot->files,
@@ -297,6 +319,52 @@ static int start_unit(struct src_state *ss, const char *tenant)
     return slot->u ? idx : -1;
 }
 
+/* A complete unit has late files: continue it with volumes after its last
+ * (pack_unit_first_volume). Returns 0, or -1 with the unit failed. */
+static int start_late(struct src_state *ss, struct unit_slot *slot)
+{
+    struct run_state *rs = ss->rs;
+    int first = slot->base_volumes + 1;
+
+    log_info("unit %s/%s/%s: late files (after it was backed up): backing them up as volume "
+             "%d on",
+             rs->opts->date, ss->src->name, slot->tenant, first);
+    slot->late = 1;
+    slot->state = UNIT_PACKING;
+    pthread_mutex_lock(&rs->mu);
+    rs->units_skipped--; /* counted complete when it was seen */
+    pthread_mutex_unlock(&rs->mu);
+    if (leftovers_remove_from(rs->store, rs->opts->date, ss->src->name, slot->tenant, first) < 0 ||
+        catalog_unit_forget_from(rs->cat, rs->opts->date, ss->src->name, slot->tenant, first) < 0 ||
+        !(slot->u = pack_unit_new(&rs->pp, rs->opts->date, ss->src->name, slot->tenant, on_volume,
+                                  slot))) {
+        keep_error(&slot->error, "unit %s/%s/%s: its late files cannot be backed up (see the log)",
+                   rs->opts->date, ss->src->name, slot->tenant);
+        slot->state = UNIT_FAILED;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_failed++;
+        pthread_mutex_unlock(&rs->mu);
+        return -1;
+    }
+    pack_unit_first_volume(slot->u, first);
+    return 0;
+}
+
+/* Is e a late file of the complete unit of slot? Loads what it read once. */
+static int is_late(struct src_state *ss, struct unit_slot *slot, const source_entry_t *e)
+{
+    if (!slot->known_loaded) {
+        slot->known_loaded = 1;
+        slot->known = job_late_load(ss->rs->cat, ss->rs->opts->date, ss->src->name, slot->tenant,
+                                    &slot->base_volumes, &slot->base_files, &slot->base_bytes);
+        if (!slot->known)
+            log_info("unit %s/%s/%s: no file list in the catalog (backed up by an older "
+                     "version): late files are not looked for",
+                     ss->rs->opts->date, ss->src->name, slot->tenant);
+    }
+    return job_late_is_late(slot->known, e);
+}
+
 static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void *rctx)
 {
     struct src_state *ss = ctx;
@@ -326,8 +394,18 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
         ss->cur = idx;
     }
     struct unit_slot *slot = ss->units[idx];
+    if (slot->state == UNIT_SKIPPED && ss->late_check && is_late(ss, slot, e) &&
+        start_late(ss, slot) < 0)
+        return 0; /* only this unit failed; the scan goes on */
     if (slot->state != UNIT_PACKING)
         return 0; /* complete already, or left for later: data is skipped */
+    if (slot->late && e->type != SOURCE_DIR) {
+        /* directories all go in again (headers only), so a late file's new
+         * parent is in its volume; files only when late */
+        if (!is_late(ss, slot, e))
+            return 0; /* read already */
+        slot->late_files++;
+    }
     struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl, &ss->prog->bytes};
     if (pack_unit_add(slot->u, e, rd ? limited_read : NULL, &lr) < 0) {
         finish_unit(ss, idx, 0);
@@ -397,8 +475,12 @@ static void run_source(struct run_state *rs, const config_source_t *src)
         rs->units_skipped += ss.nskip;
         pthread_mutex_unlock(&rs->mu);
     }
-    if (rc == 0 && !(src->tenant_rule == TENANT_FIXED && ss.nskip))
-        rc = source_scan(src, rs->opts->date, (const char *const *)ss.skip, on_entry, &ss, &st);
+    /* a local source walks its complete tenants too (stat only, nothing read
+     * unless late); a remote one would send their bytes: they are skipped */
+    ss.late_check = !src->host;
+    if (rc == 0 && !(src->tenant_rule == TENANT_FIXED && ss.nskip && !ss.late_check))
+        rc = source_scan(src, rs->opts->date, ss.late_check ? NULL : (const char *const *)ss.skip,
+                         on_entry, &ss, &st);
     for (int i = 0; i < ss.nunits; i++)
         finish_unit(&ss, i, rc == 0);
     if (rc == 0)
@@ -436,6 +518,7 @@ static void run_source(struct run_state *rs, const config_source_t *src)
     for (int i = 0; i < ss.nunits; i++) {
         free(ss.units[i]->tenant);
         free(ss.units[i]->error);
+        job_late_free(ss.units[i]->known);
         free(ss.units[i]);
     }
     free(ss.error);

@@ -83,7 +83,8 @@ struct pack_unit {
     struct block *cur; /* block being filled */
     json_t *files_json;
     json_t *blocks_json;
-    int nblocks; /* blocks submitted in this volume */
+    char *files_list; /* the last index's, for on_volume */
+    int nblocks;      /* blocks submitted in this volume */
     unsigned char *iobuf;
 
     /* encryption: recipients of this tenant, or none */
@@ -389,6 +390,10 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v, const char *p
     }
     store_put_opts_t o = {"STANDARD", u->nrcpt ? "application/octet-stream" : "application/gzip", 0,
                           (int64_t)gzlen};
+    free(u->files_list);
+    if (!(u->files_list = index_file_list(idx)))
+        goto out;
+    v->files_list = u->files_list;
     util_sha256_buf(gz, gzlen, v->index_sha256);
     v->index_size = (int64_t)gzlen;
     if (store_put_buf(u->pp.store, u->index_key, gz, gzlen, &o) < 0)
@@ -657,6 +662,12 @@ int pack_unit_finish(pack_unit_t *u)
     return volume_close(u, 1);
 }
 
+void pack_unit_first_volume(pack_unit_t *u, int first)
+{
+    if (!u->ar && first > 1)
+        u->volno = first - 1;
+}
+
 int pack_unit_warnings(const pack_unit_t *u)
 {
     return u->warnings;
@@ -702,6 +713,7 @@ void pack_unit_free(pack_unit_t *u)
     free(u->prefix);
     free(u->key);
     free(u->index_key);
+    free(u->files_list);
     free(u->iobuf);
     free(u);
 }
