@@ -23,6 +23,13 @@
  *
  * Bytes read from sources pass through the run-wide and per-source token
  * buckets. Past the deadline, no new unit starts.
+ *
+ * Late files (job_late.h): a local source's complete tenants are walked too
+ * (stat only); a file that appeared or grew since the unit was recorded
+ * turns the unit into a late one, packed as further volumes after its last.
+ * After the scan, an empty day directory and tenants backed up the day
+ * before but absent now are warnings. (The file passes ~700 lines: the unit
+ * bookkeeping shares the slot and source state with the run's summary.)
  */
 #include "job.h"
 
