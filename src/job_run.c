@@ -226,6 +226,9 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
                       : "not completed: its source or its packing failed (see the log)");
     }
     slot->state = rc == 0 ? UNIT_DONE : UNIT_FAILED;
+    /* names are bytes: shown escaped (objkey_name_display), never raw to a terminal */
+    char *shown = objkey_name_display(slot->tenant);
+    const char *tn = shown ? shown : "?";
     pthread_mutex_lock(&rs->mu);
     if (rc == 0) {
         rs->units_done++;
@@ -233,20 +236,21 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
         rs->bytes_stored += slot->bytes_stored;
         if (!rs->opts->quiet && slot->late)
             printf("late files: %d in tenant %s day %s (source %s): volume(s) %d..%d\n",
-                   slot->late_files, slot->tenant, rs->opts->date, ss->src->name,
-                   slot->base_volumes + 1, slot->base_volumes + slot->volumes);
+                   slot->late_files, tn, rs->opts->date, ss->src->name, slot->base_volumes + 1,
+                   slot->base_volumes + slot->volumes);
         if (!rs->opts->quiet)
             printf("unit %s/%s/%s: %d volume(s), %d file(s), %lld bytes in, %lld stored\n",
-                   rs->opts->date, ss->src->name, slot->tenant, slot->volumes, slot->files,
+                   rs->opts->date, ss->src->name, tn, slot->volumes, slot->files,
                    (long long)slot->bytes_in, (long long)slot->bytes_stored);
     } else {
         rs->units_failed++;
         if (!rs->opts->quiet)
             printf("unit %s/%s/%s: FAILED (not recorded; the next run redoes it)\n", rs->opts->date,
-                   ss->src->name, slot->tenant);
+                   ss->src->name, tn);
     }
     fflush(stdout);
     pthread_mutex_unlock(&rs->mu);
+    free(shown);
 }
 
 static int start_unit(struct src_state *ss, const char *tenant)

@@ -27,6 +27,10 @@ CP=("$COLDPACK" -c "$T/c.conf")
 set +e; "${CP[@]}" run --date "$DATE" >"$T/o" 2>"$T/e"; rc=$?; set -e
 [ $rc -eq 0 ] || die "run: exit $rc: $(cat "$T/o" "$T/e")"
 grep -q "5 unit(s) done" "$T/o" || die "expected 5 units: $(cat "$T/o")"
+# the output names tenants escaped, never raw bytes
+grep -q "^unit $DATE/s1/ten%FF: " "$T/o" && grep -q "^unit $DATE/s1/ten%0Anl: " "$T/o" &&
+  grep -q "^unit $DATE/s1/50%25off: " "$T/o" || die "tenants not named escaped: $(cat "$T/o")"
+LC_ALL=C grep -q $'[\x80-\xff\x1b]' "$T/o" && die "raw bytes in the run output"
 # keys: printable, valid UTF-8, components <= 255 bytes
 python3 - "$T/store" <<'PY'
 import os, sys
