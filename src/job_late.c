@@ -27,7 +27,8 @@ struct known {
 struct job_late {
     struct known *v;
     size_t n, cap;
-    int rows; /* volumes with a list */
+    int rows;   /* volumes with a list */
+    int maxvol; /* the unit's recorded volumes: lists past it are a late attempt's that failed */
 };
 
 struct counts {
@@ -61,7 +62,11 @@ static int add_known(void *ctx, const char *path, int64_t size, int64_t mtime)
 
 static int list_cb(void *ctx, const char *const *cols)
 {
-    ((job_late_t *)ctx)->rows++;
+    job_late_t *k = ctx;
+
+    if (!cols[0] || atoi(cols[0]) > k->maxvol)
+        return 0;
+    k->rows++;
     return cols[1] ? index_file_list_each(cols[1], add_known, ctx) : 0;
 }
 
@@ -80,8 +85,12 @@ job_late_t *job_late_load(catalog_t *c, const char *date, const char *source, co
     struct counts cn = {0, 0, 0, 0};
     size_t o = 0;
 
-    if (!k || catalog_unit_counts(c, date, source, tenant, counts_cb, &cn) < 0 || !cn.found ||
-        catalog_unit_files(c, date, source, tenant, list_cb, k) < 0 || k->rows < cn.volumes ||
+    if (!k || catalog_unit_counts(c, date, source, tenant, counts_cb, &cn) < 0 || !cn.found) {
+        job_late_free(k);
+        return NULL;
+    }
+    k->maxvol = cn.volumes;
+    if (catalog_unit_files(c, date, source, tenant, list_cb, k) < 0 || k->rows < cn.volumes ||
         k->n < (size_t)cn.files) {
         /* no list, or a list that does not account for the unit's files (a
          * unit written before lists were kept, or a damaged row): unknown */
