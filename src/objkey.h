@@ -26,6 +26,8 @@
 #ifndef COLDPACK_OBJKEY_H
 #define COLDPACK_OBJKEY_H
 
+#include <stddef.h>
+
 #define OBJKEY_DATA_ROOT    "tenant=" /* every data and index key starts so */
 #define OBJKEY_RUNS_ROOT    "runs/"   /* every manifest key starts so */
 #define OBJKEY_INDEX_SUFFIX ".index.json.gz"
@@ -60,7 +62,6 @@ int objkey_name_ok(const char *name);
 char *objkey_name_display(const char *name);
 /* Length of the valid UTF-8 sequence starting at p (NUL-terminated), or 0
  * when p does not start one (overlong, surrogate, past U+10FFFF, cut). */
-#include <stddef.h>
 size_t objkey_utf8_len(const unsigned char *p);
 /* 1 when every key of the unit fits OBJKEY_KEY_MAX bytes, 0 otherwise. */
 int objkey_unit_fits(const char *tenant, const char *date, const char *source);
