@@ -46,6 +46,9 @@ static const char *const schema =
     " to_date TEXT NOT NULL, source TEXT, glob TEXT, target TEXT NOT NULL, tier TEXT,"
     " requested INTEGER NOT NULL, eta INTEGER, objects INTEGER NOT NULL,"
     " ready INTEGER NOT NULL, state TEXT NOT NULL, finished INTEGER);"
+    "CREATE TABLE IF NOT EXISTS unit_files ("
+    " date TEXT NOT NULL, source TEXT NOT NULL, tenant TEXT NOT NULL, volume INTEGER NOT NULL,"
+    " list TEXT NOT NULL, PRIMARY KEY (date, source, tenant, volume));"
     "PRAGMA user_version = 1;";
 
 int catalog_fail(catalog_t *c, const char *what)
@@ -218,10 +221,11 @@ int catalog_commit(catalog_t *c)
 int catalog_clear(catalog_t *c)
 {
     pthread_mutex_lock(&c->mu);
-    int rc = sqlite3_exec(c->db,
-                          "DELETE FROM runs; DELETE FROM units; DELETE FROM objects;"
-                          "DELETE FROM restore_requests; DELETE FROM run_errors;",
-                          NULL, NULL, NULL) == SQLITE_OK
+    int rc = sqlite3_exec(
+                 c->db,
+                 "DELETE FROM runs; DELETE FROM units; DELETE FROM objects;"
+                 "DELETE FROM restore_requests; DELETE FROM run_errors; DELETE FROM unit_files;",
+                 NULL, NULL, NULL) == SQLITE_OK
                  ? 0
                  : catalog_fail(c, "clear");
     pthread_mutex_unlock(&c->mu);
@@ -311,7 +315,10 @@ int catalog_unit_forget(catalog_t *c, const char *date, const char *source, cons
 {
     const char *v[3] = {date, source, tenant};
 
-    if (exec_bind(c, "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ?", 3, v) < 0)
+    if (exec_bind(c, "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ?", 3, v) <
+            0 ||
+        exec_bind(c, "DELETE FROM unit_files WHERE date = ? AND source = ? AND tenant = ?", 3, v) <
+            0)
         return -1;
     return exec_bind(c, "DELETE FROM units WHERE date = ? AND source = ? AND tenant = ?", 3, v);
 }
@@ -798,6 +805,70 @@ int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
                       "SELECT r.date FROM runs r WHERE r.date BETWEEN ?1 AND ?2 AND"
                       " r.run_id = (SELECT max(run_id) FROM runs x WHERE x.date = r.date) AND"
                       " r.status NOT IN ('ok', 'warnings') ORDER BY r.date",
+                      2, v, 1, fn, ctx);
+}
+
+int catalog_unit_files_add(catalog_t *c, const char *date, const char *source, const char *tenant,
+                           int volume, const char *list)
+{
+    char vol[16];
+    const char *v[5] = {date, source, tenant, vol, list};
+
+    snprintf(vol, sizeof vol, "%d", volume);
+    return exec_bind(c,
+                     "INSERT OR REPLACE INTO unit_files (date, source, tenant, volume, list)"
+                     " VALUES (?, ?, ?, ?, ?)",
+                     5, v);
+}
+
+int catalog_unit_files(catalog_t *c, const char *date, const char *source, const char *tenant,
+                       int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[3] = {date, source, tenant};
+
+    return query_rows(c,
+                      "SELECT volume, list FROM unit_files WHERE date = ? AND source = ? AND"
+                      " tenant = ? ORDER BY volume",
+                      3, v, 2, fn, ctx);
+}
+
+int catalog_unit_counts(catalog_t *c, const char *date, const char *source, const char *tenant,
+                        int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[3] = {date, source, tenant};
+
+    return query_rows(c,
+                      "SELECT volumes, files, bytes_in FROM units WHERE date = ? AND source = ?"
+                      " AND tenant = ? AND status = 'complete'",
+                      3, v, 3, fn, ctx);
+}
+
+int catalog_unit_forget_from(catalog_t *c, const char *date, const char *source, const char *tenant,
+                             int first)
+{
+    char vol[16];
+    const char *v[4] = {date, source, tenant, vol};
+
+    snprintf(vol, sizeof vol, "%d", first);
+    if (exec_bind(c,
+                  "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ? AND"
+                  " volume >= CAST(? AS INTEGER)",
+                  4, v) < 0)
+        return -1;
+    return exec_bind(c,
+                     "DELETE FROM unit_files WHERE date = ? AND source = ? AND tenant = ? AND"
+                     " volume >= CAST(? AS INTEGER)",
+                     4, v);
+}
+
+int catalog_complete_dates(catalog_t *c, const char *from, const char *to,
+                           int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[2] = {from, to};
+
+    return query_rows(c,
+                      "SELECT DISTINCT date FROM units WHERE date BETWEEN ?1 AND ?2 AND"
+                      " status = 'complete' ORDER BY date",
                       2, v, 1, fn, ctx);
 }
 

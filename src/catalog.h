@@ -79,6 +79,24 @@ int catalog_complete_tenants(catalog_t *c, const char *date, const char *source,
 int catalog_unit_set(catalog_t *c, const char *date, const char *source, const char *tenant,
                      const char *status, int volumes, int files, int64_t bytes_in,
                      const char *run_id);
+/* What volume `volume` of a unit read (index_file_list), kept to notice
+ * late files; replaces an earlier list of that volume. 0 or -1. */
+int catalog_unit_files_add(catalog_t *c, const char *date, const char *source, const char *tenant,
+                           int volume, const char *list);
+/* fn(ctx, {volume, list}) per volume with a list, by volume. 0 or -1. */
+int catalog_unit_files(catalog_t *c, const char *date, const char *source, const char *tenant,
+                       int (*fn)(void *ctx, const char *const *cols), void *ctx);
+/* fn(ctx, {volumes, files, bytes_in}) when the unit is complete. 0 or -1. */
+int catalog_unit_counts(catalog_t *c, const char *date, const char *source, const char *tenant,
+                        int (*fn)(void *ctx, const char *const *cols), void *ctx);
+/* Forget the objects and file lists of volumes >= first of a unit (a late
+ * attempt that failed); the unit stays as it was. 0 or -1. */
+int catalog_unit_forget_from(catalog_t *c, const char *date, const char *source, const char *tenant,
+                             int first);
+/* fn(ctx, {date}) for each date in [from, to] with a complete unit, oldest
+ * first. 0 or -1. */
+int catalog_complete_dates(catalog_t *c, const char *from, const char *to,
+                           int (*fn)(void *ctx, const char *const *cols), void *ctx);
 /* Forget a unit's objects and status (before redoing it). */
 int catalog_unit_forget(catalog_t *c, const char *date, const char *source, const char *tenant);
 

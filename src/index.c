@@ -12,8 +12,10 @@
 #include "codec.h"
 #include "log.h"
 #include "objkey.h"
+#include "strbuf.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,11 +127,165 @@ json_t *index_load_age(store_t *s, const char *key, const char *sha256, int64_t 
     return load(s, key, sha256, size, ids, nids, no_key);
 }
 
+static int name_plain(const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t n;
+
+    for (; *p; p += n)
+        if (*p < 0x20 || *p == 0x7f || !(n = objkey_utf8_len(p)))
+            return 0;
+    return 1;
+}
+
+int index_name_set(json_t *o, const char *field, const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t len = strlen(name), n;
+    char *disp = NULL, *b64 = NULL, *bfield = NULL, *d;
+    int rc = -1;
+
+    if (name_plain(name))
+        return json_object_set_new(o, field, json_string(name));
+    disp = malloc(len * 3 + 1);
+    b64 = malloc(age_b64_len(len) + 1);
+    bfield = util_asprintf("%s_b64", field);
+    if (!disp || !b64 || !bfield)
+        goto out;
+    for (d = disp; *p; p += n) {
+        n = *p < 0x20 || *p == 0x7f ? 0 : objkey_utf8_len(p);
+        if (n) {
+            memcpy(d, p, n);
+            d += n;
+        } else {
+            memcpy(d, "\xEF\xBF\xBD", 3); /* U+FFFD */
+            d += 3;
+            n = 1;
+        }
+    }
+    *d = 0;
+    if (age_b64_encode(name, len, b64, age_b64_len(len) + 1) < 0 ||
+        json_object_set_new(o, field, json_string(disp)) < 0 ||
+        json_object_set_new(o, bfield, json_string(b64)) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(disp);
+    free(b64);
+    free(bfield);
+    return rc;
+}
+
+char *index_name_get(json_t *o, const char *field)
+{
+    char *bfield = util_asprintf("%s_b64", field), *out = NULL;
+    const char *b = bfield ? json_string_value(json_object_get(o, bfield)) : NULL;
+    const char *v = json_string_value(json_object_get(o, field));
+    size_t len, got;
+
+    if (b) {
+        len = strlen(b);
+        out = malloc(len + 1);
+        if (out && (age_b64_decode(b, len, (unsigned char *)out, len, &got) < 0 || !got ||
+                    memchr(out, 0, got))) {
+            free(out);
+            out = NULL;
+        } else if (out) {
+            out[got] = 0;
+        }
+    } else if (v) {
+        out = strdup(v);
+    }
+    free(bfield);
+    return out;
+}
+
+char *index_file_list(json_t *idx)
+{
+    strbuf_t sb = STRBUF_INIT(0);
+    size_t i;
+    json_t *f;
+
+    if (strbuf_addstr(&sb, "") < 0)
+        return NULL;
+    json_array_foreach(json_object_get(idx, "files"), i, f)
+    {
+        const char *type = json_string_value(json_object_get(f, "type"));
+        char *path;
+        if (!type || strcmp(type, "file"))
+            continue;
+        if (!(path = index_name_get(f, "path")))
+            goto fail;
+        int bad = strbuf_addf(&sb, "%lld %lld ",
+                              (long long)json_integer_value(json_object_get(f, "size")),
+                              (long long)json_integer_value(json_object_get(f, "mtime"))) < 0;
+        for (const unsigned char *p = (const unsigned char *)path; !bad && *p; p++)
+            bad = strbuf_addf(&sb, "%02x", *p) < 0;
+        free(path);
+        if (bad || strbuf_addstr(&sb, "\n") < 0)
+            goto fail;
+    }
+    return strbuf_detach(&sb, NULL);
+fail:
+    strbuf_release(&sb);
+    return NULL;
+}
+
+static int hexnib(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int index_file_list_each(const char *list,
+                         int (*fn)(void *ctx, const char *path, int64_t size, int64_t mtime),
+                         void *ctx)
+{
+    const char *p = list;
+    char *path = NULL;
+    int rc = 0;
+
+    while (p && *p && rc == 0) {
+        const char *nl = strchr(p, '\n');
+        long long size, mtime;
+        int off = 0;
+        if (!nl || sscanf(p, "%lld %lld %n", &size, &mtime, &off) != 2 || !off ||
+            (nl - (p + off)) % 2 || nl == p + off)
+            return -1;
+        size_t n = (size_t)(nl - (p + off)) / 2;
+        free(path);
+        if (!(path = malloc(n + 1)))
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            int hi = hexnib((unsigned char)p[off + 2 * i]),
+                lo = hexnib((unsigned char)p[off + 2 * i + 1]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                free(path);
+                return -1;
+            }
+            path[i] = (char)(hi * 16 + lo);
+        }
+        path[n] = 0;
+        rc = fn(ctx, path, size, mtime);
+        p = nl + 1;
+    }
+    free(path);
+    return rc < 0 ? -1 : 0;
+}
+
 static int str_is(json_t *o, const char *field, const char *want)
 {
     const char *v = json_string_value(json_object_get(o, field));
 
     return v && want && !strcmp(v, want);
+}
+
+static int name_is(json_t *o, const char *field, const char *want)
+{
+    char *v = index_name_get(o, field);
+    int eq = v && want && !strcmp(v, want);
+
+    free(v);
+    return eq;
 }
 
 int index_describes(json_t *idx, const char *key, const char *tenant, const char *date,
@@ -138,8 +294,8 @@ int index_describes(json_t *idx, const char *key, const char *tenant, const char
     json_t *obj = json_object_get(idx, "object");
 
     return idx && objkey_name_ok(tenant) && objkey_name_ok(source) && objkey_name_ok(date) &&
-           str_is(idx, "tenant", tenant) && str_is(idx, "date", date) &&
-           str_is(idx, "source", source) &&
+           name_is(idx, "tenant", tenant) && str_is(idx, "date", date) &&
+           name_is(idx, "source", source) &&
            json_integer_value(json_object_get(idx, "volume")) == volno && str_is(obj, "key", key) &&
            str_is(obj, "sha256", sha256) &&
            json_integer_value(json_object_get(obj, "size")) == size;

@@ -39,4 +39,25 @@ int index_describes(json_t *idx, const char *key, const char *tenant, const char
  * within object.tar_size), so no entry was left out; 0 otherwise. */
 int index_covers_tar(json_t *idx);
 
+/* Names in an index are bytes. Set o[field] to name when it is valid UTF-8
+ * without control bytes; otherwise o[field] is a display form (invalid
+ * bytes and control bytes as U+FFFD) and o[field "_b64"] the raw bytes in
+ * standard base64 without padding. 0, or -1 when out of memory. */
+int index_name_set(json_t *o, const char *field, const char *name);
+/* The raw bytes of a name set so: o[field "_b64"] decoded when present
+ * (preferred), else o[field]. Caller frees; NULL when absent or invalid
+ * (bad base64, a NUL byte). */
+char *index_name_get(json_t *o, const char *field);
+
+/* What a volume read, compactly: one line per regular file of idx,
+ * "<size> <mtime> <path bytes in hex>\n" (the catalog keeps it per volume
+ * to notice late files). Caller frees; "" for none; NULL when out of memory
+ * or a path is invalid. */
+char *index_file_list(json_t *idx);
+/* fn(ctx, path, size, mtime) for each line of such a list; stops with fn's
+ * -1. Returns 0, -1 when fn stopped or a line is malformed. */
+int index_file_list_each(const char *list,
+                         int (*fn)(void *ctx, const char *path, int64_t size, int64_t mtime),
+                         void *ctx);
+
 #endif

@@ -2,7 +2,8 @@
  * job_days.c — `run` over several days: a range (--from D --until D), or,
  * without --date, catch-up: the days of the last [run] catch_up_days whose
  * newest run did not end ok or with warnings (partial, failed, crashed,
- * still "running"), oldest first, then yesterday. Each day is one
+ * still "running") and the complete days whose local day directories hold
+ * late files (job_late.h), oldest first, then yesterday. Each day is one
  * job_run_day (its own lock, run id, manifest and summary); the exit code is
  * the worst day's (failed > partial > warnings > ok); a lock or usage error
  * stops at once. Days never attempted are not guessed at: back them up with
@@ -12,6 +13,7 @@
 
 #include "array.h"
 #include "catalog.h"
+#include "job_late.h"
 #include "log.h"
 #include "util.h"
 
@@ -40,6 +42,11 @@ static int add_day_cb(void *ctx, const char *const *cols)
     return cols[0] ? add_day(ctx, cols[0]) : 0;
 }
 
+static int day_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 /* The days to run, oldest first: the range, or the incomplete days of the
  * catch-up window then o->date. */
 static int plan_days(const config_t *cfg, const run_opts_t *o, struct days *d)
@@ -57,13 +64,31 @@ static int plan_days(const config_t *cfg, const run_opts_t *o, struct days *d)
     if (o->catch_up && cfg->run.catch_up_days > 0 &&
         catalog_identify(cfg->catalog.path) == CATALOG_ID_COLDPACK) {
         catalog_t *c = catalog_open(cfg->catalog.path);
+        struct days done = {NULL, 0, 0};
         if (!c || util_date_add(o->date, -cfg->run.catch_up_days, first) < 0 ||
             util_date_add(o->date, -1, last) < 0 ||
-            catalog_incomplete_dates(c, first, last, add_day_cb, d) < 0) {
+            catalog_incomplete_dates(c, first, last, add_day_cb, d) < 0 ||
+            catalog_complete_dates(c, first, last, add_day_cb, &done) < 0) {
             catalog_free(c);
+            free(done.v);
             return -1;
         }
+        /* complete days are revisited only when their directories hold late
+         * files (job_late.h: a stat walk, nothing read) */
+        for (size_t i = 0; i < done.n; i++) {
+            int late = job_late_probe(cfg, c, done.v[i]);
+            if (late > 0)
+                log_info("run: %s has files that appeared or grew after it was backed up",
+                         done.v[i]);
+            if (late < 0 || (late > 0 && add_day(d, done.v[i]) < 0)) {
+                catalog_free(c);
+                free(done.v);
+                return -1;
+            }
+        }
+        free(done.v);
         catalog_free(c);
+        qsort(d->v, d->n, sizeof *d->v, day_cmp);
     }
     return add_day(d, o->date);
 }

@@ -96,9 +96,15 @@ static int attest_manifest(struct sync *sy, const manifest_entry_t *e, int is_ne
             char *up = objkey_unit_prefix(kp.tenant, kp.date, kp.source);
             json_t *u = up ? json_object_get(sy->units, up) : NULL;
             if (up && !u) {
-                u = json_pack("{s:s, s:s, s:s, s:b, s:{}}", "tenant", kp.tenant, "date", kp.date,
-                              "source", kp.source, "new", 0, "vols");
-                json_object_set_new(sy->units, up, u);
+                u = json_pack("{s:s, s:b, s:{}}", "date", kp.date, "new", 0, "vols");
+                /* names are bytes: kept as an index keeps them */
+                if (u && (index_name_set(u, "tenant", kp.tenant) < 0 ||
+                          index_name_set(u, "source", kp.source) < 0)) {
+                    json_decref(u);
+                    u = NULL;
+                }
+                if (u)
+                    json_object_set_new(sy->units, up, u);
             }
             if (!a || !u || json_object_set_new(sy->attested, key, a) < 0) {
                 free(up);
@@ -155,18 +161,16 @@ static int add_attested(struct sync *sy, const char *key, const char *kind, cons
 
 /* Decide one unit from its attested objects; record it when complete.
  * Returns 0, or -1 on a store read error or catalog failure (abort). */
-static int sync_unit(struct sync *sy, json_t *u)
+static int sync_unit_named(struct sync *sy, json_t *u, const char *tenant, const char *date,
+                           const char *source)
 {
-    const char *tenant = json_string_value(json_object_get(u, "tenant"));
-    const char *date = json_string_value(json_object_get(u, "date"));
-    const char *source = json_string_value(json_object_get(u, "source"));
     json_t *vols = json_object_get(u, "vols"), *idx = NULL;
     int n = 0, rc = -1;
     const char *k;
     json_t *v;
     unsigned char *raw = NULL;
     size_t rawlen;
-    char sha[65], vn[16];
+    char sha[65], vn[16], *it = NULL, *is = NULL;
 
     json_object_foreach(vols, k, v)
     {
@@ -212,9 +216,9 @@ static int sync_unit(struct sync *sy, json_t *u)
         return 0;
     }
     json_t *obj = json_object_get(idx, "object");
-    const char *it = json_string_value(json_object_get(idx, "tenant"));
+    it = index_name_get(idx, "tenant");
+    is = index_name_get(idx, "source");
     const char *id = json_string_value(json_object_get(idx, "date"));
-    const char *is = json_string_value(json_object_get(idx, "source"));
     const char *ik = json_string_value(json_object_get(idx, "key"));
     const char *osha = json_string_value(json_object_get(obj, "sha256"));
     json_t *da = json_object_get(sy->attested, dkey);
@@ -252,14 +256,53 @@ static int sync_unit(struct sync *sy, json_t *u)
             goto out;
         sy->st->objects += 2;
     }
+    /* what each volume read, for late files (job_late.h); a volume whose
+     * index cannot be read here (encrypted) leaves the unit's list unknown */
+    int files = 0, all = 1;
+    for (int i = 1; i <= n; i++) {
+        snprintf(vn, sizeof vn, "%d", i);
+        const char *xk = json_string_value(json_object_get(json_object_get(vols, vn), "index"));
+        json_t *xa = json_object_get(sy->attested, xk);
+        json_t *xi = i == n ? json_incref(idx)
+                            : index_load_verified(sy->s, xk,
+                                                  json_string_value(json_object_get(xa, "sha256")),
+                                                  json_integer_value(json_object_get(xa, "size")));
+        char *list = xi ? index_file_list(xi) : NULL;
+        files += (int)json_integer_value(json_object_get(xi, "files_count"));
+        all = all && xi;
+        int frc = list ? catalog_unit_files_add(sy->c, date, source, tenant, i, list) : 0;
+        free(list);
+        json_decref(xi);
+        if (frc < 0)
+            goto out;
+    }
     if (catalog_unit_set(sy->c, date, source, tenant, "complete", n,
-                         (int)json_integer_value(json_object_get(idx, "files_count")), 0,
-                         json_string_value(json_object_get(da, "run_id"))) < 0)
+                         all ? files : (int)json_integer_value(json_object_get(idx, "files_count")),
+                         0, json_string_value(json_object_get(da, "run_id"))) < 0)
         goto out;
     sy->st->units++;
     rc = 0;
 out:
     json_decref(idx);
+    free(it);
+    free(is);
+    return rc;
+}
+
+static int sync_unit(struct sync *sy, json_t *u)
+{
+    char *tenant = index_name_get(u, "tenant"), *source = index_name_get(u, "source");
+    const char *date = json_string_value(json_object_get(u, "date"));
+    int rc = 0;
+
+    if (!tenant || !source || !date) {
+        log_error("out of memory");
+        rc = -1;
+    } else {
+        rc = sync_unit_named(sy, u, tenant, date, source);
+    }
+    free(tenant);
+    free(source);
     return rc;
 }
 
@@ -346,9 +389,12 @@ int job_sync_catalog(store_t *s, catalog_t *c, int full, job_sync_stats_t *st)
         if (!full) {
             if (!json_is_true(json_object_get(u, "new")))
                 continue;
-            int done = catalog_unit_complete(c, json_string_value(json_object_get(u, "date")),
-                                             json_string_value(json_object_get(u, "source")),
-                                             json_string_value(json_object_get(u, "tenant")));
+            char *ut = index_name_get(u, "tenant"), *us = index_name_get(u, "source");
+            int done = ut && us ? catalog_unit_complete(
+                                      c, json_string_value(json_object_get(u, "date")), us, ut)
+                                : -1;
+            free(ut);
+            free(us);
             if (done < 0)
                 goto out;
             if (done)

@@ -23,6 +23,13 @@
  *
  * Bytes read from sources pass through the run-wide and per-source token
  * buckets. Past the deadline, no new unit starts.
+ *
+ * Late files (job_late.h): a local source's complete tenants are walked too
+ * (stat only); a file that appeared or grew since the unit was recorded
+ * turns the unit into a late one, packed as further volumes after its last.
+ * After the scan, an empty day directory and tenants backed up the day
+ * before but absent now are warnings. (The file passes ~700 lines: the unit
+ * bookkeeping shares the slot and source state with the run's summary.)
  */
 #include "job.h"
 
@@ -32,6 +39,8 @@
 #include "lock.h"
 #include "log.h"
 #include "manifest.h"
+#include "objkey.h"
+#include "job_late.h"
 #include "leftovers.h"
 #include "metrics.h"
 #include "notify.h"
@@ -97,6 +106,13 @@ struct unit_slot {
     char *error; /* UNIT_FAILED: why, set where the failure was detected */
     int volumes, files;
     int64_t bytes_in, bytes_stored;
+    /* late files (job_late.h): a complete unit continued by further volumes */
+    job_late_t *known; /* what it read; NULL: unknown */
+    int known_loaded;
+    int late;       /* packing late files from volume base_volumes + 1 */
+    int late_files; /* late files packed */
+    int base_volumes, base_files;
+    int64_t base_bytes;
 };
 
 struct src_state {
@@ -113,6 +129,7 @@ struct src_state {
     int nskip;
     const run_feed_t *feed;    /* import: what is read instead of the day, else NULL */
     _Atomic int64_t uncounted; /* a feed's delivered bytes (its progress is its own) */
+    int late_check;            /* complete tenants are walked (stat only) for late files */
     char *error;               /* the source failed outside any unit: why (first cause) */
 };
 
@@ -169,7 +186,9 @@ static int on_volume(void *ctx, const pack_volume_t *v)
     o.size = v->index_size;
     o.sha256 = v->index_sha256;
     o.storage_class = "STANDARD";
-    if (catalog_object_add(rs->cat, &o) < 0)
+    if (catalog_object_add(rs->cat, &o) < 0 ||
+        catalog_unit_files_add(rs->cat, rs->opts->date, ss->src->name, slot->tenant, v->volume,
+                               v->files_list ? v->files_list : "") < 0)
         return -1;
     slot->volumes++;
     slot->files += v->files;
@@ -194,35 +213,50 @@ static void finish_unit(struct src_state *ss, int idx, int ok)
     /* a feed's units are recorded once its whole archive is read (feed_units) */
     if (rc == 0 && !ss->feed)
         rc = catalog_unit_set(rs->cat, rs->opts->date, ss->src->name, slot->tenant, "complete",
-                              slot->volumes, slot->files, slot->bytes_in, rs->run_id);
+                              slot->base_volumes + slot->volumes, slot->base_files + slot->files,
+                              slot->base_bytes + slot->bytes_in, rs->run_id);
     pack_unit_free(slot->u);
     slot->u = NULL;
     /* A failed unit's committed volumes are leftovers for the next run to
      * delete: keep them out of this run's manifest, ls and restore. */
-    if (rc != 0) {
+    if (rc != 0 && slot->late) {
+        /* the unit stays complete as it was; the late files are tried again */
+        catalog_unit_forget_from(rs->cat, rs->opts->date, ss->src->name, slot->tenant,
+                                 slot->base_volumes + 1);
+        keep_error(&slot->error, "unit %s/%s/%s: its late files were not backed up (see the log)",
+                   rs->opts->date, ss->src->name, slot->tenant);
+    } else if (rc != 0) {
         catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, slot->tenant);
         keep_error(&slot->error, "unit %s/%s/%s: %s", rs->opts->date, ss->src->name, slot->tenant,
                    ok ? "finishing or recording it failed (see the log)"
                       : "not completed: its source or its packing failed (see the log)");
     }
     slot->state = rc == 0 ? UNIT_DONE : UNIT_FAILED;
+    /* names are bytes: shown escaped (objkey_name_display), never raw to a terminal */
+    char *shown = objkey_name_display(slot->tenant);
+    const char *tn = shown ? shown : "?";
     pthread_mutex_lock(&rs->mu);
     if (rc == 0) {
         rs->units_done++;
         rs->bytes_in += slot->bytes_in;
         rs->bytes_stored += slot->bytes_stored;
+        if (!rs->opts->quiet && slot->late)
+            printf("late files: %d in tenant %s day %s (source %s): volume(s) %d..%d\n",
+                   slot->late_files, tn, rs->opts->date, ss->src->name, slot->base_volumes + 1,
+                   slot->base_volumes + slot->volumes);
         if (!rs->opts->quiet)
             printf("unit %s/%s/%s: %d volume(s), %d file(s), %lld bytes in, %lld stored\n",
-                   rs->opts->date, ss->src->name, slot->tenant, slot->volumes, slot->files,
+                   rs->opts->date, ss->src->name, tn, slot->volumes, slot->files,
                    (long long)slot->bytes_in, (long long)slot->bytes_stored);
     } else {
         rs->units_failed++;
         if (!rs->opts->quiet)
             printf("unit %s/%s/%s: FAILED (not recorded; the next run redoes it)\n", rs->opts->date,
-                   ss->src->name, slot->tenant);
+                   ss->src->name, tn);
     }
     fflush(stdout);
     pthread_mutex_unlock(&rs->mu);
+    free(shown);
 }
 
 /* A feed (an archive, for import) is not a sorted walk: a tenant may come
@@ -307,6 +341,21 @@ static int start_unit(struct src_state *ss, const char *tenant)
                  ss->src->name, tenant);
         return idx;
     }
+    if (!objkey_unit_fits(tenant, rs->opts->date, ss->src->name)) {
+        /* only this tenant's unit: the others of the source go on */
+        char *shown = objkey_name_display(tenant);
+        log_error("unit %s/%s/%s: not backed up: the tenant name is too long for a store key "
+                  "(%d bytes at most, escaped)",
+                  rs->opts->date, ss->src->name, shown ? shown : "?", OBJKEY_KEY_MAX);
+        keep_error(&slot->error, "unit %s/%s/%s: the tenant name is too long for a store key",
+                   rs->opts->date, ss->src->name, shown ? shown : "?");
+        free(shown);
+        slot->state = UNIT_FAILED;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_failed++;
+        pthread_mutex_unlock(&rs->mu);
+        return idx;
+    }
     /* An incomplete unit: remove whatever an interrupted attempt left. */
     if (leftovers_remove(rs->store, rs->opts->date, ss->src->name, tenant) < 0 ||
         catalog_unit_forget(rs->cat, rs->opts->date, ss->src->name, tenant) < 0) {
@@ -320,6 +369,52 @@ static int start_unit(struct src_state *ss, const char *tenant)
         keep_error(&ss->error, "unit %s/%s/%s: cannot be started (see the log)", rs->opts->date,
                    ss->src->name, tenant);
     return slot->u ? idx : -1;
+}
+
+/* A complete unit has late files: continue it with volumes after its last
+ * (pack_unit_first_volume). Returns 0, or -1 with the unit failed. */
+static int start_late(struct src_state *ss, struct unit_slot *slot)
+{
+    struct run_state *rs = ss->rs;
+    int first = slot->base_volumes + 1;
+
+    log_info("unit %s/%s/%s: late files (after it was backed up): backing them up as volume "
+             "%d on",
+             rs->opts->date, ss->src->name, slot->tenant, first);
+    slot->late = 1;
+    slot->state = UNIT_PACKING;
+    pthread_mutex_lock(&rs->mu);
+    rs->units_skipped--; /* counted complete when it was seen */
+    pthread_mutex_unlock(&rs->mu);
+    if (leftovers_remove_from(rs->store, rs->opts->date, ss->src->name, slot->tenant, first) < 0 ||
+        catalog_unit_forget_from(rs->cat, rs->opts->date, ss->src->name, slot->tenant, first) < 0 ||
+        !(slot->u = pack_unit_new(&rs->pp, rs->opts->date, ss->src->name, slot->tenant, on_volume,
+                                  slot))) {
+        keep_error(&slot->error, "unit %s/%s/%s: its late files cannot be backed up (see the log)",
+                   rs->opts->date, ss->src->name, slot->tenant);
+        slot->state = UNIT_FAILED;
+        pthread_mutex_lock(&rs->mu);
+        rs->units_failed++;
+        pthread_mutex_unlock(&rs->mu);
+        return -1;
+    }
+    pack_unit_first_volume(slot->u, first);
+    return 0;
+}
+
+/* Is e a late file of the complete unit of slot? Loads what it read once. */
+static int is_late(struct src_state *ss, struct unit_slot *slot, const source_entry_t *e)
+{
+    if (!slot->known_loaded) {
+        slot->known_loaded = 1;
+        slot->known = job_late_load(ss->rs->cat, ss->rs->opts->date, ss->src->name, slot->tenant,
+                                    &slot->base_volumes, &slot->base_files, &slot->base_bytes);
+        if (!slot->known)
+            log_info("unit %s/%s/%s: no file list in the catalog (backed up by an older "
+                     "version): late files are not looked for",
+                     ss->rs->opts->date, ss->src->name, slot->tenant);
+    }
+    return job_late_is_late(slot->known, e);
 }
 
 static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void *rctx)
@@ -351,8 +446,18 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
         ss->cur = idx;
     }
     struct unit_slot *slot = ss->units[idx];
+    if (slot->state == UNIT_SKIPPED && ss->late_check && is_late(ss, slot, e) &&
+        start_late(ss, slot) < 0)
+        return 0; /* only this unit failed; the scan goes on */
     if (slot->state != UNIT_PACKING)
         return 0; /* complete already, or left for later: data is skipped */
+    if (slot->late && e->type != SOURCE_DIR) {
+        /* directories all go in again (headers only), so a late file's new
+         * parent is in its volume; files only when late */
+        if (!is_late(ss, slot, e))
+            return 0; /* read already */
+        slot->late_files++;
+    }
     struct limited_reader lr = {rd, rctx, ss->rs->rl_run, ss->rl,
                                 ss->feed ? &ss->uncounted : &ss->prog->bytes};
     if (pack_unit_add(slot->u, e, rd ? limited_read : NULL, &lr) < 0) {
@@ -360,6 +465,41 @@ static int on_entry(void *ctx, const source_entry_t *e, source_read_fn rd, void 
         return -1;
     }
     return 0;
+}
+
+/* Warnings for tenants that are not there: a day directory with no tenant
+ * at all, and tenants backed up for the day before that this day lacks.
+ * Returns how many warnings it logged. */
+static int missing_tenants(struct run_state *rs, struct src_state *ss)
+{
+    char prev[11], **had = NULL;
+    int nhad = 0, warns = 0;
+
+    if (ss->nunits == 0 && ss->nskip == 0) {
+        char *dir = source_day_dir(ss->src, rs->opts->date);
+        log_warn("source %s: day directory %s has no tenants: nothing backed up for %s",
+                 ss->src->name, dir ? dir : "?", rs->opts->date);
+        free(dir);
+        warns++;
+    }
+    if (ss->src->tenant_rule == TENANT_FIXED || util_date_add(rs->opts->date, -1, prev) < 0 ||
+        catalog_complete_tenants(rs->cat, prev, ss->src->name, &had, &nhad) < 0)
+        return warns;
+    for (int i = 0; i < nhad; i++) {
+        int here = source_skipped((const char *const *)ss->skip, had[i]);
+        for (int j = 0; !here && j < ss->nunits; j++)
+            here = !strcmp(ss->units[j]->tenant, had[i]);
+        if (!here) {
+            char *shown = objkey_name_display(had[i]);
+            log_warn("source %s: tenant %s was backed up for %s but is absent on %s", ss->src->name,
+                     shown ? shown : "?", prev, rs->opts->date);
+            free(shown);
+            warns++;
+        }
+        free(had[i]);
+    }
+    free(had);
+    return warns;
 }
 
 static void run_source(struct run_state *rs, const config_source_t *src, const run_feed_t *feed,
@@ -390,15 +530,22 @@ static void run_source(struct run_state *rs, const config_source_t *src, const r
         rs->units_skipped += ss.nskip;
         pthread_mutex_unlock(&rs->mu);
     }
-    if (rc == 0 && !(src->tenant_rule == TENANT_FIXED && ss.nskip))
+    /* a local source walks its complete tenants too (stat only, nothing read
+     * unless late); a remote one would send their bytes, and an import's
+     * archive is read whole anyway: they skip them */
+    ss.late_check = !src->host && !feed;
+    if (rc == 0 && !(src->tenant_rule == TENANT_FIXED && ss.nskip && !ss.late_check))
         rc = feed ? feed->scan(feed->arg, src, (const char *const *)ss.skip, on_entry, &ss, &st,
                                ss.prog)
-                  : source_scan(src, rs->opts->date, (const char *const *)ss.skip, on_entry, &ss,
+                  : source_scan(src, rs->opts->date,
+                                ss.late_check ? NULL : (const char *const *)ss.skip, on_entry, &ss,
                                 &st);
     for (int i = 0; i < ss.nunits; i++)
         finish_unit(&ss, i, rc == 0);
     if (feed)
         feed_units(&ss, rc == 0);
+    else if (rc == 0)
+        st.warnings += missing_tenants(rs, &ss);
     int failed = 0, done = 0, skipped = ss.nskip, left = 0;
     int64_t stored = 0;
     const char *unit_why = NULL;
@@ -481,6 +628,7 @@ static void run_source(struct run_state *rs, const config_source_t *src, const r
     for (int i = 0; i < ss.nunits; i++) {
         free(ss.units[i]->tenant);
         free(ss.units[i]->error);
+        job_late_free(ss.units[i]->known);
         free(ss.units[i]);
     }
     free(ss.error);

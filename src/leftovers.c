@@ -62,6 +62,12 @@ static const char *named_by(const manifest_set_t *ms, const char *key)
 
 int leftovers_remove(store_t *s, const char *date, const char *source, const char *tenant)
 {
+    return leftovers_remove_from(s, date, source, tenant, 1);
+}
+
+int leftovers_remove_from(store_t *s, const char *date, const char *source, const char *tenant,
+                          int first)
+{
     char *prefix = pack_unit_prefix(date, source, tenant);
     struct keyset ks = {NULL, 0, 0};
     manifest_set_t ms;
@@ -83,7 +89,13 @@ int leftovers_remove(store_t *s, const char *date, const char *source, const cha
                    !strcmp(kp.tenant, tenant) && !strcmp(kp.date, date) &&
                    !strcmp(kp.source, source);
         const char *m = named_by(&ms, ks.v[i]);
+        int before = mine && kp.volno < first; /* a volume of the complete part: not ours */
         objkey_parts_free(&kp);
+        if (before) {
+            free(ks.v[i]);
+            ks.v[i] = NULL;
+            continue;
+        }
         if (m) {
             log_error("unit %s/%s/%s: %s is named by the manifest %s: a committed backup is "
                       "never deleted, so the unit is not redone (run `coldpack verify`, then "

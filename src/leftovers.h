@@ -16,4 +16,9 @@
  * must not redo the same unit concurrently. */
 int leftovers_remove(store_t *s, const char *date, const char *source, const char *tenant);
 
+/* leftovers_remove for the volumes >= first only (a late-files attempt on
+ * a complete unit of first - 1 volumes): earlier volumes are not looked at. */
+int leftovers_remove_from(store_t *s, const char *date, const char *source, const char *tenant,
+                          int first);
+
 #endif

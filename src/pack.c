@@ -30,6 +30,7 @@
 
 #include "age.h"
 #include "codec.h"
+#include "index.h"
 #include "keys.h"
 #include "log.h"
 #include "objkey.h"
@@ -82,7 +83,8 @@ struct pack_unit {
     struct block *cur; /* block being filled */
     json_t *files_json;
     json_t *blocks_json;
-    int nblocks; /* blocks submitted in this volume */
+    char *files_list; /* the last index's, for on_volume */
+    int nblocks;      /* blocks submitted in this volume */
     unsigned char *iobuf;
 
     /* encryption: recipients of this tenant, or none */
@@ -351,16 +353,17 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v, const char *p
     size_t len, gzlen;
     int rc = -1;
 
-    idx = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:i, s:s, s:s, s:{s:s, s:I, s:s, "
-                    "s:I}, s:I, s:I, s:i, s:O, s:O}",
-                    "format", "coldpack-index-1", "tenant", u->tenant, "date", u->date, "source",
-                    u->source, "volume", u->volno, "last", last, "compression",
-                    u->pp.codec == CODEC_ZSTD ? "zstd" : "gzip", "level", u->pp.level, "run_id",
-                    u->pp.run_id, "key", u->key, "object", "key", u->key, "size",
-                    (json_int_t)v->size, "sha256", v->sha256, "tar_size", (json_int_t)u->tar_size,
-                    "block_size", (json_int_t)u->pp.block_size, "bytes_in", (json_int_t)u->bytes_in,
-                    "files_count", u->files, "blocks", u->blocks_json, "files", u->files_json);
-    if (!idx)
+    idx =
+        json_pack("{s:s, s:s, s:i, s:b, s:s, s:i, s:s, s:s, s:{s:s, s:I, s:s, "
+                  "s:I}, s:I, s:I, s:i, s:O, s:O}",
+                  "format", "coldpack-index-1", "date", u->date, "volume", u->volno, "last", last,
+                  "compression", u->pp.codec == CODEC_ZSTD ? "zstd" : "gzip", "level", u->pp.level,
+                  "run_id", u->pp.run_id, "key", u->key, "object", "key", u->key, "size",
+                  (json_int_t)v->size, "sha256", v->sha256, "tar_size", (json_int_t)u->tar_size,
+                  "block_size", (json_int_t)u->pp.block_size, "bytes_in", (json_int_t)u->bytes_in,
+                  "files_count", u->files, "blocks", u->blocks_json, "files", u->files_json);
+    if (!idx || index_name_set(idx, "tenant", u->tenant) < 0 ||
+        index_name_set(idx, "source", u->source) < 0)
         goto out;
     if (u->nrcpt && json_object_set_new(
                         idx, "encryption",
@@ -387,6 +390,10 @@ static int write_index(pack_unit_t *u, int last, pack_volume_t *v, const char *p
     }
     store_put_opts_t o = {"STANDARD", u->nrcpt ? "application/octet-stream" : "application/gzip", 0,
                           (int64_t)gzlen};
+    free(u->files_list);
+    if (!(u->files_list = index_file_list(idx)))
+        goto out;
+    v->files_list = u->files_list;
     util_sha256_buf(gz, gzlen, v->index_sha256);
     v->index_size = (int64_t)gzlen;
     if (store_put_buf(u->pp.store, u->index_key, gz, gzlen, &o) < 0)
@@ -609,19 +616,22 @@ int pack_unit_add(pack_unit_t *u, const source_entry_t *e, source_read_fn rd, vo
     }
     if (archive_write_finish_entry(u->ar) != ARCHIVE_OK)
         goto fail;
-    row = json_pack("{s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:i}", "path", e->path, "type",
+    row = json_pack("{s:s, s:I, s:I, s:i, s:I, s:I, s:i}", "type",
                     e->type == SOURCE_DIR       ? "dir"
                     : e->type == SOURCE_SYMLINK ? "symlink"
                                                 : "file",
                     "size", (json_int_t)(e->type == SOURCE_FILE ? e->size : 0), "mtime",
                     (json_int_t)e->mtime, "mode", (int)(e->mode & 07777), "tar_offset",
                     (json_int_t)tar_off, "data_offset", (json_int_t)data_off, "block", block);
-    if (!row)
+    /* names are bytes: index_name_set keeps any of them (docs/formats.md) */
+    if (!row || index_name_set(row, "path", e->path) < 0 ||
+        (e->type == SOURCE_SYMLINK && index_name_set(row, "link", e->linkname) < 0)) {
+        json_decref(row);
+        log_error("%s: out of memory indexing a name", u->prefix);
         goto fail;
+    }
     if (e->type == SOURCE_FILE)
         json_object_set_new(row, "sha256", json_string(hex));
-    if (e->type == SOURCE_SYMLINK)
-        json_object_set_new(row, "link", json_string(e->linkname));
     if (changed)
         json_object_set_new(row, "changed", json_true());
     json_array_append_new(u->files_json, row);
@@ -650,6 +660,12 @@ int pack_unit_finish(pack_unit_t *u)
         return -1;
     }
     return volume_close(u, 1);
+}
+
+void pack_unit_first_volume(pack_unit_t *u, int first)
+{
+    if (!u->ar && first > 1)
+        u->volno = first - 1;
 }
 
 int pack_unit_warnings(const pack_unit_t *u)
@@ -697,6 +713,7 @@ void pack_unit_free(pack_unit_t *u)
     free(u->prefix);
     free(u->key);
     free(u->index_key);
+    free(u->files_list);
     free(u->iobuf);
     free(u);
 }

@@ -50,6 +50,7 @@ typedef struct pack_volume {
     int64_t tar_size;
     int64_t bytes_in; /* file payload bytes */
     int files;
+    const char *files_list; /* what it read: index_file_list (valid during the callback) */
 } pack_volume_t;
 
 /* Called after a volume and its index are both committed to the store. */
@@ -74,6 +75,10 @@ int pack_unit_add(pack_unit_t *u, const source_entry_t *e, source_read_fn rd, vo
  * its index marked last. Returns 0 or -1. */
 int pack_unit_finish(pack_unit_t *u);
 int pack_unit_warnings(const pack_unit_t *u);
+/* Continue a complete unit with late files: its volumes are numbered from
+ * first on (the last of them says "last": true, superseding the earlier
+ * last volume; docs/formats.md). Call before the first pack_unit_add. */
+void pack_unit_first_volume(pack_unit_t *u, int first);
 /* Abort any upload in progress and free. NULL is a no-op. */
 void pack_unit_free(pack_unit_t *u);
 

@@ -432,9 +432,12 @@ int restore_extract_icheck_init(struct restore_extract_icheck *ic, json_t *index
     json_array_foreach(files, i, f)
     {
         struct restore_extract_irow *row = &ic->rows[ic->n];
-        const char *path = json_string_value(json_object_get(f, "path"));
+        /* names are bytes: path_b64 when the index has it (docs/formats.md) */
+        char *path = index_name_get(f, "path");
         json_t *size = json_object_get(f, "size");
-        row->name = path ? path : "(no path)";
+        row->name = json_string_value(json_object_get(f, "path"));
+        if (!row->name)
+            row->name = "(no path)";
         row->type = json_string_value(json_object_get(f, "type"));
         row->sha256 = json_string_value(json_object_get(f, "sha256"));
         row->size = json_is_integer(size) ? json_integer_value(size) : -1;
@@ -442,6 +445,7 @@ int restore_extract_icheck_init(struct restore_extract_icheck *ic, json_t *index
             row->path = strdup("");
         else
             row->path = strdup(sb.len ? sb.buf : "");
+        free(path);
         if (!row->path) {
             strbuf_release(&sb);
             restore_extract_icheck_free(ic);

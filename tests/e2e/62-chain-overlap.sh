@@ -44,6 +44,7 @@ echo 'this is not a manifest' >"$T/store/runs/$DATE/zz-junk.json"
 rm -rf "$T/data/$s1/$DATE"/*/fw 2>/dev/null || true
 DATE2=2026-11-24
 "$LOGGEN" --out "$T/data" --date "$DATE2" --sources 2 --tenants 2 --size 2MiB --seed 3 >/dev/null
+for d in "$T"/data/*/"$DATE"/empty-tenant; do mkdir -p "${d/$DATE/$DATE2}"; done  # a vanished tenant is a warning (exit 3)
 "$COLDPACK" -q -c "$T/a.conf" run --date "$DATE2" >/dev/null 2>"$T/e2" || die "run after junk failed: $(cat "$T/e2")"
 grep -q "zz-junk.json.*not a coldpack manifest" "$T/e2" || die "junk not warned: $(cat "$T/e2")"
 new=$(ls "$T"/store/runs/$DATE2/*.json)
@@ -58,6 +59,7 @@ rm "$T/store/runs/$DATE/zz-junk.json"
 truncate -s 100 "$new"
 DATE3=2026-11-25
 "$LOGGEN" --out "$T/data" --date "$DATE3" --sources 2 --tenants 2 --size 2MiB --seed 4 >/dev/null
+for d in "$T"/data/*/"$DATE"/empty-tenant; do mkdir -p "${d/$DATE/$DATE3}"; done
 "$COLDPACK" -q -c "$T/a.conf" run --date "$DATE3" >/dev/null 2>"$T/e3" || die "run after truncation: $(cat "$T/e3")"
 new3=$(ls "$T"/store/runs/$DATE3/*.json)
 prev3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prev_manifest"])' "$new3")

@@ -9,6 +9,7 @@ command -v age >/dev/null || { echo "skip: no age CLI"; exit 77; }
 DATE2=2026-11-24
 gen_data "$T/data" 1 2 3MiB
 "$LOGGEN" --out "$T/data" --date "$DATE2" --sources 1 --tenants 2 --size 2MiB --seed 8 >/dev/null
+for d in "$T"/data/*/"$DATE"/empty-tenant; do mkdir -p "${d/$DATE/$DATE2}"; done  # a vanished tenant is a warning (exit 3)
 mkdir -p "$T/recipients"
 "$COLDPACK" keygen --tenant acme --out "$T/keys" >/dev/null
 "$COLDPACK" keygen --tenant empty-tenant --out "$T/keys" >/dev/null

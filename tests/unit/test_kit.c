@@ -157,6 +157,7 @@ static void test_objkey_refuses(void **state)
         "tenant=a/date=2026-11-30/source=s/vol-0001.index.json",
         "tenant=a/date=2026-11-30/source=s/vol-1234567.tar.gz",
         "tenant=a\n/date=2026-11-30/source=s/vol-0001.tar.gz",
+        "tenant=a\xff/date=2026-11-30/source=s/vol-0001.tar.gz",
         "tenant=a/date=2026-11-30/source=/vol-0001.tar.gz",
         "xtenant=a/date=2026-11-30/source=s/vol-0001.tar.gz",
         "runs/2026-11-30/.json",
@@ -183,6 +184,59 @@ static void test_objkey_refuses(void **state)
     assert_null(objkey_index_of("runs/2026-11-30/r.json"));
 }
 
+/* Names are bytes: any tenant name of 1..255 bytes maps to a valid UTF-8
+ * key without control bytes, path components of at most 255 bytes, and
+ * parses back to the same bytes; plain names are unchanged. */
+static void test_objkey_names_are_bytes(void **state)
+{
+    char name[256], *k;
+
+    (void)state;
+    k = objkey_volume("ten\xff\n%", "2026-11-30", "s", 1, ".tar.gz");
+    assert_string_equal(k, "tenant=ten%FF%0A%25/date=2026-11-30/source=s/vol-0001.tar.gz");
+    roundtrip(k, OBJKEY_VOLUME, "ten\xff\n%", "2026-11-30", "s", 1);
+    roundtrip(objkey_index("caf\xc3\xa9 \x1b", "2026-11-30", "s", 2), OBJKEY_INDEX,
+              "caf\xc3\xa9 \x1b", "2026-11-30", "s", 2);
+    for (int fill = 1; fill < 256; fill += 127) {
+        memset(name, fill == 1 ? 'T' : 0xfe, 255);
+        name[255] = 0;
+        k = objkey_volume(name, "2026-11-30", "s", 1, ".tar.gz.age");
+        assert_non_null(k);
+        assert_true(strlen(k) <= OBJKEY_KEY_MAX);
+        for (char *seg = k, *sl; seg; seg = sl ? sl + 1 : NULL) {
+            sl = strchr(seg, '/');
+            assert_true((size_t)(sl ? sl - seg : (ptrdiff_t)strlen(seg)) <= 255);
+        }
+        for (const unsigned char *c = (const unsigned char *)k; *c; c++)
+            assert_true(*c >= 0x20 && *c < 0x7f);
+        roundtrip(k, OBJKEY_VOLUME, name, "2026-11-30", "s", 1);
+    }
+    /* a cut inside a UTF-8 character never happens: "é" × 127 = 254 bytes */
+    for (int i = 0; i < 127; i++)
+        memcpy(name + 2 * i, "\xc3\xa9", 2);
+    name[254] = 0;
+    k = objkey_index(name, "2026-11-30", "s", 1);
+    assert_non_null(k);
+    roundtrip(k, OBJKEY_INDEX, name, "2026-11-30", "s", 1);
+    memset(name, 'x', 255);
+    name[255] = 0;
+    char longer[300];
+    memset(longer, 'x', 299);
+    longer[299] = 0;
+    assert_null(objkey_unit_prefix(longer, "2026-11-30", "s"));
+    assert_true(objkey_unit_fits(name, "2026-11-30", "s"));
+    /* non-canonical escapes are refused: lower-case hex, %00, a plain byte escaped */
+    objkey_parts_t p;
+    assert_int_equal(objkey_parse("tenant=a%ff/date=2026-11-30/source=s/vol-0001.tar.gz", &p), -1);
+    assert_int_equal(objkey_parse("tenant=a%00/date=2026-11-30/source=s/vol-0001.tar.gz", &p), -1);
+    assert_int_equal(objkey_parse("tenant=a%41/date=2026-11-30/source=s/vol-0001.tar.gz", &p), -1);
+    assert_int_equal(objkey_parse("tenant=a%4/date=2026-11-30/source=s/vol-0001.tar.gz", &p), -1);
+    assert_int_equal(objkey_parse("tenant=a/+b/date=2026-11-30/source=s/vol-0001.tar.gz", &p), -1);
+    char *d = objkey_name_display("a\xff\n");
+    assert_string_equal(d, "a%FF%0A");
+    free(d);
+}
+
 static void test_sleep(void **state)
 {
     double t0 = util_now();
@@ -200,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_strbuf),
         cmocka_unit_test(test_objkey_build_parse),
         cmocka_unit_test(test_objkey_refuses),
+        cmocka_unit_test(test_objkey_names_are_bytes),
         cmocka_unit_test(test_sleep),
     };
 
