@@ -472,6 +472,14 @@ static time_t compute_deadline(int secs)
     return t;
 }
 
+static int note_offboarded(void *ctx, const char *const *col)
+{
+    (void)ctx;
+    log_info("note: tenant %s was offboarded on %s (run %s): its units are skipped", col[0],
+             col[1] ? col[1] : "?", col[2] ? col[2] : "?");
+    return 0;
+}
+
 /* The catalog is a cache of the store: record every manifest it does not
  * know (a lost, replaced or new catalog; another host's runs) before any
  * unit is judged incomplete. */
@@ -491,6 +499,8 @@ static int sync_from_store(struct run_state *rs)
     if (st.manifests > 0)
         log_warn("catalog behind the store: synced %d unit(s) from %d manifest(s)", st.units,
                  st.manifests);
+    if (!rs->opts->quiet)
+        catalog_offboarded(rs->cat, note_offboarded, NULL);
     return 0;
 }
 
