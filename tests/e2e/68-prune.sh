@@ -33,7 +33,7 @@ expect_rc 2 "${CP[@]}" prune </dev/null
 LOCKED=tenant=$TEN/date=2026-01-03/source=siem-01/vol-0001.tar.gz
 locked=0
 if chattr +i "$T/store/$LOCKED" 2>/dev/null && ! rm -f "$T/store/$LOCKED" 2>/dev/null; then
-  locked=1; on_exit "chattr -i '$T/store/$LOCKED'"
+  locked=1; on_exit "chattr -i '$T/store/$LOCKED' 2>/dev/null"
 else
   chattr -i "$T/store/$LOCKED" 2>/dev/null || true
   echo "note: chattr +i does not stop deletes here (not root, or no support): lock emulation skipped"
