@@ -717,8 +717,9 @@ int catalog_object_expire(catalog_t *c, const char *key, const char *reason, con
 
     if (known) {
         snprintf(size, sizeof size, "%lld", (long long)known->size);
-        const char *v[9] = {key,    known->date, known->source, known->tenant, size,
-                            known->sha256, reason, run_id,        on};
+        const char *v[9] = {key,           known->date, known->source,
+                            known->tenant, size,        known->sha256,
+                            reason,        run_id,      on};
         if (exec_bind(c,
                       "INSERT OR REPLACE INTO expired (key, date, source, tenant, size, sha256,"
                       " reason, run_id, expired_on) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -769,6 +770,6 @@ int catalog_offboard_set(catalog_t *c, const char *tenant, const char *since, co
 
 int catalog_offboarded(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx)
 {
-    return query_rows(c, "SELECT tenant, since, run_id FROM offboarded ORDER BY tenant", 0, NULL,
-                      3, fn, ctx);
+    return query_rows(c, "SELECT tenant, since, run_id FROM offboarded ORDER BY tenant", 0, NULL, 3,
+                      fn, ctx);
 }

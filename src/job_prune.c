@@ -136,11 +136,10 @@ static int add_object(void *ctx, const catalog_object_t *o)
 
     if (!o->key || !o->kind || strcmp(o->kind, "manifest") == 0)
         return 0;
-    return json_array_append_new(objs, json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?}", "key",
-                                                 o->key, "kind", o->kind, "size",
-                                                 (json_int_t)o->size, "sha256",
-                                                 o->sha256 ? o->sha256 : "", "date", o->date,
-                                                 "source", o->source, "tenant", o->tenant));
+    return json_array_append_new(
+        objs, json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?}", "key", o->key, "kind", o->kind,
+                        "size", (json_int_t)o->size, "sha256", o->sha256 ? o->sha256 : "", "date",
+                        o->date, "source", o->source, "tenant", o->tenant));
 }
 
 struct unit_pick {
@@ -258,8 +257,8 @@ static int record(struct pjob *j, const char *outcome, char **mkey, char msha[65
     }
     json_decref(all);
     catalog_run_t r = {j->run_id, j->today, ri.started, ri.finished, outcome, *mkey, msha};
-    catalog_object_t mo = {*mkey, "manifest", j->today, NULL, NULL, 0, 0, msha, "STANDARD",
-                           j->run_id};
+    catalog_object_t mo = {*mkey, "manifest", j->today, NULL,       NULL,
+                           0,     0,          msha,     "STANDARD", j->run_id};
     if (catalog_begin(j->c) < 0)
         goto fail;
     if (catalog_run_record(j->c, &r) < 0 || catalog_object_add(j->c, &mo) < 0)
@@ -282,8 +281,8 @@ static int record(struct pjob *j, const char *outcome, char **mkey, char msha[65
     }
     json_array_foreach(j->offboards, i, ob)
     {
-        if (catalog_offboard_set(j->c, json_string_value(json_object_get(ob, "tenant")),
-                                 j->today, j->run_id) < 0)
+        if (catalog_offboard_set(j->c, json_string_value(json_object_get(ob, "tenant")), j->today,
+                                 j->run_id) < 0)
             goto fail;
     }
     if (catalog_commit(j->c) < 0)
@@ -480,7 +479,8 @@ static char *cert_text(json_t *cert)
     fprintf(f, "Run:             %s\n", str(cert, "run_id"));
     fprintf(f, "Tombstones:      %s (SHA-256 %s)\n", str(cert, "manifest"),
             str(cert, "manifest_sha256"));
-    fprintf(f, "Deleted now:     %zu object(s)\n", json_array_size(json_object_get(cert, "deleted")));
+    fprintf(f, "Deleted now:     %zu object(s)\n",
+            json_array_size(json_object_get(cert, "deleted")));
     fprintf(f, "Scheduled:       %zu object(s) locked, deleted by prune when the lock expires\n",
             json_array_size(json_object_get(cert, "scheduled")));
     fprintf(f, "Crypto-shredded: %s\n",
@@ -603,8 +603,7 @@ int job_offboard(const config_t *cfg, const offboard_opts_t *o)
     {
         json_array_foreach(json_object_get(u, "objects"), k, ob)
         {
-            json_object_set_new(known, json_string_value(json_object_get(ob, "key")),
-                                json_true());
+            json_object_set_new(known, json_string_value(json_object_get(ob, "key")), json_true());
         }
     }
     struct stray sc = {&j, known, stray};
@@ -621,9 +620,9 @@ int job_offboard(const config_t *cfg, const offboard_opts_t *o)
     if ((code = consent("tenant offboard", o->yes)) >= 0)
         goto out;
     delete_planned(&j, o->quiet);
-    cert = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "format",
-                     "coldpack-deletion-certificate-1", "tenant", o->tenant, "run_id", j.run_id,
-                     "today", j.today, "store", cfg->store.url, "crypto_shredded", 0);
+    cert = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "format", "coldpack-deletion-certificate-1",
+                     "tenant", o->tenant, "run_id", j.run_id, "today", j.today, "store",
+                     cfg->store.url, "crypto_shredded", 0);
     if (!cert)
         goto out;
     iso_now(issued);

@@ -210,7 +210,8 @@ static int print_expired(struct vcheck *v)
                               "reason", json_object_get(t, "reason"), "tenants");
                 json_object_set_new(days, kp.date, d);
             }
-            json_object_set_new(d, "n", json_integer(json_integer_value(json_object_get(d, "n")) + 1));
+            json_object_set_new(d, "n",
+                                json_integer(json_integer_value(json_object_get(d, "n")) + 1));
             json_object_set_new(json_object_get(d, "tenants"), kp.tenant, json_true());
         }
         objkey_parts_free(&kp);
@@ -229,9 +230,15 @@ static int print_expired(struct vcheck *v)
         printf("EXPIRED %s: %lld object(s) of %zu tenant(s) deleted on %s by run %s (%s)\n",
                names[i], (long long)json_integer_value(json_object_get(d, "n")),
                json_object_size(json_object_get(d, "tenants")),
-               json_string_value(json_object_get(d, "on")) ? json_string_value(json_object_get(d, "on")) : "?",
-               json_string_value(json_object_get(d, "run_id")) ? json_string_value(json_object_get(d, "run_id")) : "?",
-               json_string_value(json_object_get(d, "reason")) ? json_string_value(json_object_get(d, "reason")) : "?");
+               json_string_value(json_object_get(d, "on"))
+                   ? json_string_value(json_object_get(d, "on"))
+                   : "?",
+               json_string_value(json_object_get(d, "run_id"))
+                   ? json_string_value(json_object_get(d, "run_id"))
+                   : "?",
+               json_string_value(json_object_get(d, "reason"))
+                   ? json_string_value(json_object_get(d, "reason"))
+                   : "?");
     }
     free(names);
     json_decref(days);
@@ -289,8 +296,8 @@ int job_verify(const config_t *cfg, const verify_opts_t *o)
            "checked",
            ms.manifests, ms.objects, v.n);
     if (ms.expired || days)
-        printf("; %d object(s) expired (tombstoned, deleted on purpose) over %d day(s)",
-               ms.expired, days);
+        printf("; %d object(s) expired (tombstoned, deleted on purpose) over %d day(s)", ms.expired,
+               days);
     if (o->deep)
         printf("; deep: %d object(s) re-hashed, %d not checked (cold, not restored)", ms.rehashed,
                ms.cold);

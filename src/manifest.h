@@ -93,12 +93,12 @@ typedef struct manifest_verify_opts {
 
 typedef struct manifest_verify_stats {
     int manifests, objects;
-    int rehashed;  /* deep: contents read and hashed */
-    int cold;      /* deep: not read, cold and not restored */
-    int io_errors; /* store failures (not evidence of corruption) */
-    int problems;  /* missing, altered, chain breaks */
-    int warnings;  /* junk under runs/ */
-    int expired;   /* listed objects gone from the store with a tombstone (not missing) */
+    int rehashed;   /* deep: contents read and hashed */
+    int cold;       /* deep: not read, cold and not restored */
+    int io_errors;  /* store failures (not evidence of corruption) */
+    int problems;   /* missing, altered, chain breaks */
+    int warnings;   /* junk under runs/ */
+    int expired;    /* listed objects gone from the store with a tombstone (not missing) */
     int tombstones; /* tombstone entries in scope */
 } manifest_verify_stats_t;
 
