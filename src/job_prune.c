@@ -50,17 +50,6 @@ struct pjob {
     int deleted, refused;
 };
 
-static void make_run_id(char *buf, size_t n)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    char ts[32];
-
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(buf, n, "%s-%05d", ts, (int)(getpid() % 100000));
-}
-
 static void iso_now(char buf[32])
 {
     time_t now = time(NULL);
@@ -79,7 +68,7 @@ static int pjob_open(struct pjob *j, const config_t *cfg, int dry)
     memset(j, 0, sizeof *j);
     j->cfg = cfg;
     j->lockfd = -1;
-    make_run_id(j->run_id, sizeof j->run_id);
+    job_make_run_id(j->run_id, sizeof j->run_id);
     util_today(j->today);
     j->units = json_array();
     j->tomb = json_array();

@@ -504,7 +504,7 @@ static int sync_from_store(struct run_state *rs)
     return 0;
 }
 
-static void make_run_id(char *buf, size_t n)
+void job_make_run_id(char *buf, size_t n)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -582,7 +582,7 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
     rs.left = json_array();
     if (!rs.pool || !rs.rl_run || !rs.sources || !rs.left)
         goto out;
-    make_run_id(rs.run_id, sizeof rs.run_id);
+    job_make_run_id(rs.run_id, sizeof rs.run_id);
     rs.deadline = compute_deadline(o->deadline_sec >= 0         ? o->deadline_sec
                                    : cfg->run.deadline_min >= 0 ? cfg->run.deadline_min * 60
                                                                 : -1);
