@@ -173,6 +173,27 @@ static int pick_offboarded(void *ctx, const char *const *col)
     return col[0] ? catalog_units(p->j->c, col[0], NULL, NULL, pick_unit, p) : 0;
 }
 
+/* When a refused object's lock ends, as far as coldpack can tell: the store
+ * interface does not report retain-until, but coldpack uploads under Object
+ * Lock with retain-until = upload + [retention] days, so that is the
+ * estimate (said so); "unknown" when the object cannot be read. */
+static void locked_until(struct pjob *j, const char *key, char *out, size_t n)
+{
+    store_info_t info;
+    char day[11];
+    time_t t;
+    struct tm tm;
+
+    if (store_head(j->s, key, &info) < 0 || info.mtime <= 0) {
+        snprintf(out, n, "unknown (the store did not report it)");
+        return;
+    }
+    t = (time_t)info.mtime + (time_t)j->cfg->retention.days * 86400;
+    gmtime_r(&t, &tm);
+    strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    snprintf(out, n, "about %s (upload + %d day(s))", day, j->cfg->retention.days);
+}
+
 /* Delete the planned objects; fill tomb and kept. */
 static void delete_planned(struct pjob *j, int quiet)
 {
@@ -196,13 +217,14 @@ static void delete_planned(struct pjob *j, int quiet)
                 gone++;
             } else {
                 json_t *t = json_deep_copy(ob);
-                json_object_set_new(t, "locked_until",
-                                    json_string("unknown: the store refused the delete"));
+                char until[64];
+                locked_until(j, key, until, sizeof until);
+                json_object_set_new(t, "locked_until", json_string(until));
                 json_array_append_new(j->kept, t);
                 printf("KEPT %s: the store refused the delete (Object Lock retention not "
-                       "expired, or a store error: see the log); locked until a date the "
-                       "store did not report; a later prune retries\n",
-                       key);
+                       "expired, or a store error: see the log); locked until %s; a later "
+                       "prune retries\n",
+                       key, until);
                 kept++;
             }
         }
