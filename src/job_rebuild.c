@@ -350,6 +350,30 @@ static int apply_tombstones(struct sync *sy, const manifest_set_t *ms, json_t *f
         objkey_parts_free(&kp);
         goto out;
     }
+    /* an offboarded tenant's locked objects: their units are expiring, so
+     * a later prune (on any host) deletes them */
+    json_object_foreach(tenants, key, t)
+    {
+        const char *man = json_string_value(json_object_get(t, "manifest"));
+        size_t i;
+        json_t *sc;
+        if (!sy->full && !(man && json_object_get(fresh, man)))
+            continue;
+        json_array_foreach(json_object_get(t, "scheduled"), i, sc)
+        {
+            objkey_parts_t kp;
+            const char *sk = json_string_value(json_object_get(sc, "key"));
+            if (!sk || objkey_parse(sk, &kp) < 0)
+                continue;
+            char *up = kp.tenant ? objkey_unit_prefix(kp.tenant, kp.date, kp.source) : NULL;
+            if (up && (u = json_object_get(sy->units, up))) {
+                json_object_set_new(u, "expired", json_true());
+                json_object_set_new(touched, up, json_true());
+            }
+            free(up);
+            objkey_parts_free(&kp);
+        }
+    }
     json_object_foreach(touched, prefix, t)
     {
         u = json_object_get(sy->units, prefix);

@@ -60,6 +60,13 @@ static int check_object(void *ctx, const catalog_object_t *o)
         return 0; /* an interrupted attempt's objects: the next run removes them */
     v->n++;
     rc = store_head(v->s, o->key, &info);
+    if (rc == STORE_NOTFOUND && json_object_get(v->tomb, o->key)) {
+        /* another host's prune: the next run or prune here syncs it */
+        printf("INFO catalogued object %s was expired by run %s (not in this catalog yet)\n",
+               o->key,
+               json_string_value(json_object_get(json_object_get(v->tomb, o->key), "run_id")));
+        return 0;
+    }
     if (rc == STORE_NOTFOUND) {
         printf("PROBLEM catalogued object %s is missing from the store\n", o->key);
         v->problems++;
