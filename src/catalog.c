@@ -49,6 +49,14 @@ static const char *const schema =
     "CREATE TABLE IF NOT EXISTS unit_files ("
     " date TEXT NOT NULL, source TEXT NOT NULL, tenant TEXT NOT NULL, volume INTEGER NOT NULL,"
     " list TEXT NOT NULL, PRIMARY KEY (date, source, tenant, volume));"
+    /* objects deleted by an explicit expiry (prune, offboard), from the
+     * tombstones of the manifest chain */
+    "CREATE TABLE IF NOT EXISTS expired ("
+    " key TEXT PRIMARY KEY, date TEXT, source TEXT, tenant TEXT, size INTEGER, sha256 TEXT,"
+    " reason TEXT NOT NULL, run_id TEXT, expired_on TEXT);"
+    "CREATE INDEX IF NOT EXISTS expired_by_tenant ON expired (tenant, date);"
+    "CREATE TABLE IF NOT EXISTS offboarded ("
+    " tenant TEXT PRIMARY KEY, since TEXT, run_id TEXT);"
     "PRAGMA user_version = 1;";
 
 int catalog_fail(catalog_t *c, const char *what)
@@ -271,7 +279,10 @@ int catalog_unit_complete(catalog_t *c, const char *date, const char *source, co
 
     pthread_mutex_lock(&c->mu);
     if (sqlite3_prepare_v2(c->db,
-                           "SELECT status FROM units WHERE date = ? AND source = ? AND tenant = ?",
+                           /* an offboarded tenant's units count as done: runs skip them */
+                           "SELECT CASE WHEN EXISTS (SELECT 1 FROM offboarded WHERE tenant = ?3)"
+                           " THEN 'complete' ELSE (SELECT status FROM units WHERE date = ?1 AND"
+                           " source = ?2 AND tenant = ?3) END",
                            -1, &st, NULL) != SQLITE_OK) {
         catalog_fail(c, "unit lookup");
         goto out;
@@ -281,7 +292,8 @@ int catalog_unit_complete(catalog_t *c, const char *date, const char *source, co
     sqlite3_bind_text(st, 3, tenant, -1, SQLITE_TRANSIENT);
     switch (sqlite3_step(st)) {
     case SQLITE_ROW:
-        rc = !strcmp((const char *)sqlite3_column_text(st, 0), "complete");
+        rc = sqlite3_column_text(st, 0) &&
+             !strcmp((const char *)sqlite3_column_text(st, 0), "complete");
         break;
     case SQLITE_DONE:
         rc = 0;
@@ -803,7 +815,8 @@ int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
     /* a date whose newest run did not end ok or with warnings */
     return query_rows(c,
                       "SELECT r.date FROM runs r WHERE r.date BETWEEN ?1 AND ?2 AND"
-                      " r.run_id = (SELECT max(run_id) FROM runs x WHERE x.date = r.date) AND"
+                      " r.run_id = (SELECT max(run_id) FROM runs x WHERE x.date = r.date AND"
+                      "  x.status NOT IN ('prune', 'offboard')) AND"
                       " r.status NOT IN ('ok', 'warnings') ORDER BY r.date",
                       2, v, 1, fn, ctx);
 }
@@ -918,4 +931,70 @@ out:
     *out = v;
     *n = cnt;
     return 0;
+}
+
+/* ---- explicit expiry: prune and offboard (tombstones of the chain) ---- */
+
+int catalog_object_expire(catalog_t *c, const char *key, const char *reason, const char *run_id,
+                          const char *on, const catalog_object_t *known)
+{
+    char size[32];
+
+    if (known) {
+        snprintf(size, sizeof size, "%lld", (long long)known->size);
+        const char *v[9] = {key,           known->date, known->source,
+                            known->tenant, size,        known->sha256,
+                            reason,        run_id,      on};
+        if (exec_bind(c,
+                      "INSERT OR REPLACE INTO expired (key, date, source, tenant, size, sha256,"
+                      " reason, run_id, expired_on) VALUES (?,?,?,?,?,?,?,?,?)",
+                      9, v) < 0)
+            return -1;
+    } else {
+        const char *v[4] = {key, reason, run_id, on};
+        if (exec_bind(c,
+                      "INSERT OR REPLACE INTO expired (key, date, source, tenant, size, sha256,"
+                      " reason, run_id, expired_on) SELECT key, date, source, tenant, size,"
+                      " sha256, ?2, ?3, ?4 FROM objects WHERE key = ?1",
+                      4, v) < 0)
+            return -1;
+    }
+    const char *k[1] = {key};
+    return exec_bind(c, "DELETE FROM objects WHERE key = ?", 1, k);
+}
+
+int catalog_unit_set_status(catalog_t *c, const char *date, const char *source, const char *tenant,
+                            const char *status)
+{
+    const char *v[4] = {status, date, source, tenant};
+
+    return exec_bind(c, "UPDATE units SET status = ? WHERE date = ? AND source = ? AND tenant = ?",
+                     4, v);
+}
+
+int catalog_expired(catalog_t *c, const char *tenant, const char *from, const char *to,
+                    int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    const char *v[3] = {tenant, from, to};
+
+    return query_rows(c,
+                      "SELECT date, source, tenant, expired_on, run_id, reason, count(*) FROM"
+                      " expired WHERE (?1 IS NULL OR tenant = ?1) AND (?2 IS NULL OR date >= ?2)"
+                      " AND (?3 IS NULL OR date <= ?3) GROUP BY date, source, tenant"
+                      " ORDER BY date, source, tenant",
+                      3, v, 7, fn, ctx);
+}
+
+int catalog_offboard_set(catalog_t *c, const char *tenant, const char *since, const char *run_id)
+{
+    const char *v[3] = {tenant, since, run_id};
+
+    return exec_bind(c, "INSERT OR IGNORE INTO offboarded (tenant, since, run_id) VALUES (?,?,?)",
+                     3, v);
+}
+
+int catalog_offboarded(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx)
+{
+    return query_rows(c, "SELECT tenant, since, run_id FROM offboarded ORDER BY tenant", 0, NULL, 3,
+                      fn, ctx);
 }

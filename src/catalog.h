@@ -69,7 +69,8 @@ int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const 
  * "  reason: ..."). Kept in the run_errors table; 0 or -1. */
 int catalog_run_set_error(catalog_t *c, const char *run_id, const char *error);
 
-/* 1 when (date, source, tenant) is recorded complete, 0 when not, -1 on error. */
+/* 1 when (date, source, tenant) is recorded complete (or the tenant is
+ * offboarded: runs skip it), 0 when not, -1 on error. */
 int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant);
 /* The tenants of (date, source) recorded complete, as a malloc'd
  * NULL-terminated array of malloc'd strings (*n of them). Caller frees each
@@ -169,6 +170,28 @@ int catalog_restore_job_update(catalog_t *c, int64_t id, int objects, int ready,
 /* fn(ctx, job) per job, oldest first; fn < 0 stops. 0 or -1. */
 int catalog_restore_jobs(catalog_t *c, int (*fn)(void *ctx, const catalog_restore_job_t *j),
                          void *ctx);
+/* ---- explicit expiry (prune, tenant offboard) ----
+ * A unit whose objects were deleted by an expiry has status "expired" (all
+ * gone) or "expiring" (some deletes refused, e.g. Object Lock: prune
+ * retries); each deleted object moves from objects to the expired table. */
+
+/* Move object key to the expired table (reason "retention" or "offboard",
+ * the pruning run, the day it was deleted). known: the object's row when
+ * the objects table may not have it (sync from tombstones), else NULL.
+ * 0 or -1. */
+int catalog_object_expire(catalog_t *c, const char *key, const char *reason, const char *run_id,
+                          const char *on, const catalog_object_t *known);
+/* Set a unit's status (no-op when the unit is not recorded). 0 or -1. */
+int catalog_unit_set_status(catalog_t *c, const char *date, const char *source, const char *tenant,
+                            const char *status);
+/* fn(ctx, {date, source, tenant, expired_on, run_id, reason, objects}) per
+ * expired unit in scope (NULL = open), by date. 0 or -1. */
+int catalog_expired(catalog_t *c, const char *tenant, const char *from, const char *to,
+                    int (*fn)(void *ctx, const char *const *cols), void *ctx);
+/* Record tenant as offboarded (kept if already). 0 or -1. */
+int catalog_offboard_set(catalog_t *c, const char *tenant, const char *since, const char *run_id);
+/* fn(ctx, {tenant, since, run_id}) per offboarded tenant. 0 or -1. */
+int catalog_offboarded(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx);
 
 /* Print the last n runs and unit totals (for `status`). */
 int catalog_print_status(catalog_t *c, int n);

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "job.h"
+#include "job_prune.h"
 
 #include <stdio.h>
 
@@ -83,7 +84,9 @@ typedef union cli_args {
     struct {
         int json; /* config show --json */
     } config;
-    import_opts_t import; /* files point into argv */
+    import_opts_t import;     /* files point into argv */
+    prune_opts_t prune;       /* quiet comes from the global -q */
+    offboard_opts_t offboard; /* tenant offboard T */
 } cli_args_t;
 
 /* What exec() gets from main. */
@@ -155,5 +158,9 @@ int cmd_keygen_parse(int argc, char **argv, cli_args_t *a);
 int cmd_keygen(const cli_env_t *env, cli_args_t *a);
 int cmd_import_parse(int argc, char **argv, cli_args_t *a);
 int cmd_import(const cli_env_t *env, cli_args_t *a);
+int cmd_prune_parse(int argc, char **argv, cli_args_t *a);
+int cmd_prune(const cli_env_t *env, cli_args_t *a);
+int cmd_tenant_parse(int argc, char **argv, cli_args_t *a);
+int cmd_tenant(const cli_env_t *env, cli_args_t *a);
 
 #endif

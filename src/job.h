@@ -62,6 +62,10 @@ typedef struct run_opts {
     void *provenance_arg;
 } run_opts_t;
 
+/* A new run id, "YYYYMMDDTHHMMSSZ-PID" (UTC start, pid mod 100000), into buf
+ * (job_run.c; prune and offboard use it too). */
+void job_make_run_id(char *buf, size_t n);
+
 /* Back up o->date, or the days of a range / catch-up (job_days.c). */
 int job_run(const config_t *cfg, const run_opts_t *o);
 /* Back up exactly one day, o->date (job_run.c; o->until and o->catch_up are

@@ -12,7 +12,8 @@
  * SHA-256, describes exactly that unit and volume, and says "last". Objects
  * under tenant= that no manifest attests are reported and never catalogued,
  * so no object can claim another's key or tenant. Runs come back with their
- * start, end and outcome from their manifests.
+ * start, end and outcome from their manifests. Tombstones (prune, tenant
+ * offboard) make their units expired and their objects expired rows.
  *
  * A store read error other than "not found" aborts: the caller rolls the
  * catalog transaction back, so the catalog is unchanged.
@@ -334,6 +335,139 @@ static int record_run(struct sync *sy, const manifest_entry_t *e)
     return 0;
 }
 
+/* The tombstones of the chain (prune, tenant offboard): each deleted key
+ * leaves the catalog's objects for its expired table, its unit becomes
+ * "expired" (every attested object gone) or "expiring" (some deletes were
+ * refused: those objects stay catalogued); offboarded tenants are recorded
+ * so runs skip them. Only tombstones of manifests new to the catalog (all
+ * with full) are applied; the units they touch are never synced as
+ * complete. 0 or -1 (catalog failure). */
+static int apply_tombstones(struct sync *sy, const manifest_set_t *ms, json_t *fresh)
+{
+    json_t *tenants = NULL, *tomb = manifest_tombstones(ms, &tenants), *t, *u;
+    json_t *touched = json_object();
+    const char *key, *prefix;
+    int rc = -1;
+
+    if (!tomb || !tenants || !touched)
+        goto out;
+    json_object_foreach(tomb, key, t)
+    {
+        objkey_parts_t kp;
+        const char *man = json_string_value(json_object_get(t, "manifest"));
+        int apply = sy->full || (man && json_object_get(fresh, man));
+        if (objkey_parse(key, &kp) < 0 || !kp.tenant)
+            goto next;
+        char *up = objkey_unit_prefix(kp.tenant, kp.date, kp.source);
+        if (!up)
+            goto fail;
+        if ((u = json_object_get(sy->units, up)))
+            json_object_set_new(u, "expired", json_true());
+        if (apply) {
+            json_object_set_new(touched, up, json_true());
+            catalog_object_t o = {key,
+                                  kp.kind == OBJKEY_VOLUME ? "data" : "index",
+                                  kp.date,
+                                  kp.source,
+                                  kp.tenant,
+                                  kp.volno,
+                                  json_integer_value(json_object_get(t, "size")),
+                                  json_string_value(json_object_get(t, "sha256")),
+                                  NULL,
+                                  NULL};
+            if (catalog_object_expire(sy->c, key,
+                                      json_string_value(json_object_get(t, "reason"))
+                                          ? json_string_value(json_object_get(t, "reason"))
+                                          : "retention",
+                                      json_string_value(json_object_get(t, "run_id")),
+                                      json_string_value(json_object_get(t, "on")), &o) < 0) {
+                free(up);
+                goto fail;
+            }
+        }
+        free(up);
+    next:
+        objkey_parts_free(&kp);
+        continue;
+    fail:
+        objkey_parts_free(&kp);
+        goto out;
+    }
+    /* an offboarded tenant's locked objects: their units are expiring, so
+     * a later prune (on any host) deletes them */
+    json_object_foreach(tenants, key, t)
+    {
+        const char *man = json_string_value(json_object_get(t, "manifest"));
+        size_t i;
+        json_t *sc;
+        if (!sy->full && !(man && json_object_get(fresh, man)))
+            continue;
+        json_array_foreach(json_object_get(t, "scheduled"), i, sc)
+        {
+            objkey_parts_t kp;
+            const char *sk = json_string_value(json_object_get(sc, "key"));
+            if (!sk || objkey_parse(sk, &kp) < 0)
+                continue;
+            char *up = kp.tenant ? objkey_unit_prefix(kp.tenant, kp.date, kp.source) : NULL;
+            if (up && (u = json_object_get(sy->units, up))) {
+                json_object_set_new(u, "expired", json_true());
+                json_object_set_new(touched, up, json_true());
+            }
+            free(up);
+            objkey_parts_free(&kp);
+        }
+    }
+    json_object_foreach(touched, prefix, t)
+    {
+        u = json_object_get(sy->units, prefix);
+        if (!u)
+            continue; /* tombstoned but never attested: nothing to record */
+        const char *vk;
+        json_t *v;
+        int all = 1, n = 0;
+        json_object_foreach(json_object_get(u, "vols"), vk, v)
+        {
+            const char *dk = json_string_value(json_object_get(v, "data"));
+            const char *ik = json_string_value(json_object_get(v, "index"));
+            if (atoi(vk) > n)
+                n = atoi(vk);
+            if ((dk && !json_object_get(tomb, dk)) || (ik && !json_object_get(tomb, ik)))
+                all = 0;
+        }
+        const char *date = json_string_value(json_object_get(u, "date"));
+        const char *source = json_string_value(json_object_get(u, "source"));
+        const char *tenant = json_string_value(json_object_get(u, "tenant"));
+        if (catalog_unit_set(sy->c, date, source, tenant, all ? "expired" : "expiring", n, 0, 0,
+                             NULL) < 0)
+            goto out;
+        json_object_foreach(json_object_get(u, "vols"), vk, v)
+        {
+            const char *dk = json_string_value(json_object_get(v, "data"));
+            const char *ik = json_string_value(json_object_get(v, "index"));
+            /* what a refused delete left stays catalogued, for prune to retry */
+            if ((dk && !json_object_get(tomb, dk) &&
+                 add_attested(sy, dk, "data", date, source, tenant, atoi(vk), NULL) < 0) ||
+                (ik && !json_object_get(tomb, ik) &&
+                 add_attested(sy, ik, "index", date, source, tenant, atoi(vk), "STANDARD") < 0))
+                goto out;
+        }
+    }
+    json_object_foreach(tenants, key, t)
+    {
+        if (catalog_offboard_set(sy->c, key, json_string_value(json_object_get(t, "on")),
+                                 json_string_value(json_object_get(t, "run_id"))) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (rc < 0)
+        log_error("catalog: cannot record the tombstones of the manifest chain");
+    json_decref(tomb);
+    json_decref(tenants);
+    json_decref(touched);
+    return rc;
+}
+
 static int report_unattested(void *ctx, const char *key, int64_t size)
 {
     struct sync *sy = ctx;
@@ -349,11 +483,12 @@ static int report_unattested(void *ctx, const char *key, int64_t size)
 int job_sync_catalog(store_t *s, catalog_t *c, int full, job_sync_stats_t *st)
 {
     struct sync sy = {s, c, full, json_object(), json_object(), st};
+    json_t *fresh = json_object(); /* manifests new to the catalog */
     manifest_set_t ms;
     int rc = -1, loaded = 0;
 
     memset(st, 0, sizeof *st);
-    if (!sy.attested || !sy.units)
+    if (!sy.attested || !sy.units || !fresh)
         goto out;
     if (manifest_load_all(s, &ms, 1) < 0) {
         st->store_errors++;
@@ -377,15 +512,20 @@ int job_sync_catalog(store_t *s, catalog_t *c, int full, job_sync_stats_t *st)
         if (attest_manifest(&sy, e, !known) < 0)
             goto out;
         if (!known) {
+            json_object_set_new(fresh, e->key, json_true());
             st->manifests++;
             if (record_run(&sy, e) < 0)
                 goto out;
         }
     }
+    if (apply_tombstones(&sy, &ms, fresh) < 0)
+        goto out;
     const char *prefix;
     json_t *u;
     json_object_foreach(sy.units, prefix, u)
     {
+        if (json_is_true(json_object_get(u, "expired")))
+            continue; /* an explicit expiry deleted (some of) it */
         if (!full) {
             if (!json_is_true(json_object_get(u, "new")))
                 continue;
@@ -413,6 +553,7 @@ out:
         manifest_set_free(&ms);
     json_decref(sy.attested);
     json_decref(sy.units);
+    json_decref(fresh);
     return rc;
 }
 

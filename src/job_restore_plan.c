@@ -300,6 +300,35 @@ int job_restore_plan_space(struct rjob *j)
     return EXIT_FAIL;
 }
 
+struct expired_days {
+    const char *source; /* NULL = any */
+    int fatal;          /* nothing else to restore: an error, else a warning */
+    int n;
+};
+
+/* cols: date, source, tenant, expired_on, run_id, reason, objects */
+static int say_expired(void *ctx, const char *const *col)
+{
+    struct expired_days *ed = ctx;
+    const char *how = col[5] && !strcmp(col[5], "offboard") ? "deleted when the tenant was "
+                                                              "offboarded"
+                                                            : "past the retention";
+
+    if (ed->source && col[1] && strcmp(ed->source, col[1]))
+        return 0;
+    ed->n++;
+    if (ed->fatal)
+        log_error("restore: tenant %s, day %s, source %s: expired on %s (pruned by run %s, %s)",
+                  col[2] ? col[2] : "?", col[0] ? col[0] : "?", col[1] ? col[1] : "?",
+                  col[3] ? col[3] : "?", col[4] ? col[4] : "?", how);
+    else
+        log_warn("restore: tenant %s, day %s, source %s: expired on %s (pruned by run %s, %s); "
+                 "restoring the rest",
+                 col[2] ? col[2] : "?", col[0] ? col[0] : "?", col[1] ? col[1] : "?",
+                 col[3] ? col[3] : "?", col[4] ? col[4] : "?", how);
+    return 0;
+}
+
 /* Catalog query, indexes, --path filter, the plan line. Exit code or -1 to go on. */
 int job_restore_plan_build(struct rjob *j)
 {
@@ -309,6 +338,15 @@ int job_restore_plan_build(struct rjob *j)
     if (catalog_objects(j->c, "data", o->tenant, o->from, o->to, o->source, plan_add, j) < 0 ||
         j->bad_row)
         return EXIT_FAIL;
+    struct expired_days ed = {o->source, j->n == 0, 0};
+    if (catalog_expired(j->c, o->tenant, o->from, o->to, say_expired, &ed) < 0)
+        return EXIT_FAIL;
+    if (j->n == 0 && ed.n) {
+        log_error("restore: nothing left to restore of tenant %s from %s to %s: expired (deleted "
+                  "on purpose, see above); not an error in the store",
+                  o->tenant, o->from, o->to);
+        return EXIT_FAIL;
+    }
     if (j->n == 0) {
         log_error("restore: no backup of tenant %s from %s to %s%s%s in the catalog %s (if the "
                   "catalog was lost: coldpack catalog rebuild)",

@@ -733,6 +733,14 @@ static time_t compute_deadline(int secs)
     return t;
 }
 
+static int note_offboarded(void *ctx, const char *const *col)
+{
+    (void)ctx;
+    log_info("note: tenant %s was offboarded on %s (run %s): its units are skipped", col[0],
+             col[1] ? col[1] : "?", col[2] ? col[2] : "?");
+    return 0;
+}
+
 /* The catalog is a cache of the store: record every manifest it does not
  * know (a lost, replaced or new catalog; another host's runs) before any
  * unit is judged incomplete. */
@@ -752,10 +760,12 @@ static int sync_from_store(struct run_state *rs)
     if (st.manifests > 0)
         log_warn("catalog behind the store: synced %d unit(s) from %d manifest(s)", st.units,
                  st.manifests);
+    if (!rs->opts->quiet)
+        catalog_offboarded(rs->cat, note_offboarded, NULL);
     return 0;
 }
 
-static void make_run_id(char *buf, size_t n)
+void job_make_run_id(char *buf, size_t n)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -891,7 +901,7 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
     pthread_mutex_init(&rs.mu, NULL);
     rs.cfg = cfg;
     rs.opts = o;
-    make_run_id(rs.run_id, sizeof rs.run_id);
+    job_make_run_id(rs.run_id, sizeof rs.run_id);
     if (o->only_source && !config_find_source(cfg, o->only_source)) {
         log_error("no source \"%s\" in %s", o->only_source, cfg->file);
         code = EXIT_USAGE;

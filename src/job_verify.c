@@ -11,7 +11,10 @@
  *  - every catalogued object of a complete unit is in the store with its size
  *    and is listed by a manifest; every manifest-listed object has a catalog
  *    row;
- *  - every unit recorded complete has data and index rows for volumes 1..N.
+ *  - every unit recorded complete has data and index rows for volumes 1..N;
+ *  - an object a tombstone of the chain names (prune, tenant offboard) and
+ *    the store no longer has is expired, not missing: one EXPIRED line per
+ *    day says when, by which run and why, and the summary counts them.
  *
  * Exit: 7 when anything is missing, altered or inconsistent; else 8 when the
  * store failed while checking (transport, permission: nothing proven either
@@ -37,6 +40,7 @@ struct vcheck {
     catalog_t *c;
     const verify_opts_t *o;
     json_t *listed; /* keys listed by any valid manifest */
+    json_t *tomb;   /* tombstoned keys (manifest_tombstones) */
     const manifest_set_t *ms;
     int problems, io_errors, n;
 };
@@ -56,6 +60,13 @@ static int check_object(void *ctx, const catalog_object_t *o)
         return 0; /* an interrupted attempt's objects: the next run removes them */
     v->n++;
     rc = store_head(v->s, o->key, &info);
+    if (rc == STORE_NOTFOUND && json_object_get(v->tomb, o->key)) {
+        /* another host's prune: the next run or prune here syncs it */
+        printf("INFO catalogued object %s was expired by run %s (not in this catalog yet)\n",
+               o->key,
+               json_string_value(json_object_get(json_object_get(v->tomb, o->key), "run_id")));
+        return 0;
+    }
     if (rc == STORE_NOTFOUND) {
         printf("PROBLEM catalogued object %s is missing from the store\n", o->key);
         v->problems++;
@@ -149,7 +160,9 @@ static int collect_listed(struct vcheck *v, const manifest_set_t *ms)
             json_object_set_new(v->listed, key, json_true());
             if (objkey_parse(key, &kp) < 0)
                 continue;
-            if (in_scope(v->o, &kp) && !mknown) {
+            if (json_object_get(v->tomb, key)) {
+                /* expired: its catalog row is gone on purpose */
+            } else if (in_scope(v->o, &kp) && !mknown) {
                 /* another host's run, or one this catalog has not synced */
                 if (!noted++)
                     printf("INFO manifest %s is not in this catalog yet (the next run syncs "
@@ -174,11 +187,76 @@ static int collect_listed(struct vcheck *v, const manifest_set_t *ms)
     return 0;
 }
 
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One line per day in scope with tombstoned objects: what is gone, when,
+ * by which run, why. Returns the number of days. */
+static int print_expired(struct vcheck *v)
+{
+    json_t *days = json_object();
+    const char *key, *date;
+    json_t *t, *d;
+    const char **names = NULL;
+    size_t n = 0, i = 0;
+
+    if (!days)
+        return 0;
+    json_object_foreach(v->tomb, key, t)
+    {
+        objkey_parts_t kp;
+        if (objkey_parse(key, &kp) < 0)
+            continue;
+        if (kp.tenant && in_scope(v->o, &kp)) {
+            d = json_object_get(days, kp.date);
+            if (!d) {
+                d = json_pack("{s:i, s:O?, s:O?, s:O?, s:{}}", "n", 0, "on",
+                              json_object_get(t, "on"), "run_id", json_object_get(t, "run_id"),
+                              "reason", json_object_get(t, "reason"), "tenants");
+                json_object_set_new(days, kp.date, d);
+            }
+            json_object_set_new(d, "n",
+                                json_integer(json_integer_value(json_object_get(d, "n")) + 1));
+            json_object_set_new(json_object_get(d, "tenants"), kp.tenant, json_true());
+        }
+        objkey_parts_free(&kp);
+    }
+    n = json_object_size(days);
+    names = n ? calloc(n, sizeof *names) : NULL;
+    json_object_foreach(days, date, d)
+    {
+        if (names)
+            names[i++] = date;
+    }
+    if (names)
+        qsort(names, n, sizeof *names, by_str);
+    for (i = 0; names && i < n; i++) {
+        d = json_object_get(days, names[i]);
+        printf("EXPIRED %s: %lld object(s) of %zu tenant(s) deleted on %s by run %s (%s)\n",
+               names[i], (long long)json_integer_value(json_object_get(d, "n")),
+               json_object_size(json_object_get(d, "tenants")),
+               json_string_value(json_object_get(d, "on"))
+                   ? json_string_value(json_object_get(d, "on"))
+                   : "?",
+               json_string_value(json_object_get(d, "run_id"))
+                   ? json_string_value(json_object_get(d, "run_id"))
+                   : "?",
+               json_string_value(json_object_get(d, "reason"))
+                   ? json_string_value(json_object_get(d, "reason"))
+                   : "?");
+    }
+    free(names);
+    json_decref(days);
+    return (int)n;
+}
+
 int job_verify(const config_t *cfg, const verify_opts_t *o)
 {
     store_t *s = NULL;
     catalog_t *c = NULL;
-    struct vcheck v = {NULL, NULL, o, json_object(), NULL, 0, 0, 0};
+    struct vcheck v = {NULL, NULL, o, json_object(), NULL, NULL, 0, 0, 0};
     manifest_verify_opts_t mo = {o->deep, o->from, o->until, o->tenant};
     manifest_verify_stats_t ms;
     manifest_set_t set;
@@ -199,6 +277,8 @@ int job_verify(const config_t *cfg, const verify_opts_t *o)
     }
     loaded = 1;
     v.ms = &set;
+    if (!(v.tomb = manifest_tombstones(&set, NULL)))
+        goto out;
     if (collect_listed(&v, &set) < 0 || catalog_manifests(c, check_manifest_row, &v) < 0 ||
         catalog_units(c, o->tenant, o->from, o->until, check_unit, &v) < 0 ||
         catalog_objects(c, NULL, o->tenant, o->from, o->until, NULL, check_object, &v) < 0)
@@ -218,9 +298,13 @@ int job_verify(const config_t *cfg, const verify_opts_t *o)
         verdict = "all good";
         code = EXIT_OK;
     }
+    int days = print_expired(&v);
     printf("verify: %d manifest(s) in the chain, %d listed object(s), %d catalogued object(s) "
            "checked",
            ms.manifests, ms.objects, v.n);
+    if (ms.expired || days)
+        printf("; %d object(s) expired (tombstoned, deleted on purpose) over %d day(s)", ms.expired,
+               days);
     if (o->deep)
         printf("; deep: %d object(s) re-hashed, %d not checked (cold, not restored)", ms.rehashed,
                ms.cold);
@@ -231,6 +315,7 @@ out:
     if (loaded)
         manifest_set_free(&set);
     json_decref(v.listed);
+    json_decref(v.tomb);
     catalog_free(c);
     store_free(s);
     return code;

@@ -87,6 +87,17 @@ static const cli_cmd_t commands[] = {
      "command imports several machines' archives of day D, N at once (--jobs).\n"
      "Each archive's name, size and SHA-256 are printed and recorded in the manifest.\n"
      "A day past [retention] days is refused (exit 2) unless --force."},
+    {"prune", cmd_prune_parse, cmd_prune, CMD_CONFIG, "[--dry-run] [--yes]",
+     "delete the days past [retention] days (date + days < today) and what is left of\n"
+     "offboarded tenants; each deletion is a tombstone in the manifest chain, so verify\n"
+     "stays green and restore says \"expired\". Objects the store refuses to delete\n"
+     "(Object Lock) are kept and retried later (exit 3). --yes is required off a terminal"},
+    {"tenant", cmd_tenant_parse, cmd_tenant, CMD_CONFIG,
+     "offboard TENANT [--shred] [--out DIR] --yes",
+     "offboard a tenant: future runs skip it (a tombstone every host syncs), its objects\n"
+     "are deleted (locked ones by prune when the lock expires), --shred destroys its\n"
+     "identities in [encryption] identities_dir and names the offline copies and escrow\n"
+     "keys to destroy; a deletion certificate (JSON and text, 0600) goes to DIR (default .)"},
     {"help", help_parse, help_exec, 0, "[COMMAND]", "show the commands, or COMMAND's usage"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

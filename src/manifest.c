@@ -287,14 +287,16 @@ static void iso_time(int64_t t, char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char **key_out,
-                   char sha_out[65])
+/* Write one manifest document for run_id/date listing objs (and, when not
+ * NULL, tombstones), chained to the tip of the verified chain. */
+static int write_doc(store_t *s, const manifest_run_info_t *ri, json_t *objs, json_t *tombstones,
+                     char **key_out, char sha_out[65])
 {
     const char *run_id = ri->run_id, *date = ri->date;
     char started[32], finished[32];
     char *prev_key = NULL, *txt = NULL, *key = NULL;
     char prev_sha[65], created[32];
-    json_t *m = NULL, *objs = json_array();
+    json_t *m = NULL;
     time_t now = time(NULL);
     struct tm tm;
     int rc = -1;
@@ -302,9 +304,6 @@ int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char
     *key_out = NULL;
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    struct add_ctx ac = {objs, c};
-    if (!objs || catalog_objects_of_run(c, run_id, add_object, &ac) < 0)
-        goto out;
     if (manifest_latest(s, &prev_key, prev_sha) < 0)
         goto out;
     m = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O}", "format", "coldpack-manifest-1", "run_id",
@@ -319,7 +318,8 @@ int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char
     if ((ri->started > 0 && json_object_set_new(m, "started", json_string(started)) < 0) ||
         (ri->finished > 0 && json_object_set_new(m, "finished", json_string(finished)) < 0) ||
         (ri->outcome && json_object_set_new(m, "outcome", json_string(ri->outcome)) < 0) ||
-        (ri->import && json_object_set(m, "import", ri->import) < 0))
+        (ri->import && json_object_set(m, "import", ri->import) < 0) ||
+        (tombstones && json_object_set(m, "tombstones", tombstones) < 0))
         goto out;
     txt = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS);
     key = objkey_manifest(date, run_id);
@@ -341,17 +341,80 @@ int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char
     rc = 0;
 out:
     json_decref(m);
-    json_decref(objs);
     free(prev_key);
     free(txt);
     free(key);
     return rc;
 }
 
+int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char **key_out,
+                   char sha_out[65])
+{
+    json_t *objs = json_array();
+    struct add_ctx ac = {objs, c};
+    int rc = -1;
+
+    *key_out = NULL;
+    if (objs && catalog_objects_of_run(c, ri->run_id, add_object, &ac) == 0)
+        rc = write_doc(s, ri, objs, NULL, key_out, sha_out);
+    json_decref(objs);
+    return rc;
+}
+
+int manifest_write_tombstones(store_t *s, const manifest_run_info_t *ri, json_t *tombstones,
+                              char **key_out, char sha_out[65])
+{
+    json_t *objs = json_array();
+    int rc = -1;
+
+    *key_out = NULL;
+    if (objs && json_is_array(tombstones))
+        rc = write_doc(s, ri, objs, tombstones, key_out, sha_out);
+    json_decref(objs);
+    return rc;
+}
+
+json_t *manifest_tombstones(const manifest_set_t *ms, json_t **tenants)
+{
+    json_t *keys = json_object();
+
+    if (tenants)
+        *tenants = json_object();
+    for (size_t i = 0; keys && i < ms->n; i++) {
+        const manifest_entry_t *e = &ms->v[i];
+        json_t *arr = e->json ? json_object_get(e->json, "tombstones") : NULL;
+        const char *run_id = json_string_value(json_object_get(e->json, "run_id"));
+        const char *date = json_string_value(json_object_get(e->json, "date"));
+        size_t j;
+        json_t *t;
+        if (!json_is_array(arr) || !manifest_in_chain(ms, e))
+            continue;
+        json_array_foreach(arr, j, t)
+        {
+            const char *key = json_string_value(json_object_get(t, "key"));
+            const char *tenant = json_string_value(json_object_get(t, "tenant"));
+            json_t *d = json_deep_copy(t);
+            if (!d)
+                continue;
+            json_object_set_new(d, "run_id", json_string(run_id ? run_id : "?"));
+            json_object_set_new(d, "on", json_string(date ? date : "?"));
+            json_object_set_new(d, "manifest", json_string(e->key));
+            if (key && !json_object_get(keys, key))
+                json_object_set_new(keys, key, d);
+            else if (!key && tenant && tenants && *tenants && !json_object_get(*tenants, tenant))
+                json_object_set_new(*tenants, tenant, d);
+            else
+                json_decref(d);
+        }
+    }
+    return keys;
+}
+
 struct verify {
     store_t *s;
     const manifest_verify_opts_t *o;
     manifest_verify_stats_t *st;
+    json_t *tomb; /* key -> tombstone (manifest_tombstones) */
 };
 
 struct hashsink {
@@ -426,7 +489,19 @@ static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
         if (!in_scope(v->o, key))
             continue;
         v->st->objects++;
+        json_t *t = json_object_get(v->tomb, key);
+        const char *tsha = json_string_value(json_object_get(t, "sha256"));
+        if (t && (!tsha || strcmp(tsha, sha))) {
+            problem(v, "%s: object %s is tombstoned by %s with SHA-256 %s, the manifest says %s",
+                    mkey, key, json_string_value(json_object_get(t, "manifest")),
+                    tsha ? tsha : "(none)", sha);
+            continue;
+        }
         rc = store_head(v->s, key, &info);
+        if (rc == STORE_NOTFOUND && t) {
+            v->st->expired++; /* deleted by an explicit expiry: not missing */
+            continue;
+        }
         if (rc == STORE_NOTFOUND) {
             problem(v, "%s: object %s is missing from the store", mkey, key);
             continue;
@@ -478,6 +553,32 @@ static void verify_objects(struct verify *v, const char *mkey, json_t *objs)
     }
 }
 
+/* A tombstones list: each entry names a deleted key with its SHA-256 and
+ * reason, or an offboarded tenant. */
+static void verify_tombstones(struct verify *v, const char *mkey, json_t *arr)
+{
+    size_t i;
+    json_t *t;
+
+    if (!arr)
+        return;
+    if (!json_is_array(arr)) {
+        problem(v, "%s: \"tombstones\" is not a list", mkey);
+        return;
+    }
+    json_array_foreach(arr, i, t)
+    {
+        const char *key = json_string_value(json_object_get(t, "key"));
+        const char *sha = json_string_value(json_object_get(t, "sha256"));
+        const char *reason = json_string_value(json_object_get(t, "reason"));
+        const char *tenant = json_string_value(json_object_get(t, "tenant"));
+        if (!reason || (key && !sha) || (!key && !tenant))
+            problem(v, "%s: tombstone %zu is malformed", mkey, i);
+        else if (key && in_scope(v->o, key))
+            v->st->tombstones++;
+    }
+}
+
 static int date_in_scope(const manifest_verify_opts_t *o, const char *date)
 {
     if (!date)
@@ -487,12 +588,13 @@ static int date_in_scope(const manifest_verify_opts_t *o, const char *date)
 
 int manifest_verify_chain(store_t *s, const manifest_verify_opts_t *o, manifest_verify_stats_t *st)
 {
-    struct verify v = {s, o, st};
+    struct verify v = {s, o, st, NULL};
     manifest_set_t ms;
 
     memset(st, 0, sizeof *st);
     if (manifest_load_all(s, &ms, 0) < 0)
         return -1;
+    v.tomb = manifest_tombstones(&ms, NULL);
     for (size_t i = 0; i < ms.n; i++) {
         const manifest_entry_t *e = &ms.v[i], *before = NULL;
         const char *key = e->key;
@@ -540,7 +642,9 @@ int manifest_verify_chain(store_t *s, const manifest_verify_opts_t *o, manifest_
                    "is checked)\n",
                    key, followers);
         verify_objects(&v, key, json_object_get(e->json, "objects"));
+        verify_tombstones(&v, key, json_object_get(e->json, "tombstones"));
     }
+    json_decref(v.tomb);
     manifest_set_free(&ms);
     return 0;
 }

@@ -72,6 +72,21 @@ typedef struct manifest_run_info {
 int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char **key_out,
                    char sha_out[65]);
 
+/* Write a tombstone manifest for ri->run_id: no objects, and the list
+ * tombstones (borrowed) of what an explicit expiry deleted, each
+ * {"key", "sha256", "size", "tenant", "date", "source", "reason"} (reason
+ * "retention" or "offboard"), or an offboarded tenant {"tenant", "reason":
+ * "offboard", "scheduled": [{"key", "sha256", "locked": "..."}]}. Chained
+ * like manifest_write (docs/formats.md "Tombstones"). Returns 0 or -1. */
+int manifest_write_tombstones(store_t *s, const manifest_run_info_t *ri, json_t *tombstones,
+                              char **key_out, char sha_out[65]);
+
+/* The tombstones of the verified chain: a new object key -> the entry plus
+ * "run_id", "on" (the tombstone manifest's date) and "manifest"; the first
+ * tombstone of a key wins. With tenants: *tenants gets tenant -> entry for
+ * offboarded tenants (caller decrefs both). NULL when out of memory. */
+json_t *manifest_tombstones(const manifest_set_t *ms, json_t **tenants);
+
 typedef struct manifest_verify_opts {
     int deep;
     const char *from, *until; /* dates, inclusive; NULL = open */
@@ -80,16 +95,20 @@ typedef struct manifest_verify_opts {
 
 typedef struct manifest_verify_stats {
     int manifests, objects;
-    int rehashed;  /* deep: contents read and hashed */
-    int cold;      /* deep: not read, cold and not restored */
-    int io_errors; /* store failures (not evidence of corruption) */
-    int problems;  /* missing, altered, chain breaks */
-    int warnings;  /* junk under runs/ */
+    int rehashed;   /* deep: contents read and hashed */
+    int cold;       /* deep: not read, cold and not restored */
+    int io_errors;  /* store failures (not evidence of corruption) */
+    int problems;   /* missing, altered, chain breaks */
+    int warnings;   /* junk under runs/ */
+    int expired;    /* listed objects gone from the store with a tombstone (not missing) */
+    int tombstones; /* tombstone entries in scope */
 } manifest_verify_stats_t;
 
 /* Check every manifest in scope: its prev link (the named predecessor
  * exists and has the recorded SHA-256), and each listed object in scope
  * (present, size, metadata SHA-256; deep: content SHA-256 where readable).
+ * A tombstoned object missing from the store is counted expired, never a
+ * problem; a tombstone whose SHA-256 differs from the listing is one.
  * Prints one line per finding. Returns 0 (findings in *st), -1 when the
  * manifests cannot be read. */
 int manifest_verify_chain(store_t *s, const manifest_verify_opts_t *o, manifest_verify_stats_t *st);

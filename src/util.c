@@ -170,13 +170,29 @@ int util_date_add(const char *date, int days, char out[11])
     return 0;
 }
 
-void util_yesterday(char out[11])
+void util_today(char out[11])
 {
-    time_t t = time(NULL) - 86400;
+    const char *knob = getenv("COLDPACK_TODAY");
+    time_t t = time(NULL);
     struct tm tm;
+    int y, m, d;
 
+    /* tests simulate days: COLDPACK_TODAY=YYYY-MM-DD replaces the clock's date */
+    if (knob && strlen(knob) == 10 && util_parse_date(knob, &y, &m, &d) == 0) {
+        snprintf(out, 11, "%s", knob);
+        return;
+    }
     localtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+void util_yesterday(char out[11])
+{
+    char today[11];
+
+    util_today(today);
+    if (util_date_add(today, -1, out) < 0)
+        snprintf(out, 11, "%s", today);
 }
 
 void util_hex(const unsigned char *in, size_t n, char *out)

@@ -22,6 +22,9 @@ int util_parse_date(const char *s, int *y, int *m, int *d);
 /* date + days -> out (YYYY-MM-DD, 11 bytes). Returns 0 or -1. */
 int util_date_add(const char *date, int days, char out[11]);
 /* Yesterday in local time. */
+/* Today's local date, or $COLDPACK_TODAY (YYYY-MM-DD) when set: the one
+ * "today" of run's default day, catch-up and prune's retention. */
+void util_today(char out[11]);
 void util_yesterday(char out[11]);
 /* Lowercase hex of n bytes; out must hold 2n+1. */
 void util_hex(const unsigned char *in, size_t n, char *out);

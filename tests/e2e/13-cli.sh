@@ -11,7 +11,7 @@ write_config "$T/c.conf" "$T/data" "$T/store"
 CP=("$COLDPACK" -c "$T/c.conf")
 
 # --help / -h / help CMD: usage on stdout, nothing on stderr, exit 0, no config needed
-for cmd in init check run status ls restore verify catalog import help; do
+for cmd in init check run status ls restore verify catalog import prune tenant help; do
   for form in "$cmd --help" "$cmd -h" "help $cmd"; do
     set +e; COLDPACK_CONFIG=$T/missing.conf "$COLDPACK" $form >"$T/o" 2>"$T/e"; rc=$?; set -e
     [ $rc -eq 0 ] || die "'$form': exit $rc"
@@ -29,7 +29,7 @@ usage_error() {
   grep -q "^usage: coldpack" "$T/e" || die "'$*': no usage on stderr: $(cat "$T/e")"
   [ ! -s "$T/o" ] || die "'$*': wrote to stdout: $(cat "$T/o")"
 }
-for cmd in init check run status ls restore verify catalog import help; do
+for cmd in init check run status ls restore verify catalog import prune tenant help; do
   usage_error "${CP[@]}" $cmd --no-such-option
 done
 usage_error "$COLDPACK" --no-such-option
