@@ -163,8 +163,12 @@ int cli_dispatch(const cli_cmd_t *cmds, size_t n, int argc, char **argv, const c
     if (cmd->flags & CMD_LOCK) {
         lockfd = take_lock(cfg);
         if (lockfd < 0) {
+            code = lockfd == LOCK_HELD ? EXIT_LOCKED : EXIT_FAIL;
+            if (is_run) /* a refused run is recorded and notified like any failed run */
+                job_run_refused(cfg, &args.run, (int64_t)start, code, "lock",
+                                log_last_error()[0] ? log_last_error() : "the run lock");
             config_free(cfg);
-            return lockfd == -2 ? EXIT_LOCKED : EXIT_FAIL;
+            return code;
         }
     }
     code = cmd->exec(&env, &args);

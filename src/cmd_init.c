@@ -4,13 +4,12 @@
  * prove write access, and let the store prepare its backing service
  * (store_setup: for s3://, bucket checks and the prefix's lifecycle rule).
  * A store that already holds backups is adopted: the catalog is brought up
- * to date from its manifests (job_sync_catalog, under the run lock), never
+ * to date from its manifests (job_sync_catalog, under the run lock that cli.c holds), never
  * started blank beside them.
  */
 #include "catalog.h"
 #include "cli.h"
 #include "job.h"
-#include "lock.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -32,10 +31,9 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     const config_t *cfg = env->cfg;
     store_t *s = NULL;
     catalog_t *c = NULL;
-    int code = EXIT_FAIL, lockfd = -1;
+    int code = EXIT_FAIL;
     store_put_opts_t o = {"STANDARD", "text/plain", 0, 5};
     store_setup_opts_t so = {0};
-    char *lockpath = NULL;
     job_sync_stats_t st;
 
     (void)a;
@@ -57,18 +55,8 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
         if (src < 0)
             goto out;
     }
-    lockpath = util_asprintf("%s.lock", cfg->catalog.path);
-    if (!lockpath)
-        goto out;
     c = catalog_open(cfg->catalog.path);
     if (!c)
-        goto out;
-    lockfd = lock_acquire(lockpath);
-    if (lockfd == LOCK_HELD) {
-        code = EXIT_LOCKED;
-        goto out;
-    }
-    if (lockfd < 0)
         goto out;
     if (catalog_begin(c) < 0)
         goto out;
@@ -84,8 +72,6 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
                st.units, st.manifests);
     code = EXIT_OK;
 out:
-    lock_release(lockfd);
-    free(lockpath);
     catalog_free(c);
     store_free(s);
     return code;

@@ -69,8 +69,14 @@ void job_make_run_id(char *buf, size_t n);
 /* Back up o->date, or the days of a range / catch-up (job_days.c). */
 int job_run(const config_t *cfg, const run_opts_t *o);
 /* Back up exactly one day, o->date (job_run.c; o->until and o->catch_up are
- * ignored). Takes the run lock; not to be called concurrently. */
+ * ignored). The caller holds the run lock (cli.c, CMD_LOCK); not to be
+ * called concurrently. */
 int job_run_day(const config_t *cfg, const run_opts_t *o);
+/* A run refused before it started (code: EXIT_LOCKED when the lock is held):
+ * recorded "failed" with what/why in the catalog when it can be opened,
+ * notified, and its metrics written — as any run that fails early. */
+void job_run_refused(const config_t *cfg, const run_opts_t *o, int64_t start, int code,
+                     const char *what, const char *why);
 
 /* Options of import; strings are borrowed (argv). */
 typedef struct import_opts {

@@ -18,7 +18,6 @@
 
 #include "catalog.h"
 #include "keys.h"
-#include "lock.h"
 #include "log.h"
 #include "manifest.h"
 #include "objkey.h"
@@ -39,8 +38,6 @@ struct pjob {
     const config_t *cfg;
     store_t *s;
     catalog_t *c;
-    int lockfd;
-    char *lockpath;
     char run_id[64];
     char today[11];
     json_t *units;     /* [{date, source, tenant, reason, objects: [{key, kind, size, sha256}]}] */
@@ -67,7 +64,6 @@ static int pjob_open(struct pjob *j, const config_t *cfg, int dry)
 
     memset(j, 0, sizeof *j);
     j->cfg = cfg;
-    j->lockfd = -1;
     job_make_run_id(j->run_id, sizeof j->run_id);
     util_today(j->today);
     j->units = json_array();
@@ -78,14 +74,6 @@ static int pjob_open(struct pjob *j, const config_t *cfg, int dry)
         return EXIT_FAIL;
     if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN)
         return EXIT_USAGE;
-    if (!dry) {
-        j->lockpath = util_asprintf("%s.lock", cfg->catalog.path);
-        j->lockfd = j->lockpath ? lock_acquire(j->lockpath) : -1;
-        if (j->lockfd == LOCK_HELD)
-            return EXIT_LOCKED;
-        if (j->lockfd < 0)
-            return EXIT_FAIL;
-    }
     j->s = store_open(cfg);
     j->c = j->s ? catalog_open(cfg->catalog.path) : NULL;
     if (!j->c)
@@ -110,9 +98,6 @@ static void pjob_close(struct pjob *j)
 {
     catalog_free(j->c);
     store_free(j->s);
-    if (j->lockfd >= 0)
-        lock_release(j->lockfd);
-    free(j->lockpath);
     json_decref(j->units);
     json_decref(j->tomb);
     json_decref(j->kept);

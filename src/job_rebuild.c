@@ -22,7 +22,6 @@
 
 #include "catalog.h"
 #include "index.h"
-#include "lock.h"
 #include "log.h"
 #include "manifest.h"
 #include "objkey.h"
@@ -559,8 +558,6 @@ out:
 
 int job_rebuild(const config_t *cfg)
 {
-    char *lockpath = util_asprintf("%s.lock", cfg->catalog.path);
-    int lockfd = -1;
     store_t *s = NULL;
     catalog_t *c = NULL;
     job_sync_stats_t st;
@@ -571,14 +568,7 @@ int job_rebuild(const config_t *cfg)
         code = EXIT_USAGE;
         goto out;
     }
-    lockfd = lockpath ? lock_acquire(lockpath) : -1;
-    if (lockfd == LOCK_HELD) {
-        code = EXIT_LOCKED;
-        goto out;
-    }
-    if (lockfd < 0)
-        goto out;
-    s = store_open(cfg);
+    s = store_open(cfg); /* the run lock is held by cli.c (CMD_LOCK) */
     c = s ? catalog_open(cfg->catalog.path) : NULL;
     if (!c)
         goto out;
@@ -603,7 +593,5 @@ out:
         catalog_rollback(c);
     catalog_free(c);
     store_free(s);
-    lock_release(lockfd);
-    free(lockpath);
     return code;
 }

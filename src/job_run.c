@@ -19,7 +19,8 @@
  * moment of deleting: each key must parse to exactly that unit and be named
  * by no manifest at all; a manifest-named object is never deleted (the unit
  * fails instead), so a committed backup cannot be lost by a run. Runs a
- * killed process left "running" are marked "crashed" once the lock is held.
+ * killed process left "running" are marked "crashed" (the caller holds the
+ * run lock: cli.c takes it for every command whose table row says CMD_LOCK).
  *
  * Bytes read from sources pass through the run-wide and per-source token
  * buckets. Past the deadline, no new unit starts.
@@ -36,7 +37,6 @@
 #include "array.h"
 #include "catalog.h"
 #include "codec.h"
-#include "lock.h"
 #include "log.h"
 #include "manifest.h"
 #include "objkey.h"
@@ -846,6 +846,27 @@ static void write_metrics(const config_t *cfg, catalog_t *cat, int64_t start, in
  * own, or try_open and the file is not foreign), notified with what failed
  * and why, and its metrics written. */
 static void prerun_failed(struct run_state *rs, int64_t start, int code, const char *what,
+                          const char *why, int try_open);
+
+void job_run_refused(const config_t *cfg, const run_opts_t *o, int64_t start, int code,
+                     const char *what, const char *why)
+{
+    struct run_state rs;
+    run_opts_t day = *o;
+    char y[11];
+
+    if (!day.date) { /* no --date: the night it would have backed up */
+        util_yesterday(y);
+        day.date = y;
+    }
+    memset(&rs, 0, sizeof rs);
+    rs.cfg = cfg;
+    rs.opts = &day;
+    job_make_run_id(rs.run_id, sizeof rs.run_id);
+    prerun_failed(&rs, start, code, what, why, 1);
+}
+
+static void prerun_failed(struct run_state *rs, int64_t start, int code, const char *what,
                           const char *why, int try_open)
 {
     const config_t *cfg = rs->cfg;
@@ -886,8 +907,7 @@ static void prerun_failed(struct run_state *rs, int64_t start, int code, const c
 int job_run_day(const config_t *cfg, const run_opts_t *o)
 {
     struct run_state rs;
-    char *lockpath = NULL;
-    int lockfd = -1, code = EXIT_FAIL, nthreads, run_open = 0, reported = 0, try_open = 1;
+    int code = EXIT_FAIL, nthreads, run_open = 0, reported = 0, try_open = 1;
     int64_t start = (int64_t)time(NULL);
     const char *fail_what = "run";
     char fail_why[1024] = "";
@@ -912,27 +932,6 @@ int job_run_day(const config_t *cfg, const run_opts_t *o)
         code = EXIT_USAGE;
         PRERUN("catalog");
         try_open = 0;
-        goto out;
-    }
-    lockpath = util_asprintf("%s.lock", cfg->catalog.path);
-    if (!lockpath)
-        goto out;
-    {
-        char *dir = strdup(cfg->catalog.path), *sl = dir ? strrchr(dir, '/') : NULL;
-        if (sl && sl != dir) {
-            *sl = 0;
-            util_mkdirs(dir, UTIL_DIR_MODE);
-        }
-        free(dir);
-    }
-    lockfd = lock_acquire(lockpath);
-    if (lockfd == LOCK_HELD) {
-        code = EXIT_LOCKED;
-        PRERUN("lock");
-        goto out;
-    }
-    if (lockfd < 0) {
-        PRERUN("lock");
         goto out;
     }
     rs.store = store_open(cfg);
@@ -1128,8 +1127,6 @@ out:
     json_decref(rs.left);
     catalog_free(rs.cat);
     store_free(rs.store);
-    lock_release(lockfd);
-    free(lockpath);
     free(rs.mkey);
     pthread_mutex_destroy(&rs.mu);
     return code;

@@ -20,11 +20,11 @@
 static int help_parse(int argc, char **argv, cli_args_t *a);
 static int help_exec(const cli_env_t *env, cli_args_t *a);
 
-/* `run` and `catalog rebuild` take the run lock inside their jobs (job_run.c,
- * job_verify.c), so they do not carry CMD_LOCK: holding it here as well would
- * make the job find it taken. */
+/* Every command that writes the catalog or the store's chain carries
+ * CMD_LOCK: cli.c takes the run lock once, before exec, and no job takes it
+ * itself. */
 static const cli_cmd_t commands[] = {
-    {"init", cmd_init_parse, cmd_init, CMD_CONFIG, "",
+    {"init", cmd_init_parse, cmd_init, CMD_CONFIG | CMD_LOCK, "",
      "create the store and catalog, prove the store is writable"},
     {"check", cmd_check_parse, cmd_check, CMD_CONFIG,
      "[--date YYYY-MM-DD] [--notify-test] [--timeout SECS]",
@@ -33,7 +33,7 @@ static const cli_cmd_t commands[] = {
      "the day directory), the catalog, [store] part_size; --notify-test: send a test\n"
      "notification. --timeout: per target (default 20 s). Exit 1 on any FAIL, 3 on\n"
      "warnings only. Safe during a run (touches only its own probe object)"},
-    {"run", cmd_run_parse, cmd_run, CMD_CONFIG,
+    {"run", cmd_run_parse, cmd_run, CMD_CONFIG | CMD_LOCK,
      "[--date YYYY-MM-DD | --from D --until D] [--source NAME] [--deadline HH:MM[:SS]]",
      "back up one day or a range, idempotently (default: yesterday, local time)\n"
      "Without --date, the days of the last [run] catch_up_days left incomplete (failed,\n"
@@ -58,7 +58,7 @@ static const cli_cmd_t commands[] = {
     {"verify", cmd_verify_parse, cmd_verify, CMD_CONFIG | CMD_RDONLY,
      "[--deep] [--date D | --from D --until D] [--tenant T]",
      "check the manifest hash chain and every catalogued object (--deep: re-hash)"},
-    {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG, "rebuild",
+    {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG | CMD_LOCK, "rebuild",
      "recreate the catalog from the store alone"},
     {"estimate", cmd_estimate_parse, cmd_estimate, CMD_CONFIG | CMD_RDONLY,
      "[--daily SIZE --ratio R] [--days N] [--part-size SIZE] [--volume-size SIZE]\n"
@@ -79,7 +79,7 @@ static const cli_cmd_t commands[] = {
     {"keygen", cmd_keygen_parse, cmd_keygen, 0, "--tenant T --out DIR",
      "make an age key pair for tenant T: DIR/T.key (identity, 0600) and DIR/T.txt\n"
      "(recipient, for [encryption] recipients_dir); see docs/encryption.md"},
-    {"import", cmd_import_parse, cmd_import, CMD_CONFIG,
+    {"import", cmd_import_parse, cmd_import, CMD_CONFIG | CMD_LOCK,
      "--date D (--source S FILE | SOURCE=FILE...) [--jobs N] [--force]",
      "re-pack existing per-machine tar archives (.tar.gz, .tar.zst, .tar; - = stdin)\n"
      "into the day's units of their source, committed like a run's (idempotent).\n"
@@ -87,12 +87,12 @@ static const cli_cmd_t commands[] = {
      "command imports several machines' archives of day D, N at once (--jobs).\n"
      "Each archive's name, size and SHA-256 are printed and recorded in the manifest.\n"
      "A day past [retention] days is refused (exit 2) unless --force."},
-    {"prune", cmd_prune_parse, cmd_prune, CMD_CONFIG, "[--dry-run] [--yes]",
+    {"prune", cmd_prune_parse, cmd_prune, CMD_CONFIG | CMD_LOCK, "[--dry-run] [--yes]",
      "delete the days past [retention] days (date + days < today) and what is left of\n"
      "offboarded tenants; each deletion is a tombstone in the manifest chain, so verify\n"
      "stays green and restore says \"expired\". Objects the store refuses to delete\n"
      "(Object Lock) are kept and retried later (exit 3). --yes is required off a terminal"},
-    {"tenant", cmd_tenant_parse, cmd_tenant, CMD_CONFIG,
+    {"tenant", cmd_tenant_parse, cmd_tenant, CMD_CONFIG | CMD_LOCK,
      "offboard TENANT [--shred] [--out DIR] --yes",
      "offboard a tenant: future runs skip it (a tombstone every host syncs), its objects\n"
      "are deleted (locked ones by prune when the lock expires), --shred destroys its\n"
