@@ -290,12 +290,11 @@ char *manifest_sig_key(const char *mkey)
     return util_asprintf("sigs/%s.sig", mkey + rl);
 }
 
-/* Sign the stored bytes of manifest key with the key at path and put the
- * sidecar (create-only: one already there is left as it is). 0 or -1. */
+/* Sign the stored bytes of manifest key with k and put the sidecar
+ * (create-only: one already there is left as it is). 0 or -1. */
 static int sign_manifest(store_t *s, const char *key, const void *bytes, size_t len,
-                         const char *sha, const char *path)
+                         const char *sha, const sign_key_t *k)
 {
-    sign_key_t *k = sign_load_private(path);
     unsigned char sig[64];
     char *b64 = NULL, *skey = manifest_sig_key(key), *txt = NULL;
     json_t *j = NULL;
@@ -317,9 +316,7 @@ static int sign_manifest(store_t *s, const char *key, const void *bytes, size_t 
     rc = 0;
 out:
     if (rc < 0)
-        log_error("cannot sign the manifest %s with %s (see above); the next run retries", key,
-                  path);
-    sign_key_free(k);
+        log_error("cannot store the signature of the manifest %s (see above)", key);
     json_decref(j);
     free(txt);
     free(b64);
@@ -412,8 +409,16 @@ int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char
     time_t now = time(NULL);
     struct tm tm;
     int rc = -1;
+    sign_key_t *sk = NULL;
 
     *key_out = NULL;
+    /* an unusable signing key fails before anything is written, so the
+     * manifest is never left unsigned: the next run writes it signed */
+    if (ri->signing_key && !(sk = sign_load_private(ri->signing_key))) {
+        log_error("manifest of run %s not written: the signing key cannot be used", ri->run_id);
+        json_decref(objs);
+        return -1;
+    }
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     struct add_ctx ac = {objs, c};
@@ -447,7 +452,7 @@ int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char
         if (store_get_buf(s, key, 64 << 20, &old, &oldn) < 0)
             goto out;
         util_sha256_buf(old, oldn, sha_out);
-        int src = ri->signing_key ? sign_manifest(s, key, old, oldn, sha_out, ri->signing_key) : 0;
+        int src = sk ? sign_manifest(s, key, old, oldn, sha_out, sk) : 0;
         free(old);
         if (src < 0)
             goto out;
@@ -455,14 +460,14 @@ int manifest_write(store_t *s, catalog_t *c, const manifest_run_info_t *ri, char
         goto out;
     } else {
         util_sha256_buf(txt, strlen(txt), sha_out);
-        if (ri->signing_key &&
-            sign_manifest(s, key, txt, strlen(txt), sha_out, ri->signing_key) < 0)
+        if (sk && sign_manifest(s, key, txt, strlen(txt), sha_out, sk) < 0)
             goto out;
     }
     *key_out = key;
     key = NULL;
     rc = 0;
 out:
+    sign_key_free(sk);
     json_decref(m);
     json_decref(objs);
     free(prev_key);
