@@ -71,11 +71,11 @@ static FILE *open_key(const char *path, int private_only)
     struct stat st;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        log_error("signing key %s: %s", path, strerror(errno));
+        log_error("%s %s: %s", private_only ? "signing key" : "public key", path, strerror(errno));
         return NULL;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        log_error("signing key %s: not a regular file", path);
+        log_error("%s %s: not a regular file", private_only ? "signing key" : "public key", path);
         close(fd);
         return NULL;
     }
