@@ -262,16 +262,32 @@ static void test_unknown_key(void **state)
     expect_refused("url = file:///s\n[store]\n", "t.conf:1: key \"url\" outside any section");
 }
 
+/* [audit]: absolute key paths, nothing else */
+static void test_audit_section(void **state)
+{
+    (void)state;
+    config_t *c = parse_capture("[store]\nurl = file:///s\n[audit]\nsigning_key = /k/sk.pem\n"
+                                "public_key = /k/pk.pem\n[source \"a\"]\npath = /x/{date}\n");
+    assert_non_null(c);
+    assert_string_equal(c->audit.signing_key, "/k/sk.pem");
+    assert_string_equal(c->audit.public_key, "/k/pk.pem");
+    config_free(c);
+    expect_refused("[store]\nurl = file:///s\n[audit]\nsigning_key = sk.pem\n",
+                   "t.conf:4: audit.signing_key = \"sk.pem\": expected an absolute path");
+    expect_refused("[store]\nurl = file:///s\n[audit]\nkey = /k\n",
+                   "t.conf:4: unknown key \"key\" in [audit]; expected signing_key, public_key");
+}
+
 static void test_unknown_section(void **state)
 {
     (void)state;
-    expect_refused(
-        "[store]\n"
-        "url = file:///s\n"
-        "[stor]\n"
-        "url = file:///t\n",
-        "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
-        "[retention], [run], [notify], [prices], [defaults], [encryption] or [source \"NAME\"]");
+    expect_refused("[store]\n"
+                   "url = file:///s\n"
+                   "[stor]\n"
+                   "url = file:///t\n",
+                   "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
+                   "[retention], [run], [notify], [prices], [defaults], [encryption], [audit] or "
+                   "[source \"NAME\"]");
     /* an empty unknown section is still refused */
     expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /x/{date}\n[extras]\n",
                    "t.conf:5: unknown section [extras]");
@@ -903,17 +919,29 @@ static void test_tenant_template(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_config),       cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_unknown_key),       cmocka_unit_test(test_unknown_section),
-        cmocka_unit_test(test_bad_values),        cmocka_unit_test(test_missing_date),
-        cmocka_unit_test(test_duplicates),        cmocka_unit_test(test_bad_tenant_rule),
-        cmocka_unit_test(test_whole_file_checks), cmocka_unit_test(test_empty_value),
-        cmocka_unit_test(test_syntax_errors),     cmocka_unit_test(test_syntax_error_line_wins),
-        cmocka_unit_test(test_duplicate_section), cmocka_unit_test(test_indented_key),
-        cmocka_unit_test(test_long_line),         cmocka_unit_test(test_load_file),
-        cmocka_unit_test(test_duration_overflow), cmocka_unit_test(test_codec_default_levels),
-        cmocka_unit_test(test_brace_expand),      cmocka_unit_test(test_hosts),
-        cmocka_unit_test(test_defaults_section),  cmocka_unit_test(test_ssh_options),
+        cmocka_unit_test(test_full_config),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_unknown_key),
+        cmocka_unit_test(test_unknown_section),
+        cmocka_unit_test(test_audit_section),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_missing_date),
+        cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_bad_tenant_rule),
+        cmocka_unit_test(test_whole_file_checks),
+        cmocka_unit_test(test_empty_value),
+        cmocka_unit_test(test_syntax_errors),
+        cmocka_unit_test(test_syntax_error_line_wins),
+        cmocka_unit_test(test_duplicate_section),
+        cmocka_unit_test(test_indented_key),
+        cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_duration_overflow),
+        cmocka_unit_test(test_codec_default_levels),
+        cmocka_unit_test(test_brace_expand),
+        cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_defaults_section),
+        cmocka_unit_test(test_ssh_options),
         cmocka_unit_test(test_tenant_template),
     };
 
