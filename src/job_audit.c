@@ -185,7 +185,7 @@ static int lists_day(const manifest_entry_t *e, const audit_opts_t *o)
     return 0;
 }
 
-static int add_manifest(struct audit *a, const manifest_entry_t *e, int day, const char *pubid)
+static int add_manifest(struct audit *a, const manifest_entry_t *e, int day)
 {
     unsigned char *buf = NULL, *sbuf = NULL;
     size_t n = 0, sn = 0;
@@ -238,7 +238,6 @@ static int add_manifest(struct audit *a, const manifest_entry_t *e, int day, con
         a->store_errors++;
         goto out;
     }
-    (void)pubid;
     if (day) {
         size_t i;
         json_t *ob;
@@ -356,7 +355,7 @@ int job_audit(const config_t *cfg, const audit_opts_t *o)
     const manifest_entry_t *e = tip >= 0 ? &set.v[tip] : NULL;
     while (e && e->json) {
         int day = lists_day(e, o);
-        if (add_manifest(&a, e, day, NULL) < 0)
+        if (add_manifest(&a, e, day) < 0)
             goto out;
         if (day && --remaining == 0)
             break;
@@ -384,7 +383,7 @@ int job_audit(const config_t *cfg, const audit_opts_t *o)
         printf("INFO %s is not on the chain to the tip %s (a fork): bundled without its "
                "chain\n",
                set.v[i].key, tip >= 0 ? set.v[tip].key : "-");
-        if (add_manifest(&a, &set.v[i], 1, NULL) < 0)
+        if (add_manifest(&a, &set.v[i], 1) < 0)
             goto out;
         remaining--;
     }
@@ -620,8 +619,12 @@ static void check_manifests(struct bcheck *b, const sign_key_t *pub)
         const char *file = json_string_value(json_object_get(m, "file"));
         size_t n = 0;
         char sha[65];
-        if (!key || !want) {
-            bproblem(b, "bundle.json: manifest entry %zu has no key or sha256", i);
+        objkey_parts_t kp;
+        int is_manifest = key && objkey_parse(key, &kp) == 0 && kp.kind == OBJKEY_MANIFEST;
+        if (key)
+            objkey_parts_free(&kp);
+        if (!is_manifest || !want) {
+            bproblem(b, "bundle.json: manifest entry %zu has no manifest key or no sha256", i);
             continue;
         }
         unsigned char *buf = bundled(b, file, &n);

@@ -85,7 +85,8 @@ int manifest_list(store_t *s, int (*fn)(void *ctx, const char *key), void *ctx)
 
     if (store_list(s, OBJKEY_RUNS_ROOT, collect, &k) < 0)
         rc = -1;
-    qsort(k.v, k.n, sizeof *k.v, by_run_id);
+    if (k.n > 1) /* qsort(NULL, 0) is undefined */
+        qsort(k.v, k.n, sizeof *k.v, by_run_id);
     for (size_t i = 0; i < k.n; i++) {
         if (rc == 0 && fn(ctx, k.v[i]) != 0)
             rc = 1;
