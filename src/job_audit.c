@@ -13,7 +13,8 @@
  * configured. bundle.json ties them together with the SHA-256 of every other
  * file in the bundle; summary.txt says the same for a human.
  *
- * verify --bundle checks the bundle against itself (file hashes, manifest
+ * verify --bundle checks the bundle against itself (file hashes, no file
+ * that bundle.json does not cover, manifest
  * hashes, prev links, the day's objects listed by the bundled manifests) and
  * against the store (each manifest's bytes now, each object's size, SHA-256,
  * version id, lock mode, and a retain-until no earlier than claimed). Every
@@ -32,6 +33,7 @@
 #include "store.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -571,6 +573,31 @@ static void check_files(struct bcheck *b)
     }
 }
 
+/* Every file in the bundle (top level and one directory down) is
+ * bundle.json or one that bundle.json covers: an added file is named. */
+static void check_extra(struct bcheck *b, const char *sub)
+{
+    char *path = sub ? util_asprintf("%s/%s", b->dir, sub) : strdup(b->dir);
+    DIR *d = path ? opendir(path) : NULL;
+    struct dirent *de;
+    json_t *files = json_object_get(b->bundle, "files");
+    while (d && (de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        char *rel = sub ? util_asprintf("%s/%s", sub, de->d_name) : strdup(de->d_name);
+        if (!rel)
+            break;
+        if (!sub && de->d_type == DT_DIR)
+            check_extra(b, de->d_name);
+        else if ((sub || strcmp(rel, "bundle.json")) && !json_object_get(files, rel))
+            bproblem(b, "bundle file %s is not covered by bundle.json (added)", rel);
+        free(rel);
+    }
+    if (d)
+        closedir(d);
+    free(path);
+}
+
 /* A bundled file's bytes (NULL with a PROBLEM when unreadable). */
 static unsigned char *bundled(struct bcheck *b, const char *rel, size_t *n)
 {
@@ -806,6 +833,7 @@ int job_audit_verify_bundle(const config_t *cfg, const char *dir)
     if (!b.s)
         goto out;
     check_files(&b);
+    check_extra(&b, NULL);
     check_manifests(&b, pub);
     check_objects(&b);
     const char *verdict = "all good";

@@ -54,6 +54,12 @@ sed -i 's/size/SIZE/' "$T/fb2/summary.txt"
 set +e; "$COLDPACK" -c "$T/f.conf" verify --bundle "$T/fb2" >"$T/fv2.out"; rc=$?; set -e
 [ $rc = 7 ] || die "tampered bundle: exit $rc"
 grep -q "PROBLEM bundle file summary.txt" "$T/fv2.out" || { cat "$T/fv2.out"; die "tampered file not named"; }
+# a file added to the bundle: named
+cp -a "$T/fb" "$T/fb5"
+cp "$T/fb5/summary.txt" "$T/fb5/manifests/runs_${DATE}_99999999T000000Z-1.json"
+set +e; "$COLDPACK" -c "$T/f.conf" verify --bundle "$T/fb5" >"$T/fv5.out"; rc=$?; set -e
+[ $rc = 7 ] || die "added bundle file: exit $rc"
+grep -q "is not covered by bundle.json (added)" "$T/fv5.out" || { cat "$T/fv5.out"; die "added file not named"; }
 # a manifest modified in the store: verify --bundle and verify name it
 printf ' ' >>"$m"
 set +e; "$COLDPACK" -c "$T/f.conf" verify --bundle "$T/fb" >"$T/fv3.out"; rc=$?; set -e
