@@ -2,8 +2,10 @@
 # 81-audit: "prove day D is unaltered and was locked" (docs/audit.md).
 # File store: with [audit] signing_key every manifest gets a signature
 # sidecar that `openssl pkeyutl -verify -rawin` accepts; `audit --date D`
-# writes a private bundle that `verify --bundle` finds green; a tampered
-# bundle file, and a manifest modified in the store, are named (exit 7), and
+# writes a private bundle that `verify --bundle` finds green, carrying the
+# chain from the day's manifest to the tip (a later day's run) and, with
+# --tenant, only that tenant's objects; a tampered or added bundle file, and
+# a manifest modified in the store, are named (exit 7), and
 # plain `verify` with public_key names the badly signed manifest.
 # RGW: an Object Lock bucket (compliance, retention.days = 1): init reports
 # its lock, versioning and default retention; the bundle's version id, lock
@@ -42,6 +44,22 @@ openssl pkeyutl -verify -pubin -inkey "$T/pk.pem" -rawin -in "$m" -sigfile "$T/s
 "$COLDPACK" -c "$T/f.conf" verify >"$T/v0.out" || { cat "$T/v0.out"; die "verify with signatures"; }
 grep -q "1 manifest signature(s) checked" "$T/v0.out" || die "signatures not checked"
 
+# a later day's run: the bundle of DATE carries the chain from DATE up to the tip
+"$LOGGEN" --out "$T/data" --date 2026-11-24 --sources 1 --tenants 2 --size 1MiB --seed 8 >/dev/null
+"$COLDPACK" -c "$T/f.conf" run --date 2026-11-24 >"$T/run2.out" 2>&1 || { cat "$T/run2.out"; die "run 2"; }
+"$COLDPACK" -c "$T/f.conf" audit --date "$DATE" --tenant acme --out "$T/fa" >/dev/null || die "audit --tenant"
+python3 - "$T/fa/bundle.json" "$DATE" <<'PY' || die "bundle of one tenant and day: $(cat "$T/fa/summary.txt")"
+import json, sys
+b, date = json.load(open(sys.argv[1])), sys.argv[2]
+assert b["tenant"] == "acme" and b["date"] == date, b
+ms = b["manifests"]
+assert len(ms) == 2, [m["key"] for m in ms]                      # the tip (2026-11-24) and the day's
+assert ms[0]["key"] == b["tip"]["key"] and "/2026-11-24/" in ms[0]["key"] and not ms[0]["day"], ms[0]
+assert ms[1]["day"] and ms[0]["prev_manifest"] == ms[1]["key"] and ms[0]["prev_sha256"] == ms[1]["sha256"]
+assert all(m["signature"] for m in ms), ms
+assert b["objects"] and all("tenant=acme/date=%s/" % date in o["key"] for o in b["objects"]), b["objects"]
+PY
+"$COLDPACK" -c "$T/f.conf" verify --bundle "$T/fa" >/dev/null || die "verify --bundle of the two-manifest bundle"
 "$COLDPACK" -c "$T/f.conf" audit --date "$DATE" --out "$T/fb" >/dev/null || die "audit (file store)"
 [ "$(stat -c %a "$T/fb")" = 700 ] || die "bundle dir not 0700"
 [ -z "$(find "$T/fb" -type f ! -perm 600)" ] || die "bundle files not 0600"
@@ -122,6 +140,7 @@ PY
     n=$((n + 1))
 done <"$T/claims.txt"
 [ "$n" -gt 0 ] || die "no object compared"
+cat "$T/sb/summary.txt"
 "$COLDPACK" -c "$T/s.conf" verify --bundle "$T/sb" >"$T/sv.out" 2>&1 || { cat "$T/sv.out"; die "verify --bundle (s3)"; }
 grep -q "signatures checked: all good" "$T/sv.out" || { cat "$T/sv.out"; die "verify --bundle verdict"; }
 # a bundle claiming a later retain-until than S3 has: named
