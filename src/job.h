@@ -84,7 +84,8 @@ typedef struct audit_opts {
 } audit_opts_t;
 
 /* Write the proof bundle of day o->date (docs/audit.md). Read-only on the
- * store. Returns 0, 1 or 8. */
+ * store. Returns 0, 1, 7 (bundle written, but an object is missing or the
+ * chain is broken: named on stdout and in summary.txt) or 8. */
 int job_audit(const config_t *cfg, const audit_opts_t *o);
 /* Re-check the bundle in dir against itself and the store. Returns 0, 1, 7
  * (a claim does not hold; each named on stdout) or 8. */

@@ -166,6 +166,7 @@ struct audit {
     const char *dir;
     json_t *files, *manifests, *objects;
     int day_manifests, objects_unlocked, store_errors;
+    int problems; /* missing objects, chain breaks: the bundle records them */
 };
 
 /* Does manifest e list objects of the day (and tenant)? */
@@ -259,6 +260,7 @@ static int add_manifest(struct audit *a, const manifest_entry_t *e, int day)
             r = store_audit_head(a->s, key, &oh);
             if (r == STORE_NOTFOUND) {
                 printf("PROBLEM %s (listed by %s) is missing from the store\n", key, e->key);
+                a->problems++;
                 json_array_append_new(a->objects, json_pack("{s:s, s:s, s:b}", "key", key,
                                                             "manifest", e->key, "missing", 1));
                 continue;
@@ -367,6 +369,7 @@ int job_audit(const config_t *cfg, const audit_opts_t *o)
             printf("PROBLEM %s: its predecessor %s has SHA-256 %s, not the recorded one: the "
                    "chain is broken here\n",
                    e->key, pk, prev->sha);
+            a.problems++;
             break;
         }
         e = prev;
@@ -479,6 +482,11 @@ int job_audit(const config_t *cfg, const audit_opts_t *o)
     if (a.objects_unlocked)
         fprintf(sum, "\nWARNING: %d object(s) of the day carry no retention lock\n",
                 a.objects_unlocked);
+    if (a.problems)
+        fprintf(sum,
+                "\nPROBLEMS: %d (missing objects or a broken chain, printed when the "
+                "bundle was made)\n",
+                a.problems);
     fprintf(sum, "\nCheck: coldpack verify --bundle DIR (exit 0 = every claim holds)\n");
     if (fclose(sum) != 0) {
         sum = NULL;
@@ -498,10 +506,11 @@ int job_audit(const config_t *cfg, const audit_opts_t *o)
     txt = bundle ? json_dumps(bundle, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (!txt || write_file(o->out, "bundle.json", txt, strlen(txt), NULL) < 0)
         goto out;
-    printf("audit: bundle %s: %zu manifest(s), %zu object(s) of %s%s\n", o->out,
+    printf("audit: bundle %s: %zu manifest(s), %zu object(s) of %s%s%s\n", o->out,
            json_array_size(a.manifests), json_array_size(a.objects), o->date,
-           a.objects_unlocked ? " (some without a retention lock: see summary.txt)" : "");
-    code = EXIT_OK;
+           a.objects_unlocked ? " (some without a retention lock: see summary.txt)" : "",
+           a.problems ? "; PROBLEMS FOUND (above, and in the bundle)" : "");
+    code = a.problems ? EXIT_CORRUPT : EXIT_OK;
 out:
     if (sum)
         fclose(sum);

@@ -86,6 +86,13 @@ grep -q "PROBLEM manifest runs/$DATE/.* in the store has SHA-256" "$T/fv3.out" |
 set +e; "$COLDPACK" -c "$T/f.conf" verify >"$T/fv4.out"; rc=$?; set -e
 [ $rc = 7 ] || die "modified manifest: verify exit $rc"
 grep -q "bad signature" "$T/fv4.out" || { cat "$T/fv4.out"; die "bad signature not named"; }
+# an object deleted from the store: audit still writes the bundle, names it, exits 7
+rm "$T/store/tenant=acme/date=$DATE/source=siem-01/vol-0001.tar.gz"
+set +e; "$COLDPACK" -c "$T/f.conf" audit --date "$DATE" --out "$T/fc" >"$T/fc.out" 2>&1; rc=$?; set -e
+[ $rc = 7 ] || { cat "$T/fc.out"; die "audit with a missing object: exit $rc"; }
+grep -q "PROBLEM tenant=acme/date=$DATE/source=siem-01/vol-0001.tar.gz (listed by .*) is missing" "$T/fc.out" \
+    || { cat "$T/fc.out"; die "missing object not named by audit"; }
+grep -q '"missing": true' "$T/fc/bundle.json" || die "missing object not recorded in the bundle"
 echo "file store part ok"
 
 # ---- RGW, Object Lock bucket ----
