@@ -46,7 +46,9 @@ static int check_object_lock(const config_t *cfg, store_t *s)
         goto out;
     }
     if (strcmp(bi.lock_enabled, "Enabled") != 0) {
-        log_error("init: object_lock = %s, but the bucket of %s does not have Object Lock enabled",
+        log_error("init: object_lock = %s, but the bucket of %s does not have Object Lock "
+                  "enabled: create the bucket with it (aws s3api create-bucket "
+                  "--object-lock-enabled-for-bucket); init does not change a bucket's lock",
                   cfg->store.object_lock, cfg->store.url);
         goto out;
     }
@@ -95,7 +97,7 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
         log_error("init: cannot write to the store %s", cfg->store.url);
         goto out;
     }
-    if (store_setup(s, &so) < 0 || check_object_lock(cfg, s) < 0)
+    if (check_object_lock(cfg, s) < 0 || store_setup(s, &so) < 0)
         goto out;
     lockpath = util_asprintf("%s.lock", cfg->catalog.path);
     if (!lockpath)
