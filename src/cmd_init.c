@@ -92,12 +92,16 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     if (!s)
         goto out;
     so.retention_days = cfg->retention.days;
+    /* before the probe: with object_lock, its PUT carries lock headers that a
+     * bucket without Object Lock refuses with a less helpful answer */
+    if (check_object_lock(cfg, s) < 0)
+        goto out;
     if (store_put_buf(s, "coldpack-probe", "probe", 5, &o) < 0 ||
         store_del(s, "coldpack-probe") < 0) {
         log_error("init: cannot write to the store %s", cfg->store.url);
         goto out;
     }
-    if (check_object_lock(cfg, s) < 0 || store_setup(s, &so) < 0)
+    if (store_setup(s, &so) < 0)
         goto out;
     lockpath = util_asprintf("%s.lock", cfg->catalog.path);
     if (!lockpath)

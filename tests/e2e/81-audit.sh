@@ -110,6 +110,15 @@ text = text.replace("[catalog]\npath = %s/catalog.db" % t, "[catalog]\npath = %s
 text += "[retention]\ndays = 1\n[audit]\nsigning_key = %s/sk.pem\npublic_key = %s/pk.pem\n" % (t, t)
 open(path, "w").write(text)
 PY
+# object_lock on a bucket without Object Lock: init refuses it and leaves it as it was
+rgw_aws s3api create-bucket --bucket e2e81plain >/dev/null
+sed 's|s3://e2e81/cp|s3://e2e81plain/cp|; s|/s3.db|/plain.db|' "$T/s.conf" >"$T/p.conf"
+set +e; "$COLDPACK" -c "$T/p.conf" init >"$T/pinit.out" 2>&1; rc=$?; set -e
+[ $rc != 0 ] || die "init accepted object_lock on a bucket without Object Lock"
+grep -q "does not have Object Lock enabled" "$T/pinit.out" || { cat "$T/pinit.out"; die "init's refusal"; }
+if rgw_aws s3api get-bucket-lifecycle-configuration --bucket e2e81plain >/dev/null 2>&1; then
+    die "init changed the lifecycle of a bucket it refused"
+fi
 "$COLDPACK" -c "$T/s.conf" init >"$T/init.out" 2>&1 || { cat "$T/init.out"; die "init"; }
 grep -q "bucket Object Lock: enabled, versioning enabled" "$T/init.out" || { cat "$T/init.out"; die "init's lock report"; }
 "$COLDPACK" -c "$T/s.conf" run --date "$DATE" >"$T/srun.out" 2>&1 || { cat "$T/srun.out"; die "run (s3)"; }
