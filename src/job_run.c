@@ -433,12 +433,10 @@ static int late_manifest(void *ctx, const char *run_id, const char *date)
         l->failed++;
         return 0;
     }
-    manifest_run_info_t ri = {run_id,
-                              date,
-                              started,
-                              self ? (int64_t)time(NULL) : finished,
-                              self ? l->outcome : status,
-                              l->rs->cfg->audit.signing_key};
+    const char *sk = l->rs->cfg->audit.signing_key; /* [audit]: sign the manifest */
+    manifest_run_info_t ri = {
+        run_id, date, started, self ? (int64_t)time(NULL) : finished, self ? l->outcome : status,
+        sk};
     if (manifest_write(l->rs->store, l->rs->cat, &ri, &key, sha) < 0 ||
         catalog_set_manifest(l->rs->cat, run_id, key, sha) < 0) {
         l->failed++;
