@@ -74,6 +74,7 @@ typedef union cli_args {
     } report;
     restore_opts_t restore;
     verify_opts_t verify;
+    audit_opts_t audit;
     struct {
         const char *tenant; /* --tenant T */
         const char *out;    /* --out DIR */
@@ -146,6 +147,8 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a);
 int cmd_restore(const cli_env_t *env, cli_args_t *a);
 int cmd_verify_parse(int argc, char **argv, cli_args_t *a);
 int cmd_verify(const cli_env_t *env, cli_args_t *a);
+int cmd_audit_parse(int argc, char **argv, cli_args_t *a);
+int cmd_audit(const cli_env_t *env, cli_args_t *a);
 int cmd_catalog_parse(int argc, char **argv, cli_args_t *a);
 int cmd_catalog(const cli_env_t *env, cli_args_t *a);
 int cmd_estimate_parse(int argc, char **argv, cli_args_t *a);

@@ -6,6 +6,11 @@
  * A store that already holds backups is adopted: the catalog is brought up
  * to date from its manifests (job_sync_catalog, under the run lock that cli.c holds), never
  * started blank beside them.
+ *
+ * With object_lock = compliance | governance, init also reads the bucket's
+ * Object Lock and versioning configuration (store_bucket_info) and refuses a
+ * bucket without both; it reports the bucket's default retention and never
+ * changes it (docs/audit.md).
  */
 #include "catalog.h"
 #include "cli.h"
@@ -26,6 +31,48 @@ int cmd_init_parse(int argc, char **argv, cli_args_t *a)
     return r != CLI_GO ? r : cli_no_operands(argc, argv);
 }
 
+/* object_lock set: the bucket must have Object Lock and versioning; say
+ * what its default retention is. 0, or -1 (logged). */
+static int check_object_lock(const config_t *cfg, store_t *s)
+{
+    store_bucket_info_t bi;
+    int rc = -1;
+
+    if (!cfg->store.object_lock || !strcmp(cfg->store.object_lock, "none"))
+        return 0;
+    if (store_bucket_info(s, &bi) < 0) {
+        log_error("init: cannot read the Object Lock configuration of %s", cfg->store.url);
+        goto out;
+    }
+    if (strcmp(bi.lock_enabled, "Enabled") != 0) {
+        log_error("init: object_lock = %s, but the bucket of %s does not have Object Lock "
+                  "enabled: create the bucket with it (aws s3api create-bucket "
+                  "--object-lock-enabled-for-bucket); init does not change a bucket's lock",
+                  cfg->store.object_lock, cfg->store.url);
+        goto out;
+    }
+    if (strcmp(bi.versioning, "Enabled") != 0) {
+        log_error("init: object_lock = %s, but versioning is %s on the bucket of %s (Object Lock "
+                  "needs it Enabled)",
+                  cfg->store.object_lock, bi.versioning[0] ? bi.versioning : "off", cfg->store.url);
+        goto out;
+    }
+    if (bi.default_mode[0])
+        printf("bucket Object Lock: enabled, versioning enabled, default retention %s %d %s "
+               "(left as it is; coldpack sets each object's own retention: %s, %d days)\n",
+               bi.default_mode, bi.default_years ? bi.default_years : bi.default_days,
+               bi.default_years ? "year(s)" : "day(s)", cfg->store.object_lock,
+               cfg->retention.days > 0 ? cfg->retention.days : 365);
+    else
+        printf("bucket Object Lock: enabled, versioning enabled, no default retention (left as "
+               "it is; coldpack sets each object's own retention: %s, %d days)\n",
+               cfg->store.object_lock, cfg->retention.days > 0 ? cfg->retention.days : 365);
+    rc = 0;
+out:
+    store_bucket_info_free(&bi);
+    return rc;
+}
+
 int cmd_init(const cli_env_t *env, cli_args_t *a)
 {
     const config_t *cfg = env->cfg;
@@ -43,6 +90,10 @@ int cmd_init(const cli_env_t *env, cli_args_t *a)
     if (!s)
         goto out;
     so.retention_days = cfg->retention.days;
+    /* before the probe: with object_lock, its PUT carries lock headers that a
+     * bucket without Object Lock refuses with a less helpful answer */
+    if (check_object_lock(cfg, s) < 0)
+        goto out;
     if (store_put_buf(s, "coldpack-probe", "probe", 5, &o) < 0 ||
         store_del(s, "coldpack-probe") < 0) {
         log_error("init: cannot write to the store %s", cfg->store.url);

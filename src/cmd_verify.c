@@ -1,6 +1,6 @@
 /*
  * cmd_verify.c — `coldpack verify [--deep] [--date D | --from D --until D]
- * [--tenant T]`.
+ * [--tenant T]`, or `coldpack verify --bundle DIR` (an audit bundle).
  */
 #include "cli.h"
 #include "job.h"
@@ -11,13 +11,11 @@
 
 int cmd_verify_parse(int argc, char **argv, cli_args_t *a)
 {
-    static const struct option opts[] = {{"deep", no_argument, NULL, 'D'},
-                                         {"date", required_argument, NULL, 'd'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"until", required_argument, NULL, 'u'},
-                                         {"tenant", required_argument, NULL, 'T'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"deep", no_argument, NULL, 'D'},         {"date", required_argument, NULL, 'd'},
+        {"from", required_argument, NULL, 'f'},   {"until", required_argument, NULL, 'u'},
+        {"tenant", required_argument, NULL, 'T'}, {"bundle", required_argument, NULL, 'B'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -37,9 +35,17 @@ int cmd_verify_parse(int argc, char **argv, cli_args_t *a)
         case 'T':
             a->verify.tenant = optarg;
             break;
+        case 'B':
+            a->verify.bundle = optarg;
+            break;
         default:
             return cli_opt_default(c);
         }
+    }
+    if (a->verify.bundle &&
+        (a->verify.deep || a->verify.from || a->verify.until || a->verify.tenant)) {
+        fprintf(stderr, "%s: --bundle DIR takes no other option\n", argv[0]);
+        return CLI_BAD;
     }
     if ((a->verify.from && cli_check_date("--from", a->verify.from) < 0) ||
         (a->verify.until && cli_check_date("--until", a->verify.until) < 0))

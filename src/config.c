@@ -198,8 +198,8 @@ static void source_release(config_source_t *s)
 
 static int begin_section(struct parse *p, const char *section)
 {
-    static const char *const plain[] = {"store",  "catalog", "pack",     "retention", "run",
-                                        "notify", "prices",  "defaults", "encryption"};
+    static const char *const plain[] = {"store",  "catalog", "pack",     "retention",  "run",
+                                        "notify", "prices",  "defaults", "encryption", "audit"};
     char name[256];
     size_t n;
 
@@ -255,7 +255,8 @@ static int begin_section(struct parse *p, const char *section)
     }
     return config_fail(p,
                        "unknown section [%s]; expected [store], [catalog], [pack], [retention], "
-                       "[run], [notify], [prices], [defaults], [encryption] or [source \"NAME\"]",
+                       "[run], [notify], [prices], [defaults], [encryption], [audit] or "
+                       "[source \"NAME\"]",
                        section);
 }
 
@@ -370,6 +371,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return config_handle_prices(p, sec, key, v);
     if (!strcmp(sec, "encryption"))
         return config_handle_encryption(p, sec, key, v);
+    if (!strcmp(sec, "audit"))
+        return config_handle_audit(p, sec, key, v);
     return config_fail(p, "internal: unhandled section [%s]", section);
 }
 
@@ -537,6 +540,8 @@ void config_free(config_t *c)
     free(c->run.metrics_file);
     free(c->encryption.recipients_dir);
     free(c->encryption.identities_dir);
+    free(c->audit.signing_key);
+    free(c->audit.public_key);
     for (int i = 0; i < c->nsources; i++)
         source_release(&c->sources[i]);
     free(c->sources);

@@ -121,6 +121,10 @@ typedef struct config {
         unsigned set;             /* bit i: v[i] was given in [prices] */
     } prices;
     config_encryption_t encryption;
+    struct {
+        char *signing_key; /* Ed25519 PEM private key: sign every manifest written */
+        char *public_key;  /* Ed25519 PEM public key: verify checks signatures */
+    } audit;
     config_source_t *sources;
     int nsources;
 } config_t;

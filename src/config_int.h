@@ -39,7 +39,7 @@ struct parse {
     char err[512];
     int err_line;
     char cur_section[256];
-    int plain_line[9];  /* first line of each plain section, to refuse repeats */
+    int plain_line[10]; /* first line of each plain section, to refuse repeats */
     size_t sources_cap; /* allocated entries of c->sources */
     struct kvs defs;    /* [defaults] */
     struct tmpl *tmpls; /* [source] sections in file order */
@@ -77,5 +77,6 @@ int config_handle_source(struct parse *p, config_source_t *s, const char *sec, c
 int config_handle_prices(struct parse *p, const char *sec, const char *key, const char *v);
 int config_handle_encryption(struct parse *p, const char *sec, const char *key, const char *v);
 int config_validate_encryption(struct parse *p);
+int config_handle_audit(struct parse *p, const char *sec, const char *key, const char *v);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * config_keys.c — the per-section key handlers of the config parser:
  * [store], [pack], [source]/[defaults] (with ssh_options checked against the
- * options coldpack sets itself), [prices] and [encryption]. Each takes one
+ * options coldpack sets itself), [prices], [encryption] and [audit]. Each takes one
  * (section, key, value) from config.c's handler, refuses it with
  * "file:line: message" through config_fail, or stores it in the config_t.
  */
@@ -359,4 +359,17 @@ int config_validate_encryption(struct parse *p)
                            "[encryption] identities_dir must not be recipients_dir: identities are "
                            "secret");
     return 1;
+}
+
+/* ---- [audit] (docs/audit.md) ---- */
+
+int config_handle_audit(struct parse *p, const char *sec, const char *key, const char *v)
+{
+    if (!strcmp(key, "signing_key") || !strcmp(key, "public_key")) {
+        if (v[0] != '/')
+            BAD("an absolute path to an Ed25519 PEM key");
+        return !config_set_str(
+            !strcmp(key, "signing_key") ? &p->c->audit.signing_key : &p->c->audit.public_key, v);
+    }
+    return config_fail(p, "unknown key \"%s\" in [audit]; expected signing_key, public_key", key);
 }

@@ -124,11 +124,27 @@ typedef struct verify_opts {
     int deep;
     const char *from, *until; /* inclusive dates; NULL = open */
     const char *tenant;       /* NULL = all */
+    const char *bundle;       /* --bundle DIR: check an audit bundle instead */
 } verify_opts_t;
 
 /* Cross-check chain, store and catalog within o's scope (job_verify.c);
  * read-only, safe during a run. Returns 0, 2, 6, 7 or 8 (docs/exit-codes.md). */
 int job_verify(const config_t *cfg, const verify_opts_t *o);
+
+/* Options of `coldpack audit` (job_audit.c); strings borrowed (argv). */
+typedef struct audit_opts {
+    const char *date;   /* YYYY-MM-DD */
+    const char *tenant; /* NULL = all */
+    const char *out;    /* bundle directory, created 0700; must not exist */
+} audit_opts_t;
+
+/* Write the proof bundle of day o->date (docs/audit.md). Read-only on the
+ * store. Returns 0, 1, 7 (bundle written, but an object is missing or the
+ * chain is broken: named on stdout and in summary.txt) or 8. */
+int job_audit(const config_t *cfg, const audit_opts_t *o);
+/* Re-check the bundle in dir against itself and the store. Returns 0, 1, 7
+ * (a claim does not hold; each named on stdout) or 8. */
+int job_audit_verify_bundle(const config_t *cfg, const char *dir);
 
 /* Options of `coldpack check` (job_check.c). */
 typedef struct check_opts {

@@ -230,8 +230,9 @@ static void delete_planned(struct pjob *j, int quiet)
 static int record(struct pjob *j, const char *outcome, char **mkey, char msha[65])
 {
     json_t *all = json_deep_copy(j->tomb);
-    manifest_run_info_t ri = {j->run_id,           j->today, (int64_t)time(NULL),
-                              (int64_t)time(NULL), outcome,  NULL};
+    manifest_run_info_t ri = {
+        j->run_id, j->today, (int64_t)time(NULL),      (int64_t)time(NULL),
+        outcome,   NULL,     j->cfg->audit.signing_key}; /* tombstones are signed too */
     size_t i, k;
     json_t *u, *ob;
 

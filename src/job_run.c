@@ -690,12 +690,14 @@ static int late_manifest(void *ctx, const char *run_id, const char *date)
         l->failed++;
         return 0;
     }
+    const char *sk = l->rs->cfg->audit.signing_key; /* [audit]: sign the manifest */
     manifest_run_info_t ri = {run_id,
                               date,
                               started,
                               self ? (int64_t)time(NULL) : finished,
                               self ? l->outcome : status,
-                              self ? l->import : NULL};
+                              self ? l->import : NULL,
+                              sk};
     if (manifest_write(l->rs->store, l->rs->cat, &ri, &key, sha) < 0 ||
         catalog_set_manifest(l->rs->cat, run_id, key, sha) < 0) {
         l->failed++;

@@ -20,6 +20,8 @@
  * store failed while checking (transport, permission: nothing proven either
  * way); else 6 when --deep could not read cold objects (not checked); else 0,
  * "all good", only when everything asked was checked.
+ *
+ * `verify --bundle DIR` checks an audit bundle instead (job_audit.c).
  */
 #include "job.h"
 
@@ -27,6 +29,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "objkey.h"
+#include "sign.h"
 #include "store.h"
 #include "util.h"
 
@@ -136,6 +139,35 @@ static int in_scope(const verify_opts_t *o, const objkey_parts_t *kp)
     if ((o->from && strcmp(kp->date, o->from) < 0) || (o->until && strcmp(kp->date, o->until) > 0))
         return 0;
     return !o->tenant || (kp->tenant && !strcmp(kp->tenant, o->tenant));
+}
+
+/* [audit] public_key: every manifest in scope is signed by it. */
+static int check_signatures(struct vcheck *v, const config_t *cfg, const manifest_set_t *ms)
+{
+    sign_key_t *pub = sign_load_public(cfg->audit.public_key);
+    char why[512];
+    int n = 0;
+    if (!pub)
+        return -1;
+    for (size_t i = 0; i < ms->n; i++) {
+        const char *d = json_string_value(json_object_get(ms->v[i].json, "date"));
+        if (!ms->v[i].json || !d || (v->o->from && strcmp(d, v->o->from) < 0) ||
+            (v->o->until && strcmp(d, v->o->until) > 0))
+            continue;
+        int r = manifest_check_signature(v->s, &ms->v[i], pub, why, sizeof why);
+        if (r == 0) {
+            printf("PROBLEM manifest %s: %s\n", ms->v[i].key, why);
+            v->problems++;
+        } else if (r < 0) {
+            printf("ERROR cannot check the signature of %s (store error, see the log)\n",
+                   ms->v[i].key);
+            v->io_errors++;
+        }
+        n++;
+    }
+    printf("INFO %d manifest signature(s) checked with key %s\n", n, sign_key_id(pub));
+    sign_key_free(pub);
+    return 0;
 }
 
 /* Collect the keys manifests list; report listed objects without a catalog
@@ -263,6 +295,10 @@ int job_verify(const config_t *cfg, const verify_opts_t *o)
     int problems, code = EXIT_FAIL, loaded = 0;
     const char *verdict;
 
+    if (o->bundle) {
+        json_decref(v.listed);
+        return job_audit_verify_bundle(cfg, o->bundle);
+    }
     if (catalog_identify(cfg->catalog.path) == CATALOG_ID_FOREIGN)
         return EXIT_USAGE;
     s = store_open(cfg);
@@ -279,7 +315,8 @@ int job_verify(const config_t *cfg, const verify_opts_t *o)
     v.ms = &set;
     if (!(v.tomb = manifest_tombstones(&set, NULL)))
         goto out;
-    if (collect_listed(&v, &set) < 0 || catalog_manifests(c, check_manifest_row, &v) < 0 ||
+    if ((cfg->audit.public_key && check_signatures(&v, cfg, &set) < 0) ||
+        collect_listed(&v, &set) < 0 || catalog_manifests(c, check_manifest_row, &v) < 0 ||
         catalog_units(c, o->tenant, o->from, o->until, check_unit, &v) < 0 ||
         catalog_objects(c, NULL, o->tenant, o->from, o->until, NULL, check_object, &v) < 0)
         goto out;

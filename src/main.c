@@ -56,8 +56,14 @@ static const cli_cmd_t commands[] = {
      "--to (or --target) is the target directory. The old `--from D --to D --to DIR`\n"
      "still works for one release (deprecated: use --until D)."},
     {"verify", cmd_verify_parse, cmd_verify, CMD_CONFIG | CMD_RDONLY,
-     "[--deep] [--date D | --from D --until D] [--tenant T]",
-     "check the manifest hash chain and every catalogued object (--deep: re-hash)"},
+     "[--deep] [--date D | --from D --until D] [--tenant T] | --bundle DIR",
+     "check the manifest hash chain and every catalogued object (--deep: re-hash);\n"
+     "--bundle DIR: re-check an audit bundle's claims against itself and the store"},
+    {"audit", cmd_audit_parse, cmd_audit, CMD_CONFIG | CMD_RDONLY,
+     "--date D [--tenant T] --out DIR",
+     "write a proof bundle for day D into DIR (0700): its manifests and the chain to the\n"
+     "tip, each object's version, size, SHA-256, lock mode and retain-until as the store\n"
+     "reports them, the bucket's lock and lifecycle configuration; see docs/audit.md"},
     {"catalog", cmd_catalog_parse, cmd_catalog, CMD_CONFIG | CMD_LOCK, "rebuild",
      "recreate the catalog from the store alone"},
     {"estimate", cmd_estimate_parse, cmd_estimate, CMD_CONFIG | CMD_RDONLY,

@@ -8,12 +8,17 @@
  * a manifest is warned about and never chained to. Two runs sharing a store
  * may both chain to the same tip: a fork, where each branch is verified on
  * its own (manifest_verify_chain reports it as information).
+ *
+ * Signing ([audit] signing_key): the manifest's bytes are signed as they are
+ * stored and the signature goes to a sidecar object under sigs/ (manifest.h),
+ * so signing changes neither the manifest's bytes nor the chain.
  */
 #include "manifest.h"
 
 #include "array.h"
 #include "log.h"
 #include "objkey.h"
+#include "sign.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -278,6 +283,113 @@ static int add_object(void *ctx, const catalog_object_t *o)
                                                 o->storage_class ? o->storage_class : ""));
 }
 
+char *manifest_sig_key(const char *mkey)
+{
+    size_t rl = strlen(OBJKEY_RUNS_ROOT);
+    if (strncmp(mkey, OBJKEY_RUNS_ROOT, rl) != 0)
+        return NULL;
+    return util_asprintf("sigs/%s.sig", mkey + rl);
+}
+
+/* Sign the stored bytes of manifest key with k and put the sidecar
+ * (create-only: one already there is left as it is). 0 or -1. */
+static int sign_manifest(store_t *s, const char *key, const void *bytes, size_t len,
+                         const char *sha, const sign_key_t *k)
+{
+    unsigned char sig[64];
+    char *b64 = NULL, *skey = manifest_sig_key(key), *txt = NULL;
+    json_t *j = NULL;
+    int rc = -1;
+
+    if (!k || !skey || sign_data(k, bytes, len, sig) < 0 || !(b64 = sign_b64(sig, 64)))
+        goto out;
+    j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "format", "coldpack-signature-1", "manifest",
+                  key, "manifest_sha256", sha, "alg", "ed25519", "key_id", sign_key_id(k), "sig",
+                  b64);
+    txt = j ? json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+    if (!txt)
+        goto out;
+    store_put_opts_t o = {"STANDARD", "application/json", 1, (int64_t)strlen(txt)};
+    int prc = store_put_buf(s, skey, txt, strlen(txt), &o);
+    if (prc < 0 && prc != STORE_EXISTS)
+        goto out;
+    log_debug("signed %s (key %s): %s", key, sign_key_id(k), skey);
+    rc = 0;
+out:
+    if (rc < 0)
+        log_error("cannot store the signature of the manifest %s (see above)", key);
+    json_decref(j);
+    free(txt);
+    free(b64);
+    free(skey);
+    return rc;
+}
+
+int manifest_check_signature(store_t *s, const manifest_entry_t *e, const struct sign_key *pub,
+                             char *why, size_t whysz)
+{
+    char *skey = manifest_sig_key(e->key), sha[65];
+    unsigned char *sbuf = NULL, *mbuf = NULL, sig[64];
+    size_t sn = 0, mn = 0;
+    json_t *j = NULL;
+    int rc = -1, r;
+
+    if (!skey)
+        goto out;
+    r = store_get_buf(s, skey, 1 << 16, &sbuf, &sn);
+    if (r == STORE_NOTFOUND) {
+        snprintf(why, whysz, "unsigned: no signature %s", skey);
+        rc = 0;
+        goto out;
+    }
+    if (r < 0)
+        goto out;
+    j = json_loadb((const char *)sbuf, sn, 0, NULL);
+    const char *alg = json_string_value(json_object_get(j, "alg"));
+    const char *kid = json_string_value(json_object_get(j, "key_id"));
+    const char *b64 = json_string_value(json_object_get(j, "sig"));
+    const char *mk = json_string_value(json_object_get(j, "manifest"));
+    rc = 0;
+    if (!alg || !kid || !b64 || !mk || strcmp(alg, "ed25519")) {
+        snprintf(why, whysz, "signature %s is not a coldpack Ed25519 signature", skey);
+        goto out;
+    }
+    if (strcmp(mk, e->key)) {
+        snprintf(why, whysz, "signature %s names another manifest (%s)", skey, mk);
+        goto out;
+    }
+    if (strcmp(kid, sign_key_id(pub))) {
+        snprintf(why, whysz, "signed by key %s, not by the configured public key %s", kid,
+                 sign_key_id(pub));
+        goto out;
+    }
+    if (sign_unb64(b64, sig, sizeof sig) != 64) {
+        snprintf(why, whysz, "signature %s: sig is not 64 bytes of base64", skey);
+        goto out;
+    }
+    r = store_get_buf(s, e->key, 64 << 20, &mbuf, &mn);
+    if (r < 0) {
+        rc = -1;
+        goto out;
+    }
+    util_sha256_buf(mbuf, mn, sha);
+    r = sign_verify(pub, mbuf, mn, sig);
+    if (r < 0) {
+        rc = -1;
+    } else if (r == 0) {
+        snprintf(why, whysz, "bad signature (%s): the manifest's bytes are not what key %s signed",
+                 skey, kid);
+    } else {
+        rc = 1;
+    }
+out:
+    json_decref(j);
+    free(sbuf);
+    free(mbuf);
+    free(skey);
+    return rc;
+}
+
 static void iso_time(int64_t t, char buf[32])
 {
     time_t tt = (time_t)t;
@@ -300,8 +412,16 @@ static int write_doc(store_t *s, const manifest_run_info_t *ri, json_t *objs, js
     time_t now = time(NULL);
     struct tm tm;
     int rc = -1;
+    sign_key_t *sk = NULL;
 
     *key_out = NULL;
+    /* an unusable signing key fails before anything is written, so the
+     * manifest is never left unsigned: the next run writes it signed */
+    if (ri->signing_key && !(sk = sign_load_private(ri->signing_key))) {
+        log_error("manifest of run %s not written: the signing key cannot be used", ri->run_id);
+        json_decref(objs);
+        return -1;
+    }
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (manifest_latest(s, &prev_key, prev_sha) < 0)
@@ -329,17 +449,27 @@ static int write_doc(store_t *s, const manifest_run_info_t *ri, json_t *objs, js
     int prc = store_put_buf(s, key, txt, strlen(txt), &o);
     if (prc == STORE_EXISTS) {
         /* The run wrote it and was killed before recording it: keep that one. */
-        if (manifest_read(s, key, sha_out, NULL, NULL, NULL) < 0)
+        unsigned char *old = NULL;
+        size_t oldn = 0;
+        if (store_get_buf(s, key, 64 << 20, &old, &oldn) < 0)
+            goto out;
+        util_sha256_buf(old, oldn, sha_out);
+        int src = sk ? sign_manifest(s, key, old, oldn, sha_out, sk) : 0;
+        free(old);
+        if (src < 0)
             goto out;
     } else if (prc < 0) {
         goto out;
     } else {
         util_sha256_buf(txt, strlen(txt), sha_out);
+        if (sk && sign_manifest(s, key, txt, strlen(txt), sha_out, sk) < 0)
+            goto out;
     }
     *key_out = key;
     key = NULL;
     rc = 0;
 out:
+    sign_key_free(sk);
     json_decref(m);
     free(prev_key);
     free(txt);

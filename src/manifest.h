@@ -63,6 +63,9 @@ typedef struct manifest_run_info {
     const char *outcome; /* ok, warnings, partial, failed, crashed */
     json_t *import;      /* NULL, or the provenance of an import (borrowed): recorded
                             as "import" (docs/formats.md) */
+    /* [audit] signing_key: when set, the manifest is signed (Ed25519) and the
+     * signature written as the sidecar manifest_sig_key(key); NULL = unsigned */
+    const char *signing_key;
 } manifest_run_info_t;
 
 /* Write the manifest for ri->run_id (objects of its complete units, from
@@ -112,6 +115,24 @@ typedef struct manifest_verify_stats {
  * Prints one line per finding. Returns 0 (findings in *st), -1 when the
  * manifests cannot be read. */
 int manifest_verify_chain(store_t *s, const manifest_verify_opts_t *o, manifest_verify_stats_t *st);
+
+/* Signatures (docs/audit.md "Signing"): the signature of manifest key is
+ * the sidecar object sigs/<date>/<run-id>.json.sig, outside runs/ so that
+ * no reader of runs/ ever sees it, holding
+ * {"format":"coldpack-signature-1","manifest":KEY,"manifest_sha256":SHA,
+ *  "alg":"ed25519","key_id":ID,"sig":BASE64} where sig is the Ed25519
+ * signature of the manifest's exact bytes as stored (the manifest itself is
+ * unchanged, so its SHA-256 and the chain are the same signed or not). */
+/* The sidecar key of manifest key mkey (malloc'd; NULL when mkey is not
+ * under runs/ or out of memory). Pure. */
+char *manifest_sig_key(const char *mkey);
+
+/* Check the signature of manifest e against the public key pub (a
+ * sign_key_t). Returns 1 when valid, 0 when unsigned or invalid (why says
+ * which, in plain words), -1 on a store error (logged). */
+struct sign_key;
+int manifest_check_signature(store_t *s, const manifest_entry_t *e, const struct sign_key *pub,
+                             char *why, size_t whysz);
 
 /* Call fn for every manifest key in run-id order. */
 int manifest_list(store_t *s, int (*fn)(void *ctx, const char *key), void *ctx);

@@ -549,6 +549,7 @@ static size_t header_cb(char *data, size_t sz, size_t n, void *ud)
         r->content_length = -1;
         r->etag[0] = r->storage_class[0] = r->sha256_meta[0] = r->restore[0] = '\0';
         r->last_modified[0] = r->bucket_region[0] = '\0';
+        r->version_id[0] = r->lock_mode[0] = r->lock_until[0] = '\0';
         r->tagging_count = -1;
         return len;
     }
@@ -572,6 +573,12 @@ static size_t header_cb(char *data, size_t sz, size_t n, void *ud)
         hdr_copy(r->last_modified, sizeof r->last_modified, v, vl);
     else if (IS("x-amz-bucket-region"))
         hdr_copy(r->bucket_region, sizeof r->bucket_region, v, vl);
+    else if (IS("x-amz-version-id"))
+        hdr_copy(r->version_id, sizeof r->version_id, v, vl);
+    else if (IS("x-amz-object-lock-mode"))
+        hdr_copy(r->lock_mode, sizeof r->lock_mode, v, vl);
+    else if (IS("x-amz-object-lock-retain-until-date"))
+        hdr_copy(r->lock_until, sizeof r->lock_until, v, vl);
     else if (IS("x-amz-tagging-count")) {
         hdr_copy(val, sizeof val, v, vl);
         r->tagging_count = atoi(val);

@@ -120,6 +120,9 @@ typedef struct s3_response {
     char bucket_region[64]; /* x-amz-bucket-region */
     char error_code[64];    /* <Code> of an error body */
     int tagging_count;      /* x-amz-tagging-count, -1 when absent */
+    char version_id[256];   /* x-amz-version-id ("" when absent) */
+    char lock_mode[32];     /* x-amz-object-lock-mode */
+    char lock_until[64];    /* x-amz-object-lock-retain-until-date, as sent */
     int64_t sink_bytes;     /* bytes delivered to the sink */
     int transient;          /* the final failure was retryable (budget/attempts ran out) */
     int attempts;           /* attempts made (> 1: an earlier one may have taken effect) */

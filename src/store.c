@@ -91,6 +91,30 @@ int store_setup(store_t *s, const store_setup_opts_t *o)
     return s->ops->setup ? s->ops->setup(s, o) : STORE_OK;
 }
 
+int store_audit_head(store_t *s, const char *key, store_audit_t *out)
+{
+    if (s->ops->audit_head)
+        return s->ops->audit_head(s, key, out);
+    memset(out, 0, sizeof *out);
+    return s->ops->head(s, key, &out->info);
+}
+
+int store_bucket_info(store_t *s, store_bucket_info_t *out)
+{
+    memset(out, 0, sizeof *out);
+    return s->ops->bucket_info ? s->ops->bucket_info(s, out) : STORE_OK;
+}
+
+void store_bucket_info_free(store_bucket_info_t *b)
+{
+    if (!b)
+        return;
+    free(b->lock_xml);
+    free(b->lifecycle_xml);
+    free(b->versioning_xml);
+    memset(b, 0, sizeof *b);
+}
+
 int store_put_buf(store_t *s, const char *key, const void *data, size_t len,
                   const store_put_opts_t *o)
 {

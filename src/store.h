@@ -51,6 +51,32 @@ typedef struct store_put_opts {
     int64_t size_hint;         /* expected size or -1; lets S3 pick a part size */
 } store_put_opts_t;
 
+/* What the store says of one object for an audit (store_audit_head):
+ * store_info_t plus the retention lock as reported, verbatim. Strings are ""
+ * when the store does not report them (the file store has no versions and no
+ * locks). */
+typedef struct store_audit {
+    store_info_t info;
+    char version_id[256];
+    char lock_mode[32];  /* "COMPLIANCE", "GOVERNANCE" or "" */
+    char lock_until[64]; /* retain-until date as the store sent it, "" when none */
+} store_audit_t;
+
+/* The backing service's retention-related configuration (store_bucket_info).
+ * Raw documents as the service returned them (malloc'd, NUL-terminated,
+ * NULL when the service has none or does not support it); the parsed fields
+ * are "" / 0 when absent. Free with store_bucket_info_free. */
+typedef struct store_bucket_info {
+    char *lock_xml;        /* GetObjectLockConfiguration */
+    char *lifecycle_xml;   /* GetBucketLifecycleConfiguration */
+    char *versioning_xml;  /* GetBucketVersioning */
+    char lock_enabled[16]; /* ObjectLockEnabled: "Enabled" or "" */
+    char versioning[16];   /* "Enabled", "Suspended" or "" */
+    char default_mode[32]; /* default retention mode, "" when none */
+    int default_days;      /* default retention Days, 0 when none */
+    int default_years;     /* default retention Years, 0 when none */
+} store_bucket_info_t;
+
 /* What store_setup prepares (coldpack init). */
 typedef struct store_setup_opts {
     int retention_days; /* objects expire this many days after upload (<= 0: 365) */
@@ -93,6 +119,12 @@ struct store_ops {
      * needs, and install what it needs (for S3: the prefix's lifecycle rule,
      * the Object Lock check). Idempotent. */
     int (*setup)(store_t *s, const store_setup_opts_t *o);
+    /* Optional (NULL: store_audit_head falls back to head with no version and
+     * no lock). HEAD only: never thaws, never reads the body. */
+    int (*audit_head)(store_t *s, const char *key, store_audit_t *out);
+    /* Optional (NULL: the store has no bucket configuration; store_bucket_info
+     * returns STORE_OK with everything empty). Read-only. */
+    int (*bucket_info)(store_t *s, store_bucket_info_t *out);
 };
 
 /* Every implementation's store_put_t struct must begin with `store_t *store;`
@@ -130,6 +162,14 @@ int store_cleanup(store_t *s);
  * nothing. Returns 0 or a negative store_rc after logging. Thread-safety: as
  * the store. */
 int store_setup(store_t *s, const store_setup_opts_t *o);
+
+/* The object's metadata and retention lock as the store reports them
+ * (store_audit_t); a store_rc. Thread-safety: as the store. */
+int store_audit_head(store_t *s, const char *key, store_audit_t *out);
+/* The bucket's lock, lifecycle and versioning configuration; a store_rc
+ * (logged). *out is always initialised; free with store_bucket_info_free. */
+int store_bucket_info(store_t *s, store_bucket_info_t *out);
+void store_bucket_info_free(store_bucket_info_t *b);
 
 /* Put a small in-memory object in one call (computes its SHA-256). */
 int store_put_buf(store_t *s, const char *key, const void *data, size_t len,

@@ -588,9 +588,16 @@ static int fs_setup(store_t *s, const store_setup_opts_t *o)
     return STORE_OK;
 }
 
+/* What the metadata has: no versions, no retention locks (docs/audit.md). */
+static int fs_audit_head(store_t *s, const char *key, store_audit_t *out)
+{
+    memset(out, 0, sizeof *out);
+    return fs_head(s, key, &out->info);
+}
+
 static const struct store_ops fs_ops = {
-    fs_put_open, fs_put_write, fs_put_commit, fs_put_abort, fs_head, fs_get,
-    fs_list,     fs_del,       fs_restore,    fs_cleanup,   fs_free, fs_setup,
+    fs_put_open, fs_put_write, fs_put_commit, fs_put_abort, fs_head,  fs_get,        fs_list,
+    fs_del,      fs_restore,   fs_cleanup,    fs_free,      fs_setup, fs_audit_head, NULL,
 };
 
 store_t *store_file_open(const config_t *cfg)

@@ -561,6 +561,8 @@ static const struct store_ops s3_ops = {
     .cleanup = store_s3_admin_cleanup,
     .free = s3_store_free,
     .setup = store_s3_admin_setup,
+    .audit_head = store_s3_audit_head,
+    .bucket_info = store_s3_audit_bucket_info,
 };
 
 store_t *store_s3_open(const struct config *cfg)

@@ -6,6 +6,8 @@
  *   store_s3_upload.c  the multipart upload engine (put_open/write/commit/
  *                      abort) on one long-lived upload pool per store
  *   store_s3_admin.c   cleanup of interrupted uploads and bucket setup (init)
+ *   store_s3_audit.c   read-only audit: HEAD with version id and lock, the
+ *                      bucket's lock / lifecycle / versioning documents
  *
  * Only store.c (store_open) and the unit tests include it; everything else
  * goes through store.h. Keys named `key` here are full object keys (with the
@@ -134,6 +136,14 @@ void store_s3_upload_abort_id(store_s3_t *s, const char *key, const char *upload
 /* The vtable's cleanup and setup (store.h contracts). Thread-safe. */
 int store_s3_admin_cleanup(store_t *st);
 int store_s3_admin_setup(store_t *st, const store_setup_opts_t *o);
+/* ---- store_s3_audit.c */
+
+/* The vtable's audit_head and bucket_info (store.h contracts): HeadObject
+ * with its version id and lock headers; the bucket's Object Lock, lifecycle
+ * and versioning documents, raw. Read-only. Thread-safe. */
+int store_s3_audit_head(store_t *st, const char *rel, store_audit_t *out);
+int store_s3_audit_bucket_info(store_t *st, store_bucket_info_t *out);
+
 /* Start time (clock ticks after boot) of process pid, 0 when unknown: with
  * the pid it names a process across pid reuse. Thread-safe. */
 unsigned long long store_s3_admin_proc_start(pid_t pid);

@@ -11,7 +11,7 @@ write_config "$T/c.conf" "$T/data" "$T/store"
 CP=("$COLDPACK" -c "$T/c.conf")
 
 # --help / -h / help CMD: usage on stdout, nothing on stderr, exit 0, no config needed
-for cmd in init check run status ls restore verify catalog import prune tenant help; do
+for cmd in init check run status ls restore verify audit catalog import prune tenant help; do
   for form in "$cmd --help" "$cmd -h" "help $cmd"; do
     set +e; COLDPACK_CONFIG=$T/missing.conf "$COLDPACK" $form >"$T/o" 2>"$T/e"; rc=$?; set -e
     [ $rc -eq 0 ] || die "'$form': exit $rc"
@@ -29,7 +29,7 @@ usage_error() {
   grep -q "^usage: coldpack" "$T/e" || die "'$*': no usage on stderr: $(cat "$T/e")"
   [ ! -s "$T/o" ] || die "'$*': wrote to stdout: $(cat "$T/o")"
 }
-for cmd in init check run status ls restore verify catalog import prune tenant help; do
+for cmd in init check run status ls restore verify audit catalog import prune tenant help; do
   usage_error "${CP[@]}" $cmd --no-such-option
 done
 usage_error "$COLDPACK" --no-such-option
@@ -41,6 +41,9 @@ usage_error "${CP[@]}" run extra-argument
 usage_error "${CP[@]}" status extra-argument
 usage_error "${CP[@]}" catalog
 usage_error "${CP[@]}" catalog frob
+usage_error "${CP[@]}" audit --date "$DATE"                                      # no --out
+usage_error "${CP[@]}" audit --date 2026-02-30 --out "$T/b"
+usage_error "${CP[@]}" verify --bundle "$T/b" --deep
 usage_error "${CP[@]}" restore --tenant acme --date "$DATE"                      # no target
 usage_error "${CP[@]}" restore --tenant acme --date "$DATE" --to "$T/a" --to "$T/b"
 usage_error "${CP[@]}" restore --tenant acme --from "$DATE" --until 2026-11-01 --to "$T/r"

@@ -262,16 +262,32 @@ static void test_unknown_key(void **state)
     expect_refused("url = file:///s\n[store]\n", "t.conf:1: key \"url\" outside any section");
 }
 
+/* [audit]: absolute key paths, nothing else */
+static void test_audit_section(void **state)
+{
+    (void)state;
+    config_t *c = parse_capture("[store]\nurl = file:///s\n[audit]\nsigning_key = /k/sk.pem\n"
+                                "public_key = /k/pk.pem\n[source \"a\"]\npath = /x/{date}\n");
+    assert_non_null(c);
+    assert_string_equal(c->audit.signing_key, "/k/sk.pem");
+    assert_string_equal(c->audit.public_key, "/k/pk.pem");
+    config_free(c);
+    expect_refused("[store]\nurl = file:///s\n[audit]\nsigning_key = sk.pem\n",
+                   "t.conf:4: audit.signing_key = \"sk.pem\": expected an absolute path");
+    expect_refused("[store]\nurl = file:///s\n[audit]\nkey = /k\n",
+                   "t.conf:4: unknown key \"key\" in [audit]; expected signing_key, public_key");
+}
+
 static void test_unknown_section(void **state)
 {
     (void)state;
-    expect_refused(
-        "[store]\n"
-        "url = file:///s\n"
-        "[stor]\n"
-        "url = file:///t\n",
-        "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
-        "[retention], [run], [notify], [prices], [defaults], [encryption] or [source \"NAME\"]");
+    expect_refused("[store]\n"
+                   "url = file:///s\n"
+                   "[stor]\n"
+                   "url = file:///t\n",
+                   "t.conf:3: unknown section [stor]; expected [store], [catalog], [pack], "
+                   "[retention], [run], [notify], [prices], [defaults], [encryption], [audit] or "
+                   "[source \"NAME\"]");
     /* an empty unknown section is still refused */
     expect_refused("[store]\nurl = file:///s\n[source \"a\"]\npath = /x/{date}\n[extras]\n",
                    "t.conf:5: unknown section [extras]");
@@ -914,7 +930,7 @@ int main(void)
         cmocka_unit_test(test_duration_overflow), cmocka_unit_test(test_codec_default_levels),
         cmocka_unit_test(test_brace_expand),      cmocka_unit_test(test_hosts),
         cmocka_unit_test(test_defaults_section),  cmocka_unit_test(test_ssh_options),
-        cmocka_unit_test(test_tenant_template),
+        cmocka_unit_test(test_tenant_template),   cmocka_unit_test(test_audit_section),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
