@@ -68,6 +68,7 @@ test:
 	$(MAKE) -j$(JOBS) WERROR=-Werror all
 	$(MAKE) WERROR=-Werror format-check
 	$(MAKE) check-layers
+	@tools/check-docs.sh
 	$(MAKE) -j$(JOBS) WERROR=-Werror unit
 	$(MAKE) -j$(JOBS) WERROR=-Werror unit-san
 	$(MAKE) -j$(JOBS) fuzz-regress
