@@ -1,6 +1,7 @@
 /*
  * cmd_catalog.c — `coldpack catalog rebuild`: recreate the catalog from the
- * store (job_rebuild, which takes the run lock itself).
+ * store's attested manifest chain (job_rebuild; the run lock is held by
+ * cli.c, CMD_LOCK in the command table).
  */
 #include "cli.h"
 #include "job.h"
