@@ -2,7 +2,7 @@
  * cmd_restore.c — `coldpack restore --tenant T (--date D | --from D --until D)
  * --to DIR [--source S] [--path GLOB] [--tier bulk|standard|expedited]
  * [--days N] [--wait] [--yes] [--dry-run] [--identity FILE]... [--partial]
- * [--transfer private|internet]`, and `coldpack restore list` (or
+ * [--transfer private|internet] [--json]`, and `coldpack restore list` (or
  * `restore --list`): the restore jobs, pending and finished.
  *
  * --identity FILE (repeatable, at most RESTORE_MAX_IDENTITIES): age
@@ -16,6 +16,8 @@
  * --until. Declining the confirmation prompt exits 1 ("restore cancelled",
  * decided by job_restore). --overwrite lets files already in the target be
  * replaced; --same-owner (root only, refused otherwise) restores owners.
+ * --json prints the plan as one JSON document on stdout (job_restore_plan.c);
+ * only with --dry-run, else a usage error.
  */
 #include "cli.h"
 #include "job.h"
@@ -73,27 +75,18 @@ static int resolve_to(restore_opts_t *o, const char *const to[2], int nto, const
 
 int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
 {
-    static const struct option opts[] = {{"tenant", required_argument, NULL, 'T'},
-                                         {"date", required_argument, NULL, 'd'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"until", required_argument, NULL, 'u'},
-                                         {"to", required_argument, NULL, 't'},
-                                         {"target", required_argument, NULL, 'o'},
-                                         {"source", required_argument, NULL, 's'},
-                                         {"path", required_argument, NULL, 'p'},
-                                         {"tier", required_argument, NULL, 'r'},
-                                         {"days", required_argument, NULL, 'D'},
-                                         {"wait", no_argument, NULL, 'w'},
-                                         {"yes", no_argument, NULL, 'y'},
-                                         {"dry-run", no_argument, NULL, 'n'},
-                                         {"overwrite", no_argument, NULL, 'O'},
-                                         {"same-owner", no_argument, NULL, 'S'},
-                                         {"identity", required_argument, NULL, 'i'},
-                                         {"partial", no_argument, NULL, 'P'},
-                                         {"transfer", required_argument, NULL, 'X'},
-                                         {"list", no_argument, NULL, 'L'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"tenant", required_argument, NULL, 'T'}, {"date", required_argument, NULL, 'd'},
+        {"from", required_argument, NULL, 'f'},   {"until", required_argument, NULL, 'u'},
+        {"to", required_argument, NULL, 't'},     {"target", required_argument, NULL, 'o'},
+        {"source", required_argument, NULL, 's'}, {"path", required_argument, NULL, 'p'},
+        {"tier", required_argument, NULL, 'r'},   {"days", required_argument, NULL, 'D'},
+        {"wait", no_argument, NULL, 'w'},         {"yes", no_argument, NULL, 'y'},
+        {"dry-run", no_argument, NULL, 'n'},      {"overwrite", no_argument, NULL, 'O'},
+        {"same-owner", no_argument, NULL, 'S'},   {"identity", required_argument, NULL, 'i'},
+        {"partial", no_argument, NULL, 'P'},      {"transfer", required_argument, NULL, 'X'},
+        {"list", no_argument, NULL, 'L'},         {"json", no_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     restore_opts_t *o = &a->restore;
     const char *to[2] = {NULL, NULL}, *target = NULL;
     int c, nto = 0, have_until = 0;
@@ -106,7 +99,7 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
         argc--;
         argv++;
     }
-    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSi:hPLX:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "T:d:f:u:t:o:s:p:r:D:wynOSi:hPLX:J", opts, NULL)) != -1) {
         switch (c) {
         case 'T':
             o->tenant = optarg;
@@ -189,6 +182,9 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
         case 'L':
             o->list = 1;
             break;
+        case 'J':
+            o->json = 1;
+            break;
         case 'X':
             if (!strcasecmp(optarg, "private"))
                 o->transfer_private = 1;
@@ -205,6 +201,10 @@ int cmd_restore_parse(int argc, char **argv, cli_args_t *a)
     }
     if (cli_no_operands(argc, argv) != CLI_GO)
         return CLI_BAD;
+    if (o->json && (o->list || !o->dry_run)) {
+        log_error("restore: --json goes with --dry-run only (it prints the plan)");
+        return CLI_BAD;
+    }
     if (o->list)
         return CLI_GO;
     if (resolve_to(o, to, nto, target, have_until) != CLI_GO)

@@ -116,6 +116,7 @@ typedef struct restore_opts {
     int partial;          /* --partial: restore what verified, name the rest, exit 3 */
     int list;             /* `restore list` / --list: show the restore jobs */
     int transfer_private; /* --transfer private: no data-transfer-out charge */
+    int json;             /* --json (only with --dry-run): the plan as one JSON document */
 } restore_opts_t;
 
 int job_restore(const config_t *cfg, const restore_opts_t *o);

@@ -564,7 +564,7 @@ static int run_steps(struct rjob *j)
         (code = job_restore_plan_price(j)) >= 0)
         return code;
     if (j->o->dry_run)
-        return EXIT_OK;
+        return j->o->json ? job_restore_plan_json(j) : EXIT_OK;
     if ((code = job_restore_plan_confirm(j->o)) >= 0)
         return code;
     if ((code = thaw(j)) >= 0 || (code = fetch_all(j)) >= 0)
@@ -629,7 +629,7 @@ static int list_jobs(const config_t *cfg)
 
 int job_restore(const config_t *cfg, const restore_opts_t *o)
 {
-    struct rjob j = {.cfg = cfg, .o = o, .targetfd = -1, .stagefd = -1};
+    struct rjob j = {.cfg = cfg, .o = o, .targetfd = -1, .stagefd = -1, .space_free = -1};
     int code = EXIT_FAIL;
 
     if (o->list)

@@ -47,7 +47,20 @@ struct rjob {
     int64_t eta_secs;  /* the slowest thaw of the plan's tier and classes (0: none cold) */
     int64_t job_id;    /* the tracked restore job (catalog restore_jobs), 0 when none */
     int nready;        /* selected objects readable now (last thaw pass) */
+    /* --json (--dry-run only): what the plan prints, gathered for one document */
+    json_t *jobjects;  /* [{key, date, source, volume, size, storage_class, state, ...}] */
+    json_t *jwarnings; /* [{day or object, message}] */
+    double cost_retrieval, cost_requests, cost_transfer;
+    int64_t space_free; /* bytes free at the target, -1 when unknown */
+    int ncold;          /* selected objects still needing a thaw */
 };
+
+/* Under --json: one warning {field: name, message} for the document. */
+void job_restore_plan_warning(struct rjob *j, const char *field, const char *name,
+                              const char *message);
+
+/* Under --json: print the plan as one JSON document on stdout. Exit code. */
+int job_restore_plan_json(struct rjob *j);
 
 void job_restore_plan_free(struct rjob *j);
 

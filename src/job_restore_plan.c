@@ -6,7 +6,10 @@
  * to get the block table; then the objects, bytes, thaw time and cost are
  * shown and consent is asked (--yes, or a TTY prompt). The --identity files
  * are loaded here too, since indexes of ".age" volumes are opened while
- * planning.
+ * planning. Under --dry-run --json the plan's lines go to stderr and the
+ * plan (objects with their thaw state, totals, cost, thaw time, space,
+ * warnings) is gathered into struct rjob and printed as one JSON document on
+ * stdout (job_restore_plan_json).
  */
 #include "job.h"
 #include "job_restore.h"
@@ -157,6 +160,27 @@ void job_restore_plan_free(struct rjob *j)
         json_decref(o->index);
     }
     free(j->v);
+    json_decref(j->jobjects);
+    json_decref(j->jwarnings);
+}
+
+/* Where the plan's human lines go: stdout, stderr under --json (stdout then
+ * holds the JSON document only). */
+static FILE *job_restore_out(const struct rjob *j)
+{
+    return j->o->json ? stderr : stdout;
+}
+
+void job_restore_plan_warning(struct rjob *j, const char *field, const char *name,
+                              const char *message)
+{
+    if (!j->o->json)
+        return;
+    if (!j->jwarnings)
+        j->jwarnings = json_array();
+    if (j->jwarnings)
+        json_array_append_new(j->jwarnings,
+                              json_pack("{s:s, s:s}", field, name, "message", message));
 }
 
 /* An encrypted object that none of the --identity files opens. */
@@ -199,7 +223,7 @@ int job_restore_plan_load_identities(struct rjob *j)
 
 /* Warn about each day of the range without any backup of the tenant (of
  * the source, with --source) in the catalog. */
-static void plan_missing_days(const struct rjob *j)
+static void plan_missing_days(struct rjob *j)
 {
     const restore_opts_t *o = j->o;
     struct tm tm = {0};
@@ -221,10 +245,16 @@ static void plan_missing_days(const struct rjob *j)
             break;
         for (i = 0; i < j->n && strcmp(j->v[i].date, day); i++)
             ;
-        if (i == j->n)
-            log_warn("restore: no backup of tenant %s on %s%s%s (a day of the range without "
-                     "any backup; nothing to restore for it)",
-                     o->tenant, day, o->source ? " for source " : "", o->source ? o->source : "");
+        if (i == j->n) {
+            char *msg = util_asprintf("no backup of tenant %s on %s%s%s (a day of the range "
+                                      "without any backup; nothing to restore for it)",
+                                      o->tenant, day, o->source ? " for source " : "",
+                                      o->source ? o->source : "");
+            log_warn("restore: %s", msg ? msg : "out of memory");
+            if (msg)
+                job_restore_plan_warning(j, "day", day, msg);
+            free(msg);
+        }
     }
 }
 
@@ -276,6 +306,7 @@ int job_restore_plan_space(struct rjob *j)
         }
         *slash = 0;
     }
+    j->space_free = -1;
     if (rc < 0) {
         log_warn("restore: cannot tell the free space at %s (%s): not checked", target,
                  strerror(errno));
@@ -284,14 +315,20 @@ int job_restore_plan_space(struct rjob *j)
     }
     free(p);
     avail = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
-    printf("space: needs %s at %s (%s of files + %s spool for the largest object), %s free\n",
-           util_fmt_size(need, b1, sizeof b1), target, util_fmt_size(j->tar_bytes, b2, sizeof b2),
-           util_fmt_size(j->largest, b3, sizeof b3), util_fmt_size(avail, b4, sizeof b4));
+    j->space_free = avail;
+    fprintf(job_restore_out(j),
+            "space: needs %s at %s (%s of files + %s spool for the largest object), %s free\n",
+            util_fmt_size(need, b1, sizeof b1), target, util_fmt_size(j->tar_bytes, b2, sizeof b2),
+            util_fmt_size(j->largest, b3, sizeof b3), util_fmt_size(avail, b4, sizeof b4));
     if (avail >= need)
         return -1;
     if (j->o->dry_run) {
-        log_warn("restore: not enough space at %s: needs %lld bytes, %lld free", target,
-                 (long long)need, (long long)avail);
+        char *msg = util_asprintf("not enough space at %s: needs %lld bytes, %lld free", target,
+                                  (long long)need, (long long)avail);
+        log_warn("restore: %s", msg ? msg : "not enough space");
+        if (msg)
+            job_restore_plan_warning(j, "target", target, msg);
+        free(msg);
         return -1;
     }
     log_error("restore: not enough space at %s: the restore needs %lld bytes (%s: %s of files "
@@ -301,6 +338,7 @@ int job_restore_plan_space(struct rjob *j)
 }
 
 struct expired_days {
+    struct rjob *j;
     const char *source; /* NULL = any */
     int fatal;          /* nothing else to restore: an error, else a warning */
     int n;
@@ -321,11 +359,17 @@ static int say_expired(void *ctx, const char *const *col)
         log_error("restore: tenant %s, day %s, source %s: expired on %s (pruned by run %s, %s)",
                   col[2] ? col[2] : "?", col[0] ? col[0] : "?", col[1] ? col[1] : "?",
                   col[3] ? col[3] : "?", col[4] ? col[4] : "?", how);
-    else
-        log_warn("restore: tenant %s, day %s, source %s: expired on %s (pruned by run %s, %s); "
-                 "restoring the rest",
-                 col[2] ? col[2] : "?", col[0] ? col[0] : "?", col[1] ? col[1] : "?",
-                 col[3] ? col[3] : "?", col[4] ? col[4] : "?", how);
+    else {
+        char *msg =
+            util_asprintf("tenant %s, day %s, source %s: expired on %s (pruned by run "
+                          "%s, %s); restoring the rest",
+                          col[2] ? col[2] : "?", col[0] ? col[0] : "?", col[1] ? col[1] : "?",
+                          col[3] ? col[3] : "?", col[4] ? col[4] : "?", how);
+        log_warn("restore: %s", msg ? msg : "an expired day");
+        if (msg)
+            job_restore_plan_warning(ed->j, "day", col[0] ? col[0] : "?", msg);
+        free(msg);
+    }
     return 0;
 }
 
@@ -338,7 +382,7 @@ int job_restore_plan_build(struct rjob *j)
     if (catalog_objects(j->c, "data", o->tenant, o->from, o->to, o->source, plan_add, j) < 0 ||
         j->bad_row)
         return EXIT_FAIL;
-    struct expired_days ed = {o->source, j->n == 0, 0};
+    struct expired_days ed = {j, o->source, j->n == 0, 0};
     if (catalog_expired(j->c, o->tenant, o->from, o->to, say_expired, &ed) < 0)
         return EXIT_FAIL;
     if (j->n == 0 && ed.n) {
@@ -373,12 +417,20 @@ int job_restore_plan_build(struct rjob *j)
             log_warn("index %s does not describe volume %s (names, key, size or SHA-256 differ); "
                      "not using it",
                      ob->index_key, ob->key);
+            job_restore_plan_warning(j, "object", ob->key,
+                                     "its index does not describe it (names, key, size or "
+                                     "SHA-256 differ); not using it");
             json_decref(ob->index);
             ob->index = NULL;
         }
-        if (!ob->index)
+        if (!ob->index) {
             log_warn("restore: no trusted index for %s: it is decoded sequentially%s", ob->key,
                      o->glob ? " and --path applied while extracting" : "");
+            job_restore_plan_warning(j, "object", ob->key,
+                                     o->glob ? "no trusted index: decoded sequentially and "
+                                               "--path applied while extracting"
+                                             : "no trusted index: decoded sequentially");
+        }
         if (o->glob && ob->index && !index_covers_tar(ob->index)) {
             log_warn("index %s does not account for the whole tar of %s; --path is applied "
                      "while extracting",
@@ -397,10 +449,11 @@ int job_restore_plan_build(struct rjob *j)
     }
     plan_missing_days(j);
     plan_space_needed(j);
-    printf("restore plan: tenant %s, %s to %s%s%s%s%s: %zu object(s), %s -> %s\n", o->tenant,
-           o->from, o->to, o->source ? ", source " : "", o->source ? o->source : "",
-           o->glob ? ", path " : "", o->glob ? o->glob : "", j->nsel,
-           util_fmt_size(j->bytes, buf, sizeof buf), o->target);
+    fprintf(job_restore_out(j),
+            "restore plan: tenant %s, %s to %s%s%s%s%s: %zu object(s), %s -> %s\n", o->tenant,
+            o->from, o->to, o->source ? ", source " : "", o->source ? o->source : "",
+            o->glob ? ", path " : "", o->glob ? o->glob : "", j->nsel,
+            util_fmt_size(j->bytes, buf, sizeof buf), o->target);
     return -1;
 }
 
@@ -419,7 +472,7 @@ static int thaw_hours(const char *cls, const char *tier)
     return deep ? 0 : 1; /* Expedited: 1-5 minutes on GLACIER */
 }
 
-static double print_estimate(const struct rjob *j, int64_t bytes, int ncold, const char *cls)
+static double print_estimate(struct rjob *j, int64_t bytes, int ncold, const char *cls)
 {
     /* Deep Archive: [prices] or AWS list prices (estimate.c); GLACIER
      * Flexible Retrieval: AWS list prices (us-east-1, 2025). Per GB
@@ -433,7 +486,7 @@ static double print_estimate(const struct rjob *j, int64_t bytes, int ncold, con
 
     estimate_prices_from_config(j->cfg, &pr);
     if (ncold == 0) {
-        printf("all objects are readable now; no retrieval fee\n");
+        fprintf(job_restore_out(j), "all objects are readable now; no retrieval fee\n");
         return 0;
     }
     if (!strcmp(tier, "Bulk")) {
@@ -449,18 +502,21 @@ static double print_estimate(const struct rjob *j, int64_t bytes, int ncold, con
         per_1k = 10.0;
         eta = "within 1-5 minutes";
     }
-    printf("thaw: %d cold object(s) in %s, tier %s: ready %s on S3; estimated retrieval cost "
-           "$%.2f ($%.4f/GB + $%.3f/1000 requests, AWS list price; the file:// store "
-           "simulates this with thaw_delay)\n",
-           ncold, cls ? cls : "?", tier, eta, gb * per_gb + ncold * per_1k / 1000.0, per_gb,
-           per_1k);
+    j->cost_retrieval = gb * per_gb;
+    j->cost_requests = ncold * per_1k / 1000.0;
+    fprintf(job_restore_out(j),
+            "thaw: %d cold object(s) in %s, tier %s: ready %s on S3; estimated retrieval cost "
+            "$%.2f ($%.4f/GB + $%.3f/1000 requests, AWS list price; the file:// store "
+            "simulates this with thaw_delay)\n",
+            ncold, cls ? cls : "?", tier, eta, gb * per_gb + ncold * per_1k / 1000.0, per_gb,
+            per_1k);
     return gb * per_gb + ncold * per_1k / 1000.0;
 }
 
 /* Data transfer out of every selected object (hot ones too: all are
  * downloaded), at [prices] transfer_out or the list price; --transfer
  * private (same region, e.g. EC2 or a VPC endpoint) is free. */
-static double print_transfer(const struct rjob *j)
+static double print_transfer(struct rjob *j)
 {
     estimate_prices_t pr;
     double per_gb, cost;
@@ -469,11 +525,36 @@ static double print_transfer(const struct rjob *j)
     estimate_prices_from_config(j->cfg, &pr);
     per_gb = j->o->transfer_private ? 0.0 : pr.v[PRICE_TRANSFER_OUT_GB];
     cost = (double)j->bytes / ESTIMATE_GB * per_gb;
-    printf("transfer out: %s %s at $%.4f/GB: $%.2f%s\n", util_fmt_size(j->bytes, buf, sizeof buf),
-           j->o->transfer_private ? "within the region (--transfer private)" : "to the internet",
-           per_gb, cost,
-           j->o->transfer_private ? "" : " (--transfer private when restoring inside the region)");
+    j->cost_transfer = cost;
+    fprintf(job_restore_out(j), "transfer out: %s %s at $%.4f/GB: $%.2f%s\n",
+            util_fmt_size(j->bytes, buf, sizeof buf),
+            j->o->transfer_private ? "within the region (--transfer private)" : "to the internet",
+            per_gb, cost,
+            j->o->transfer_private ? "" : " (--transfer private when restoring inside the region)");
     return cost;
+}
+
+/* Under --json: one selected object of the plan, as the store sees it now. */
+static int plan_json_object(struct rjob *j, const struct obj *ob, const store_info_t *info)
+{
+    const char *state = !info->cold                        ? "hot"
+                        : info->thaw == STORE_THAW_READY   ? "ready"
+                        : info->thaw == STORE_THAW_PENDING ? "thawing"
+                                                           : "cold";
+    json_t *o;
+
+    if (!j->jobjects && !(j->jobjects = json_array()))
+        goto oom;
+    o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:b}", "key", ob->key, "date", ob->date,
+                  "source", ob->source, "volume", ob->volno, "size", (json_int_t)ob->size,
+                  "storage_class", info->storage_class, "state", state, "index_trusted",
+                  ob->index != NULL);
+    if (!o || json_array_append_new(j->jobjects, o) < 0)
+        goto oom;
+    return 0;
+oom:
+    log_error("restore: out of memory");
+    return -1;
 }
 
 /* Each selected object with its thaw state, then the cost. Exit code or -1. */
@@ -503,11 +584,14 @@ int job_restore_plan_price(struct rjob *j)
             if ((int64_t)h * 3600 > j->eta_secs)
                 j->eta_secs = (int64_t)h * 3600;
         }
-        printf("  %s  %s  %s\n", j->v[i].key, util_fmt_size(j->v[i].size, buf, sizeof buf),
-               info.cold ? (info.thaw == STORE_THAW_READY     ? "cold, restored"
-                            : info.thaw == STORE_THAW_PENDING ? "cold, thaw in progress"
-                                                              : "cold")
-                         : "hot");
+        if (j->o->json && plan_json_object(j, &j->v[i], &info) < 0)
+            return EXIT_FAIL;
+        fprintf(job_restore_out(j), "  %s  %s  %s\n", j->v[i].key,
+                util_fmt_size(j->v[i].size, buf, sizeof buf),
+                info.cold ? (info.thaw == STORE_THAW_READY     ? "cold, restored"
+                             : info.thaw == STORE_THAW_PENDING ? "cold, thaw in progress"
+                                                               : "cold")
+                          : "hot");
     }
     if (deep_key[0]) {
         log_error("restore: --tier expedited is not available for DEEP_ARCHIVE objects (%s): "
@@ -516,9 +600,10 @@ int job_restore_plan_price(struct rjob *j)
         return EXIT_USAGE;
     }
     cost = print_estimate(j, cold_bytes, ncold, cls);
+    j->ncold = ncold;
     cost += print_transfer(j);
-    printf("estimated total: $%.2f\n", cost);
-    fflush(stdout);
+    fprintf(job_restore_out(j), "estimated total: $%.2f\n", cost);
+    fflush(job_restore_out(j));
     return -1;
 }
 
@@ -540,4 +625,51 @@ int job_restore_plan_confirm(const restore_opts_t *o)
         return -1;
     log_warn("restore cancelled: nothing was requested or written");
     return EXIT_FAIL;
+}
+
+/* A dollar amount for the document: to a millionth of a dollar, without the
+ * binary noise of the sums. */
+static double usd(double v)
+{
+    char buf[64];
+
+    snprintf(buf, sizeof buf, "%.6f", v);
+    return strtod(buf, NULL);
+}
+
+/* Under --json: the plan (build, space, price) as one JSON document on
+ * stdout; the human lines went to stderr. Exit code. */
+int job_restore_plan_json(struct rjob *j)
+{
+    const restore_opts_t *o = j->o;
+    int64_t need = j->tar_bytes + j->largest;
+    double total = usd(j->cost_retrieval) + usd(j->cost_requests) + usd(j->cost_transfer);
+    json_t *doc;
+    int rc;
+
+    doc = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I},"
+                    " s:{s:f, s:f, s:f, s:f, s:s}, s:{s:s, s:i, s:f}, s:{s:I, s:o, s:o}, s:o}",
+                    "tenant", o->tenant, "from", o->from, "until", o->to, "source", o->source,
+                    "path", o->glob, "target", o->target, "tier", o->tier, "objects",
+                    j->jobjects ? json_incref(j->jobjects) : json_array(), "totals", "objects",
+                    (json_int_t)j->nsel, "bytes_stored", (json_int_t)j->bytes, "bytes_unpacked",
+                    (json_int_t)j->tar_bytes, "largest", (json_int_t)j->largest, "cost",
+                    "retrieval", usd(j->cost_retrieval), "requests", usd(j->cost_requests),
+                    "transfer_out", usd(j->cost_transfer), "total", usd(total), "currency", "USD",
+                    "time", "tier", o->tier, "cold_objects", j->ncold, "hours",
+                    (double)j->eta_secs / 3600.0, "space", "needed", (json_int_t)need, "free",
+                    j->space_free >= 0 ? json_integer(j->space_free) : json_null(), "ok",
+                    j->space_free >= 0 ? json_boolean(j->space_free >= need) : json_null(),
+                    "warnings", j->jwarnings ? json_incref(j->jwarnings) : json_array());
+    if (!doc) {
+        log_error("restore --json: out of memory");
+        return EXIT_FAIL;
+    }
+    rc = json_dumpf(doc, stdout, JSON_INDENT(2));
+    json_decref(doc);
+    if (rc < 0 || fputc('\n', stdout) == EOF || fflush(stdout) == EOF) {
+        log_error("restore --json: cannot write the plan to stdout");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
 }
