@@ -51,7 +51,9 @@ static const cli_cmd_t commands[] = {
     {"restore", cmd_restore_parse, cmd_restore, CMD_CONFIG,
      "--tenant T (--date D | --from D --until D) --to DIR\n"
      "[--source S] [--path GLOB] [--tier bulk|standard|expedited] [--days N]\n"
-     "[--wait] [--yes] [--dry-run] [--overwrite] [--same-owner] [--identity FILE]...",
+     "[--wait] [--yes] [--dry-run [--json]] [--overwrite] [--same-owner] [--identity FILE]...\n"
+     "[--partial] [--transfer internet|private]\n"
+     "restore list",
      "restore a tenant's days into DIR/<tenant>/<date>/<source>/...\n"
      "--to (or --target) is the target directory. The old `--from D --to D --to DIR`\n"
      "still works for one release (deprecated: use --until D)."},
