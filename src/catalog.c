@@ -3,7 +3,9 @@
  * call (the catalog is far from the hot path: a few rows per volume).
  * Schema version lives in PRAGMA user_version. A new catalog file (and so
  * its -wal/-shm/-journal) is created owner-only. The read-only queries of
- * status, ls --json, estimate and report are in catalog_query.c.
+ * status, ls --json, estimate and report are in catalog_query.c; restore
+ * requests and jobs in catalog_restore.c; the late-files lists in
+ * catalog_files.c; explicit expiry (prune, offboard) in catalog_expiry.c.
  */
 #include "catalog.h"
 #include "catalog_int.h"
@@ -193,7 +195,7 @@ void catalog_free(catalog_t *c)
 }
 
 /* Run sql with text parameters (NULL -> SQL NULL); "%i" style not needed. */
-static int exec_bind(catalog_t *c, const char *sql, int n, const char *const *vals)
+int catalog_exec(catalog_t *c, const char *sql, int n, const char *const *vals)
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
@@ -218,12 +220,12 @@ out:
 
 int catalog_begin(catalog_t *c)
 {
-    return exec_bind(c, "BEGIN IMMEDIATE", 0, NULL);
+    return catalog_exec(c, "BEGIN IMMEDIATE", 0, NULL);
 }
 
 int catalog_commit(catalog_t *c)
 {
-    return exec_bind(c, "COMMIT", 0, NULL);
+    return catalog_exec(c, "COMMIT", 0, NULL);
 }
 
 int catalog_clear(catalog_t *c)
@@ -246,10 +248,10 @@ int catalog_run_begin(catalog_t *c, const char *run_id, const char *date)
     const char *v[3] = {run_id, date, now};
 
     snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-    return exec_bind(c,
-                     "INSERT OR REPLACE INTO runs (run_id, date, started, status)"
-                     " VALUES (?, ?, ?, 'running')",
-                     3, v);
+    return catalog_exec(c,
+                        "INSERT OR REPLACE INTO runs (run_id, date, started, status)"
+                        " VALUES (?, ?, ?, 'running')",
+                        3, v);
 }
 
 int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const char *manifest_key,
@@ -259,17 +261,17 @@ int catalog_run_end(catalog_t *c, const char *run_id, const char *status, const 
     const char *v[5] = {now, status, manifest_key, manifest_sha256, run_id};
 
     snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-    return exec_bind(c,
-                     "UPDATE runs SET finished = ?, status = ?, manifest_key = ?,"
-                     " manifest_sha256 = ? WHERE run_id = ?",
-                     5, v);
+    return catalog_exec(c,
+                        "UPDATE runs SET finished = ?, status = ?, manifest_key = ?,"
+                        " manifest_sha256 = ? WHERE run_id = ?",
+                        5, v);
 }
 
 int catalog_run_set_error(catalog_t *c, const char *run_id, const char *error)
 {
     const char *v[2] = {run_id, error};
 
-    return exec_bind(c, "INSERT OR REPLACE INTO run_errors (run_id, error) VALUES (?, ?)", 2, v);
+    return catalog_exec(c, "INSERT OR REPLACE INTO run_errors (run_id, error) VALUES (?, ?)", 2, v);
 }
 
 int catalog_unit_complete(catalog_t *c, const char *date, const char *source, const char *tenant)
@@ -317,22 +319,23 @@ int catalog_unit_set(catalog_t *c, const char *date, const char *source, const c
     snprintf(sv, sizeof sv, "%d", volumes);
     snprintf(sf, sizeof sf, "%d", files);
     snprintf(sb, sizeof sb, "%lld", (long long)bytes_in);
-    return exec_bind(c,
-                     "INSERT OR REPLACE INTO units (date, source, tenant, status, volumes, files,"
-                     " bytes_in, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     8, v);
+    return catalog_exec(
+        c,
+        "INSERT OR REPLACE INTO units (date, source, tenant, status, volumes, files,"
+        " bytes_in, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        8, v);
 }
 
 int catalog_unit_forget(catalog_t *c, const char *date, const char *source, const char *tenant)
 {
     const char *v[3] = {date, source, tenant};
 
-    if (exec_bind(c, "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ?", 3, v) <
+    if (catalog_exec(c, "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ?", 3, v) <
             0 ||
-        exec_bind(c, "DELETE FROM unit_files WHERE date = ? AND source = ? AND tenant = ?", 3, v) <
-            0)
+        catalog_exec(c, "DELETE FROM unit_files WHERE date = ? AND source = ? AND tenant = ?", 3,
+                     v) < 0)
         return -1;
-    return exec_bind(c, "DELETE FROM units WHERE date = ? AND source = ? AND tenant = ?", 3, v);
+    return catalog_exec(c, "DELETE FROM units WHERE date = ? AND source = ? AND tenant = ?", 3, v);
 }
 
 int catalog_object_add(catalog_t *c, const catalog_object_t *o)
@@ -343,16 +346,16 @@ int catalog_object_add(catalog_t *c, const catalog_object_t *o)
 
     snprintf(vol, sizeof vol, "%d", o->volume);
     snprintf(size, sizeof size, "%lld", (long long)o->size);
-    return exec_bind(c,
-                     "INSERT OR REPLACE INTO objects (key, kind, date, source, tenant, volume,"
-                     " size, sha256, storage_class, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                     10, v);
+    return catalog_exec(c,
+                        "INSERT OR REPLACE INTO objects (key, kind, date, source, tenant, volume,"
+                        " size, sha256, storage_class, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        10, v);
 }
 
 /* Run a query whose rows are n text columns; collect first, then call fn so
  * it may call back into the catalog. */
-static int query_rows(catalog_t *c, const char *sql, int nb, const char *const *binds, int ncol,
-                      int (*fn)(void *ctx, const char *const *cols), void *ctx)
+int catalog_rows(catalog_t *c, const char *sql, int nb, const char *const *binds, int ncol,
+                 int (*fn)(void *ctx, const char *const *cols), void *ctx)
 {
     sqlite3_stmt *st = NULL;
     char **cells = NULL;
@@ -418,7 +421,7 @@ static int query_objects(catalog_t *c, const char *sql, int n, const char *const
 {
     struct object_rows or = {fn, ctx};
 
-    return query_rows(c, sql, n, vals, 10, object_row, & or);
+    return catalog_rows(c, sql, n, vals, 10, object_row, & or);
 }
 
 #define OBJ_COLS "key, kind, date, source, tenant, volume, size, sha256, storage_class, run_id"
@@ -445,183 +448,6 @@ int catalog_objects_of_run(catalog_t *c, const char *run_id, catalog_object_fn f
                          "SELECT " OBJ_COLS " FROM objects WHERE run_id = ? AND kind != "
                          "'manifest' ORDER BY key",
                          1, v, fn, ctx);
-}
-
-int catalog_restore_record(catalog_t *c, const char *key, const char *tier, int days,
-                           const char *status)
-{
-    char d[16], now[32];
-    const char *v[5] = {key, tier, d, now, status};
-
-    snprintf(d, sizeof d, "%d", days);
-    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-    return exec_bind(c,
-                     "INSERT INTO restore_requests (key, tier, days, requested, status)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(key) DO UPDATE SET"
-                     " status = ?5, tier = ?2, days = ?3,"
-                     " requested = CASE WHEN ?5 = 'requested' THEN ?4 ELSE requested END",
-                     5, v);
-}
-
-int catalog_restore_status(catalog_t *c, const char *key, char *buf, size_t bufsz)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    buf[0] = 0;
-    pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db, "SELECT status FROM restore_requests WHERE key = ?", -1, &st,
-                           NULL) != SQLITE_OK) {
-        catalog_fail(c, "restore lookup");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(buf, bufsz, "%s", (const char *)sqlite3_column_text(st, 0));
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&c->mu);
-    return rc;
-}
-
-/* ---- restore jobs ---- */
-
-#define RJOB_COLS                                                                                  \
-    "id, tenant, from_date, to_date, source, glob, target, tier, requested, eta, objects,"         \
-    " ready, state, finished"
-
-/* With c->mu held: sql prepared, vals[0..n-1] bound as text (NULL as NULL).
- * NULL after logging what failed. */
-static sqlite3_stmt *prep_texts(catalog_t *c, const char *sql, const char *what, int n,
-                                const char *const *vals)
-{
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        catalog_fail(c, what);
-        return NULL;
-    }
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_TRANSIENT);
-    return st;
-}
-
-int64_t catalog_restore_job_find(catalog_t *c, const catalog_restore_job_t *k)
-{
-    sqlite3_stmt *st;
-    int64_t id = -1;
-    const char *v[6] = {k->tenant, k->from, k->to, k->source, k->glob, k->target};
-
-    pthread_mutex_lock(&c->mu);
-    st = prep_texts(c,
-                    "SELECT id FROM restore_jobs WHERE state = 'pending' AND tenant = ?1"
-                    " AND from_date = ?2 AND to_date = ?3 AND source IS ?4 AND glob IS ?5"
-                    " AND target = ?6 ORDER BY id DESC LIMIT 1",
-                    "restore job lookup", 6, v);
-    switch (st ? sqlite3_step(st) : SQLITE_ERROR) {
-    case SQLITE_ROW:
-        id = sqlite3_column_int64(st, 0);
-        break;
-    case SQLITE_DONE:
-        id = 0;
-        break;
-    default:
-        if (st)
-            catalog_fail(c, "restore job lookup");
-    }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&c->mu);
-    return id;
-}
-
-int64_t catalog_restore_job_add(catalog_t *c, const catalog_restore_job_t *k)
-{
-    sqlite3_stmt *st;
-    int64_t id = -1;
-    const char *v[8] = {k->tenant, k->from,   k->to,   k->source,
-                        k->glob,   k->target, k->tier, k->state ? k->state : "pending"};
-
-    pthread_mutex_lock(&c->mu);
-    st = prep_texts(c,
-                    "INSERT INTO restore_jobs (tenant, from_date, to_date, source, glob,"
-                    " target, tier, state, requested, eta, objects, ready)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    "restore job insert", 8, v);
-    if (st) {
-        sqlite3_bind_int64(st, 9, k->requested);
-        sqlite3_bind_int64(st, 10, k->eta);
-        sqlite3_bind_int(st, 11, k->objects);
-        sqlite3_bind_int(st, 12, k->ready);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            catalog_fail(c, "restore job insert");
-        else
-            id = sqlite3_last_insert_rowid(c->db);
-    }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&c->mu);
-    return id;
-}
-
-int catalog_restore_job_update(catalog_t *c, int64_t id, int objects, int ready, const char *state)
-{
-    char sid[32], so[16], sr[16], now[32];
-    const char *v[5] = {sid, so, sr, state, now};
-
-    snprintf(sid, sizeof sid, "%lld", (long long)id);
-    snprintf(so, sizeof so, "%d", objects);
-    snprintf(sr, sizeof sr, "%d", ready);
-    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-    return exec_bind(c,
-                     "UPDATE restore_jobs SET objects = CAST(?2 AS INTEGER),"
-                     " ready = CAST(?3 AS INTEGER), state = ?4,"
-                     " finished = CASE WHEN ?4 = 'pending' THEN NULL"
-                     " ELSE CAST(?5 AS INTEGER) END WHERE id = CAST(?1 AS INTEGER)",
-                     5, v);
-}
-
-int catalog_restore_jobs(catalog_t *c, int (*fn)(void *ctx, const catalog_restore_job_t *j),
-                         void *ctx)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1, step;
-
-    pthread_mutex_lock(&c->mu);
-    if (sqlite3_prepare_v2(c->db, "SELECT " RJOB_COLS " FROM restore_jobs ORDER BY id", -1, &st,
-                           NULL) != SQLITE_OK) {
-        catalog_fail(c, "restore jobs");
-        goto out;
-    }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        catalog_restore_job_t j = {
-            .id = sqlite3_column_int64(st, 0),
-            .tenant = (const char *)sqlite3_column_text(st, 1),
-            .from = (const char *)sqlite3_column_text(st, 2),
-            .to = (const char *)sqlite3_column_text(st, 3),
-            .source = (const char *)sqlite3_column_text(st, 4),
-            .glob = (const char *)sqlite3_column_text(st, 5),
-            .target = (const char *)sqlite3_column_text(st, 6),
-            .tier = (const char *)sqlite3_column_text(st, 7),
-            .requested = sqlite3_column_int64(st, 8),
-            .eta = sqlite3_column_int64(st, 9),
-            .objects = sqlite3_column_int(st, 10),
-            .ready = sqlite3_column_int(st, 11),
-            .state = (const char *)sqlite3_column_text(st, 12),
-            .finished = sqlite3_column_int64(st, 13),
-        };
-        if (fn(ctx, &j) < 0)
-            break;
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        catalog_fail(c, "restore jobs");
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&c->mu);
-    return rc;
 }
 
 int catalog_runs_without_manifest(catalog_t *c,
@@ -669,8 +495,8 @@ int catalog_set_manifest(catalog_t *c, const char *run_id, const char *manifest_
 {
     const char *v[3] = {manifest_key, manifest_sha256, run_id};
 
-    return exec_bind(c, "UPDATE runs SET manifest_key = ?, manifest_sha256 = ? WHERE run_id = ?", 3,
-                     v);
+    return catalog_exec(c, "UPDATE runs SET manifest_key = ?, manifest_sha256 = ? WHERE run_id = ?",
+                        3, v);
 }
 
 int catalog_rollback(catalog_t *c)
@@ -688,8 +514,9 @@ int catalog_runs_mark_crashed(catalog_t *c, const char *except_run_id)
     const char *v[1] = {except_run_id ? except_run_id : ""};
     int n;
 
-    if (exec_bind(c, "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND run_id != ?",
-                  1, v) < 0)
+    if (catalog_exec(c,
+                     "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND run_id != ?",
+                     1, v) < 0)
         return -1;
     pthread_mutex_lock(&c->mu);
     n = sqlite3_changes(c->db);
@@ -706,10 +533,10 @@ int catalog_run_record(catalog_t *c, const catalog_run_t *r)
 
     snprintf(started, sizeof started, "%lld", (long long)r->started);
     snprintf(finished, sizeof finished, "%lld", (long long)r->finished);
-    return exec_bind(c,
-                     "INSERT OR REPLACE INTO runs (run_id, date, started, finished, status,"
-                     " manifest_key, manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     7, v);
+    return catalog_exec(c,
+                        "INSERT OR REPLACE INTO runs (run_id, date, started, finished, status,"
+                        " manifest_key, manifest_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        7, v);
 }
 
 struct run_get {
@@ -736,8 +563,8 @@ int catalog_run_get(catalog_t *c, const char *run_id, int64_t *started, int64_t 
     struct run_get g = {started, finished, status, statussz, 0};
     const char *v[1] = {run_id};
 
-    if (query_rows(c, "SELECT started, finished, status FROM runs WHERE run_id = ?", 1, v, 3,
-                   run_get_row, &g) < 0)
+    if (catalog_rows(c, "SELECT started, finished, status FROM runs WHERE run_id = ?", 1, v, 3,
+                     run_get_row, &g) < 0)
         return -1;
     return g.found;
 }
@@ -782,10 +609,10 @@ int catalog_object_known(catalog_t *c, const char *key)
 
 int catalog_manifests(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx)
 {
-    return query_rows(c,
-                      "SELECT run_id, date, manifest_key, manifest_sha256 FROM runs"
-                      " WHERE manifest_key IS NOT NULL ORDER BY run_id",
-                      0, NULL, 4, fn, ctx);
+    return catalog_rows(c,
+                        "SELECT run_id, date, manifest_key, manifest_sha256 FROM runs"
+                        " WHERE manifest_key IS NOT NULL ORDER BY run_id",
+                        0, NULL, 4, fn, ctx);
 }
 
 int catalog_units(catalog_t *c, const char *tenant, const char *from, const char *to,
@@ -793,18 +620,18 @@ int catalog_units(catalog_t *c, const char *tenant, const char *from, const char
 {
     const char *v[3] = {tenant, from, to};
 
-    return query_rows(c,
-                      "SELECT u.date, u.source, u.tenant, u.status, u.volumes,"
-                      " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
-                      "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'data'"
-                      "  AND o.volume BETWEEN 1 AND u.volumes),"
-                      " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
-                      "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'index'"
-                      "  AND o.volume BETWEEN 1 AND u.volumes)"
-                      " FROM units u WHERE (?1 IS NULL OR u.tenant = ?1)"
-                      " AND (?2 IS NULL OR u.date >= ?2) AND (?3 IS NULL OR u.date <= ?3)"
-                      " ORDER BY u.date, u.source, u.tenant",
-                      3, v, 7, fn, ctx);
+    return catalog_rows(c,
+                        "SELECT u.date, u.source, u.tenant, u.status, u.volumes,"
+                        " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
+                        "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'data'"
+                        "  AND o.volume BETWEEN 1 AND u.volumes),"
+                        " (SELECT count(*) FROM objects o WHERE o.date = u.date AND"
+                        "  o.source = u.source AND o.tenant = u.tenant AND o.kind = 'index'"
+                        "  AND o.volume BETWEEN 1 AND u.volumes)"
+                        " FROM units u WHERE (?1 IS NULL OR u.tenant = ?1)"
+                        " AND (?2 IS NULL OR u.date >= ?2) AND (?3 IS NULL OR u.date <= ?3)"
+                        " ORDER BY u.date, u.source, u.tenant",
+                        3, v, 7, fn, ctx);
 }
 
 int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
@@ -813,65 +640,12 @@ int catalog_incomplete_dates(catalog_t *c, const char *from, const char *to,
     const char *v[2] = {from, to};
 
     /* a date whose newest run did not end ok or with warnings */
-    return query_rows(c,
-                      "SELECT r.date FROM runs r WHERE r.date BETWEEN ?1 AND ?2 AND"
-                      " r.run_id = (SELECT max(run_id) FROM runs x WHERE x.date = r.date AND"
-                      "  x.status NOT IN ('prune', 'offboard')) AND"
-                      " r.status NOT IN ('ok', 'warnings') ORDER BY r.date",
-                      2, v, 1, fn, ctx);
-}
-
-int catalog_unit_files_add(catalog_t *c, const char *date, const char *source, const char *tenant,
-                           int volume, const char *list)
-{
-    char vol[16];
-    const char *v[5] = {date, source, tenant, vol, list};
-
-    snprintf(vol, sizeof vol, "%d", volume);
-    return exec_bind(c,
-                     "INSERT OR REPLACE INTO unit_files (date, source, tenant, volume, list)"
-                     " VALUES (?, ?, ?, ?, ?)",
-                     5, v);
-}
-
-int catalog_unit_files(catalog_t *c, const char *date, const char *source, const char *tenant,
-                       int (*fn)(void *ctx, const char *const *cols), void *ctx)
-{
-    const char *v[3] = {date, source, tenant};
-
-    return query_rows(c,
-                      "SELECT volume, list FROM unit_files WHERE date = ? AND source = ? AND"
-                      " tenant = ? ORDER BY volume",
-                      3, v, 2, fn, ctx);
-}
-
-int catalog_unit_counts(catalog_t *c, const char *date, const char *source, const char *tenant,
-                        int (*fn)(void *ctx, const char *const *cols), void *ctx)
-{
-    const char *v[3] = {date, source, tenant};
-
-    return query_rows(c,
-                      "SELECT volumes, files, bytes_in FROM units WHERE date = ? AND source = ?"
-                      " AND tenant = ? AND status = 'complete'",
-                      3, v, 3, fn, ctx);
-}
-
-int catalog_unit_forget_from(catalog_t *c, const char *date, const char *source, const char *tenant,
-                             int first)
-{
-    char vol[16];
-    const char *v[4] = {date, source, tenant, vol};
-
-    snprintf(vol, sizeof vol, "%d", first);
-    if (exec_bind(c,
-                  "DELETE FROM objects WHERE date = ? AND source = ? AND tenant = ? AND"
-                  " volume >= CAST(? AS INTEGER)",
-                  4, v) < 0)
-        return -1;
-    return exec_bind(c,
-                     "DELETE FROM unit_files WHERE date = ? AND source = ? AND tenant = ? AND"
-                     " volume >= CAST(? AS INTEGER)",
-                     4, v);
+    return catalog_rows(c,
+                        "SELECT r.date FROM runs r WHERE r.date BETWEEN ?1 AND ?2 AND"
+                        " r.run_id = (SELECT max(run_id) FROM runs x WHERE x.date = r.date AND"
+                        "  x.status NOT IN ('prune', 'offboard')) AND"
+                        " r.status NOT IN ('ok', 'warnings') ORDER BY r.date",
+                        2, v, 1, fn, ctx);
 }
 
 int catalog_complete_dates(catalog_t *c, const char *from, const char *to,
@@ -879,10 +653,10 @@ int catalog_complete_dates(catalog_t *c, const char *from, const char *to,
 {
     const char *v[2] = {from, to};
 
-    return query_rows(c,
-                      "SELECT DISTINCT date FROM units WHERE date BETWEEN ?1 AND ?2 AND"
-                      " status = 'complete' ORDER BY date",
-                      2, v, 1, fn, ctx);
+    return catalog_rows(c,
+                        "SELECT DISTINCT date FROM units WHERE date BETWEEN ?1 AND ?2 AND"
+                        " status = 'complete' ORDER BY date",
+                        2, v, 1, fn, ctx);
 }
 
 int catalog_complete_tenants(catalog_t *c, const char *date, const char *source, char ***out,
@@ -931,70 +705,4 @@ out:
     *out = v;
     *n = cnt;
     return 0;
-}
-
-/* ---- explicit expiry: prune and offboard (tombstones of the chain) ---- */
-
-int catalog_object_expire(catalog_t *c, const char *key, const char *reason, const char *run_id,
-                          const char *on, const catalog_object_t *known)
-{
-    char size[32];
-
-    if (known) {
-        snprintf(size, sizeof size, "%lld", (long long)known->size);
-        const char *v[9] = {key,           known->date, known->source,
-                            known->tenant, size,        known->sha256,
-                            reason,        run_id,      on};
-        if (exec_bind(c,
-                      "INSERT OR REPLACE INTO expired (key, date, source, tenant, size, sha256,"
-                      " reason, run_id, expired_on) VALUES (?,?,?,?,?,?,?,?,?)",
-                      9, v) < 0)
-            return -1;
-    } else {
-        const char *v[4] = {key, reason, run_id, on};
-        if (exec_bind(c,
-                      "INSERT OR REPLACE INTO expired (key, date, source, tenant, size, sha256,"
-                      " reason, run_id, expired_on) SELECT key, date, source, tenant, size,"
-                      " sha256, ?2, ?3, ?4 FROM objects WHERE key = ?1",
-                      4, v) < 0)
-            return -1;
-    }
-    const char *k[1] = {key};
-    return exec_bind(c, "DELETE FROM objects WHERE key = ?", 1, k);
-}
-
-int catalog_unit_set_status(catalog_t *c, const char *date, const char *source, const char *tenant,
-                            const char *status)
-{
-    const char *v[4] = {status, date, source, tenant};
-
-    return exec_bind(c, "UPDATE units SET status = ? WHERE date = ? AND source = ? AND tenant = ?",
-                     4, v);
-}
-
-int catalog_expired(catalog_t *c, const char *tenant, const char *from, const char *to,
-                    int (*fn)(void *ctx, const char *const *cols), void *ctx)
-{
-    const char *v[3] = {tenant, from, to};
-
-    return query_rows(c,
-                      "SELECT date, source, tenant, expired_on, run_id, reason, count(*) FROM"
-                      " expired WHERE (?1 IS NULL OR tenant = ?1) AND (?2 IS NULL OR date >= ?2)"
-                      " AND (?3 IS NULL OR date <= ?3) GROUP BY date, source, tenant"
-                      " ORDER BY date, source, tenant",
-                      3, v, 7, fn, ctx);
-}
-
-int catalog_offboard_set(catalog_t *c, const char *tenant, const char *since, const char *run_id)
-{
-    const char *v[3] = {tenant, since, run_id};
-
-    return exec_bind(c, "INSERT OR IGNORE INTO offboarded (tenant, since, run_id) VALUES (?,?,?)",
-                     3, v);
-}
-
-int catalog_offboarded(catalog_t *c, int (*fn)(void *ctx, const char *const *cols), void *ctx)
-{
-    return query_rows(c, "SELECT tenant, since, run_id FROM offboarded ORDER BY tenant", 0, NULL, 3,
-                      fn, ctx);
 }
