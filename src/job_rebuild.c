@@ -9,7 +9,9 @@
  * first manifest) lists its key, and that key parses (objkey_parse) to the
  * tenant/date/source/volume and kind it is recorded under. A unit is complete
  * when volumes 1..N are all attested, volume N's index has the attested
- * SHA-256, describes exactly that unit and volume, and says "last". Objects
+ * SHA-256, describes exactly that unit and volume, and says "last"; an
+ * encrypted index (".age": this host has only the recipients) is not opened,
+ * its attested manifest entry says "last" instead (manifest.c). Objects
  * under tenant= that no manifest attests are reported and never catalogued,
  * so no object can claim another's key or tenant. Runs come back with their
  * start, end and outcome from their manifests. Tombstones (prune, tenant
