@@ -31,6 +31,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +113,8 @@ static int attest_manifest(struct sync *sy, const manifest_entry_t *e, int is_ne
             json_t *ml = json_object_get(o, "last"), *mf = json_object_get(o, "unit_files_count");
             if (a && kp.kind == OBJKEY_INDEX && json_is_boolean(ml))
                 json_object_set(a, "last", ml);
-            if (a && kp.kind == OBJKEY_INDEX && json_is_integer(mf) && json_integer_value(mf) >= 0)
+            if (a && kp.kind == OBJKEY_INDEX && json_is_integer(mf) &&
+                json_integer_value(mf) >= 0 && json_integer_value(mf) <= INT_MAX)
                 json_object_set(a, "unit_files_count", mf);
             if (!a || !u || json_object_set_new(sy->attested, key, a) < 0) {
                 free(up);

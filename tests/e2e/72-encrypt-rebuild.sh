@@ -5,7 +5,8 @@
 # "encrypted"). After deleting catalog.db: rebuild exits 0 with every unit
 # complete, the next run of the day writes nothing (store listing unchanged,
 # no late files looked for: an info line says why), restore with the
-# identity is byte-identical, verify is green.
+# identity is byte-identical, verify is green. Manifests without those
+# fields (an older coldpack) leave encrypted units incomplete, as before.
 . "$(dirname "$0")/lib/common.sh"
 gen_data "$T/data" 2 2 6MiB
 mkdir -p "$T/keys" "$T/recipients"
@@ -65,4 +66,30 @@ for t in acme globex; do
   check_restored "$T/r-$t" "$T/data" "$t"
 done
 "${CP[@]}" verify >"$T/v.out" 2>&1 || die "verify after rebuild failed: $(cat "$T/v.out")"
+
+# manifests of an older coldpack (no "last", "unit_files_count", "encrypted";
+# the chain re-hashed): encrypted units cannot be attested, as before
+python3 - "$T/store/runs" <<'PY' || die "cannot rewrite the chain"
+import glob, hashlib, json, os, sys
+docs = {os.path.relpath(f, os.path.dirname(sys.argv[1])): f for f in glob.glob(sys.argv[1] + "/*/*.json")}
+js = {k: json.load(open(f)) for k, f in docs.items()}
+done, sha = set(), {}
+while len(done) < len(js):
+    for k, j in js.items():
+        if k in done or (j["prev_manifest"] and j["prev_manifest"] not in done):
+            continue
+        if j["prev_manifest"]:
+            j["prev_sha256"] = sha[j["prev_manifest"]]
+        for o in j["objects"]:
+            for f in ("last", "unit_files_count", "encrypted"):
+                o.pop(f, None)
+        b = json.dumps(j, indent=1, sort_keys=True).encode()
+        open(docs[k], "wb").write(b)
+        sha[k] = hashlib.sha256(b).hexdigest()
+        done.add(k)
+PY
+rm -f "$T"/catalog.db*
+expect_rc 3 "${CP[@]}" catalog rebuild >"$T/rb-old" 2>&1
+grep -q 'does not record "last" (an older coldpack)' "$T/rb-old" || die "old manifests: no problem named: $(cat "$T/rb-old")"
+grep -q " 0 complete unit(s)" "$T/rb-old" || die "old manifests: encrypted units attested without \"last\": $(cat "$T/rb-old")"
 echo "encrypt rebuild ok"
