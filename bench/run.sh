@@ -13,7 +13,9 @@
 #                         pass warms the page cache it needs)
 #   BENCH_SOURCES=4 BENCH_TENANTS=6 BENCH_SEED=1
 #   BENCH_THREADS=nproc   N for pigz -p N / zstd -T N; coldpack uses all cores
-#   BENCH_CASES="seed pigz zstd restic gzip6 gzip5 gzip1 zstd3 zstd1 restore codecs mem profile"
+#   BENCH_CASES="seed pigz zstd restic gzip6 gzip5 enc5 gzip1 zstd3 zstd1 restore codecs mem profile"
+#                         (enc5: gzip-5 + [encryption], one age recipient per
+#                         tenant; timed interleaved with gzip5 when both run)
 #   BENCH_KEEP=1          keep bench/work (generated data, stores) afterwards
 #   BENCH_WORK=DIR        work directory (default bench/work, git-ignored)
 #   BENCH_OUT=FILE        results file (default bench/results/<date>-<host>.md)
@@ -45,7 +47,7 @@ while [ $# -gt 0 ]; do
 done
 CORES=$(nproc)
 THREADS=${BENCH_THREADS:-$CORES}
-CASES=" ${BENCH_CASES:-seed pigz zstd restic gzip6 gzip5 gzip1 zstd3 zstd1 restore codecs mem profile} "
+CASES=" ${BENCH_CASES:-seed pigz zstd restic gzip6 gzip5 enc5 gzip1 zstd3 zstd1 restore codecs mem profile} "
 WORK=${BENCH_WORK:-$ROOT/bench/work}
 COLDPACK=${COLDPACK:-$ROOT/build/coldpack}
 LOGGEN=${LOGGEN:-$ROOT/build/loggen}
@@ -135,7 +137,19 @@ fresh_coldpack() { # MODE COMPRESSION LEVEL [DATA]
   rm -rf "${WORK:?}/${1:?}"
   mkdir -p "$WORK/$1"
   write_config "$WORK/$1/coldpack.conf" "$WORK/$1/store" "$WORK/$1/catalog.db" "$2" "$3" "${4:-$DATA}"
+  if [ "$1" = enc5 ]; then # one age recipient per tenant (made once, untimed)
+    printf '[encryption]\nrecipients_dir = %s\nunknown_tenant = fail\n' "$WORK/enc-keys/recipients" >>"$WORK/$1/coldpack.conf"
+  fi
   "$COLDPACK" -q -c "$WORK/$1/coldpack.conf" init
+}
+enc_keys() { # an identity (kept in WORK) and a recipient file per tenant of the data
+  local t
+  rm -rf "${WORK:?}/enc-keys"
+  mkdir -p "$WORK/enc-keys/identities" "$WORK/enc-keys/recipients"
+  for t in $(cd "$DATA" && ls -d -- */"$DATE"/*/ | cut -d/ -f3 | sort -u); do
+    "$COLDPACK" keygen --tenant "$t" --out "$WORK/enc-keys/identities" >/dev/null
+    cp "$WORK/enc-keys/identities/$t.txt" "$WORK/enc-keys/recipients/"
+  done
 }
 export -f store_bytes
 
@@ -172,10 +186,30 @@ if has restic && command -v restic >/dev/null; then
   rm -rf "$WORK/restic" "$WORK/restic-cache"
 fi
 run_cp() { echo "\"$COLDPACK\" -q -c \"$WORK/$1/coldpack.conf\" run --date $DATE >/dev/null"; }
-for m in gzip6:gzip:6 gzip5:gzip:5 gzip1:gzip:1 zstd3:zstd:3 zstd1:zstd:1; do
+has enc5 && enc_keys
+# gzip5 and enc5 together: one rep of each in turn, so that both see the same
+# load (the encryption cost is a few percent, less than the load's noise)
+PAIR=
+has gzip5 && has enc5 && PAIR=1
+for m in gzip6:gzip:6 gzip5:gzip:5 enc5:gzip:5 gzip1:gzip:1 zstd3:zstd:3 zstd1:zstd:1; do
   IFS=: read -r mode comp lvl <<<"$m"
   has "$mode" || continue
-  log "coldpack $comp level $lvl"
+  if [ -n "$PAIR" ] && [ "$mode" = gzip5 ]; then
+    log "coldpack gzip level 5 and gzip level 5 + age encryption, interleaved"
+    SAVE_W=$WARMUP SAVE_R=$REPS
+    REPS=0
+    measure gzip5 "fresh_coldpack gzip5 gzip 5" "$(run_cp gzip5)" && measure enc5 "fresh_coldpack enc5 gzip 5" "$(run_cp enc5)" || true
+    WARMUP=0 REPS=1
+    for ((r = 1; r <= SAVE_R; r++)); do
+      measure gzip5 "fresh_coldpack gzip5 gzip 5" "$(run_cp gzip5)" && OUTBYTES[gzip5]=$(store_bytes "$WORK/gzip5/store") || break
+      measure enc5 "fresh_coldpack enc5 gzip 5" "$(run_cp enc5)" && OUTBYTES[enc5]=$(store_bytes "$WORK/enc5/store") || break
+    done
+    WARMUP=$SAVE_W REPS=$SAVE_R
+    rm -rf "${WORK:?}/gzip5" "${WORK:?}/enc5"
+    continue
+  fi
+  [ -n "$PAIR" ] && [ "$mode" = enc5 ] && continue
+  log "coldpack $comp level $lvl${mode/#enc5/ + age encryption}"
   measure "$mode" "fresh_coldpack $mode $comp $lvl" "$(run_cp "$mode")" &&
     OUTBYTES[$mode]=$(store_bytes "$WORK/$mode/store")
   [ "$mode" = gzip6 ] && has restore || rm -rf "${WORK:?}/${mode:?}"
@@ -315,7 +349,8 @@ pigz|tar cf - \| pigz -p $THREADS -6
 zstd|tar cf - \| zstd -T$THREADS -3
 restic|restic $(restic version 2>/dev/null | cut -d' ' -f2) backup, repo v2, --compression auto
 gzip6|**coldpack gzip level 6**
-gzip5|coldpack gzip level 5
+gzip5|coldpack gzip level 5 (the default)
+enc5|coldpack gzip level 5 + [encryption] (age, 1 recipient per tenant)
 gzip1|coldpack gzip level 1 (fast)
 zstd3|coldpack zstd level 3
 zstd1|coldpack zstd level 1
@@ -375,6 +410,13 @@ EOF
       tgt "$m ratio >= gzip -6's (seed archives)" "$(ratio_of $m) vs $(ratio_of seed)" "$(ok "$(ratio_of $m) >= $(ratio_of seed)")"
     fi
   done
+  if [ -n "${MB[enc5]:-}" ] && [ -n "${MB[gzip5]:-}" ]; then
+    x=$(awk -v a="${MB[enc5]}" -v b="${MB[gzip5]}" 'BEGIN{printf "%.3f", a/b}')
+    c5=$(median gzip5 6); ce=$(median enc5 6)
+    tgt "[encryption] costs <= 5% throughput (enc5 / gzip5 MB/s, interleaved reps)" \
+      "${x} (${MB[enc5]} vs ${MB[gzip5]} MB/s); CPU s/GB $(cpugb "$INPUT" "$ce") vs $(cpugb "$INPUT" "$c5") ($(awk -v a="$ce" -v b="$c5" 'BEGIN{printf "%+.1f", (a/b-1)*100}')%)$(idle enc5 gzip5 "$CORES")" \
+      "$(ok "$x >= 0.95 && $c5 / $ce >= 0.95")"
+  fi
   if [ -n "${MB[restic]:-}" ]; then
     for m in gzip6 gzip5 zstd3 zstd1; do
       [ -n "${MB[$m]:-}" ] || continue

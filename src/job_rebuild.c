@@ -9,7 +9,9 @@
  * first manifest) lists its key, and that key parses (objkey_parse) to the
  * tenant/date/source/volume and kind it is recorded under. A unit is complete
  * when volumes 1..N are all attested, volume N's index has the attested
- * SHA-256, describes exactly that unit and volume, and says "last". Objects
+ * SHA-256, describes exactly that unit and volume, and says "last"; an
+ * encrypted index (".age": this host has only the recipients) is not opened,
+ * its attested manifest entry says "last" instead (manifest.c). Objects
  * under tenant= that no manifest attests are reported and never catalogued,
  * so no object can claim another's key or tenant. Runs come back with their
  * start, end and outcome from their manifests. Tombstones (prune, tenant
@@ -29,6 +31,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +109,13 @@ static int attest_manifest(struct sync *sy, const manifest_entry_t *e, int is_ne
                 if (u)
                     json_object_set_new(sy->units, up, u);
             }
+            /* what attests an encrypted unit without its identity (manifest.c) */
+            json_t *ml = json_object_get(o, "last"), *mf = json_object_get(o, "unit_files_count");
+            if (a && kp.kind == OBJKEY_INDEX && json_is_boolean(ml))
+                json_object_set(a, "last", ml);
+            if (a && kp.kind == OBJKEY_INDEX && json_is_integer(mf) &&
+                json_integer_value(mf) >= 0 && json_integer_value(mf) <= INT_MAX)
+                json_object_set(a, "unit_files_count", mf);
             if (!a || !u || json_object_set_new(sy->attested, key, a) < 0) {
                 free(up);
                 objkey_parts_free(&kp);
@@ -128,6 +138,19 @@ static int attest_manifest(struct sync *sy, const manifest_entry_t *e, int is_ne
         objkey_parts_free(&kp);
     }
     return 0;
+}
+
+/* 1 when key is an encrypted object's (".age"): its contents need an
+ * identity this host does not have. */
+static int key_encrypted(const char *key)
+{
+    objkey_parts_t kp;
+    int enc;
+
+    memset(&kp, 0, sizeof kp);
+    enc = key && objkey_parse(key, &kp) == 0 && kp.encrypted;
+    objkey_parts_free(&kp);
+    return enc;
 }
 
 /* A unit that cannot be recorded complete: say why, count it. */
@@ -210,29 +233,45 @@ static int sync_unit_named(struct sync *sy, json_t *u, const char *tenant, const
         unit_problem(sy, "(index) does not have the SHA-256 its manifest records", ikey, u);
         return 0;
     }
-    idx = index_load(sy->s, ikey);
-    if (!idx) {
-        sy->st->problems++;
-        return 0;
-    }
-    json_t *obj = json_object_get(idx, "object");
-    it = index_name_get(idx, "tenant");
-    is = index_name_get(idx, "source");
-    const char *id = json_string_value(json_object_get(idx, "date"));
-    const char *ik = json_string_value(json_object_get(idx, "key"));
-    const char *osha = json_string_value(json_object_get(obj, "sha256"));
     json_t *da = json_object_get(sy->attested, dkey);
-    if (!it || !id || !is || !ik || !osha || strcmp(it, tenant) || strcmp(id, date) ||
-        strcmp(is, source) || strcmp(ik, dkey) ||
-        json_integer_value(json_object_get(idx, "volume")) != n ||
-        strcmp(osha, json_string_value(json_object_get(da, "sha256")))) {
-        unit_problem(sy, "(index) does not describe its own unit and volume", ikey, u);
-        rc = 0;
-        goto out;
-    }
-    if (!json_is_true(json_object_get(idx, "last"))) {
-        rc = 0; /* an attested unit always ends with "last": nothing to record */
-        goto out;
+    json_t *mlast = json_object_get(ia, "last");
+    if (key_encrypted(ikey)) {
+        /* its contents need the tenant's identity, which this host does not
+         * have: the manifest entry (attested, key parsed) says whether it is
+         * the unit's last volume; a manifest older than that field cannot */
+        if (!json_is_boolean(mlast)) {
+            unit_problem(sy,
+                         "(encrypted index) cannot be read without the tenant's identity, and "
+                         "the manifest listing it does not record \"last\" (an older coldpack)",
+                         ikey, u);
+            return 0;
+        }
+        if (!json_is_true(mlast))
+            return 0; /* an attested unit always ends with "last": nothing to record */
+    } else {
+        idx = index_load(sy->s, ikey);
+        if (!idx) {
+            sy->st->problems++;
+            return 0;
+        }
+        json_t *obj = json_object_get(idx, "object");
+        it = index_name_get(idx, "tenant");
+        is = index_name_get(idx, "source");
+        const char *id = json_string_value(json_object_get(idx, "date"));
+        const char *ik = json_string_value(json_object_get(idx, "key"));
+        const char *osha = json_string_value(json_object_get(obj, "sha256"));
+        if (!it || !id || !is || !ik || !osha || strcmp(it, tenant) || strcmp(id, date) ||
+            strcmp(is, source) || strcmp(ik, dkey) ||
+            json_integer_value(json_object_get(idx, "volume")) != n ||
+            strcmp(osha, json_string_value(json_object_get(da, "sha256")))) {
+            unit_problem(sy, "(index) does not describe its own unit and volume", ikey, u);
+            rc = 0;
+            goto out;
+        }
+        if (!json_is_true(json_object_get(idx, "last"))) {
+            rc = 0; /* an attested unit always ends with "last": nothing to record */
+            goto out;
+        }
     }
     /* the data objects must be there; their class is the store's */
     for (int i = 1; i <= n; i++) {
@@ -257,16 +296,19 @@ static int sync_unit_named(struct sync *sy, json_t *u, const char *tenant, const
         sy->st->objects += 2;
     }
     /* what each volume read, for late files (job_late.h); a volume whose
-     * index cannot be read here (encrypted) leaves the unit's list unknown */
+     * index cannot be read here (encrypted: no identity on this host) leaves
+     * the unit's list unknown, and runs do not look for its late files */
     int files = 0, all = 1;
     for (int i = 1; i <= n; i++) {
         snprintf(vn, sizeof vn, "%d", i);
         const char *xk = json_string_value(json_object_get(json_object_get(vols, vn), "index"));
         json_t *xa = json_object_get(sy->attested, xk);
-        json_t *xi = i == n ? json_incref(idx)
-                            : index_load_verified(sy->s, xk,
-                                                  json_string_value(json_object_get(xa, "sha256")),
-                                                  json_integer_value(json_object_get(xa, "size")));
+        json_t *xi =
+            i == n ? json_incref(idx)
+            : key_encrypted(xk)
+                ? NULL
+                : index_load_verified(sy->s, xk, json_string_value(json_object_get(xa, "sha256")),
+                                      json_integer_value(json_object_get(xa, "size")));
         char *list = xi ? index_file_list(xi) : NULL;
         files += (int)json_integer_value(json_object_get(xi, "files_count"));
         all = all && xi;
@@ -276,9 +318,15 @@ static int sync_unit_named(struct sync *sy, json_t *u, const char *tenant, const
         if (frc < 0)
             goto out;
     }
-    if (catalog_unit_set(sy->c, date, source, tenant, "complete", n,
-                         all ? files : (int)json_integer_value(json_object_get(idx, "files_count")),
-                         0, json_string_value(json_object_get(da, "run_id"))) < 0)
+    /* the unit's file count: the manifest's, else the indexes' sum, else
+     * (as before that field) the last index's */
+    json_t *mf = json_object_get(ia, "unit_files_count");
+    if (mf)
+        files = (int)json_integer_value(mf);
+    else if (!all)
+        files = (int)json_integer_value(json_object_get(idx, "files_count"));
+    if (catalog_unit_set(sy->c, date, source, tenant, "complete", n, files, 0,
+                         json_string_value(json_object_get(da, "run_id"))) < 0)
         goto out;
     sy->st->units++;
     rc = 0;

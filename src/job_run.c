@@ -344,7 +344,8 @@ static int is_late(struct src_state *ss, struct unit_slot *slot, const source_en
                                     &slot->base_volumes, &slot->base_files, &slot->base_bytes);
         if (!slot->known)
             log_info("unit %s/%s/%s: no file list in the catalog (backed up by an older "
-                     "version): late files are not looked for",
+                     "version, or encrypted and recovered by a catalog rebuild): late files "
+                     "are not looked for",
                      ss->rs->opts->date, ss->src->name, slot->tenant);
     }
     return job_late_is_late(slot->known, e);

@@ -264,6 +264,51 @@ struct add_ctx {
     catalog_t *c;
 };
 
+struct unit_counts {
+    int found, volumes, files;
+};
+
+static int counts_cb(void *ctx, const char *const *cols)
+{
+    struct unit_counts *uc = ctx;
+
+    uc->found = 1;
+    uc->volumes = cols[0] ? atoi(cols[0]) : 0;
+    uc->files = cols[1] ? atoi(cols[1]) : 0;
+    return 0;
+}
+
+/* What attesting a unit needs without reading (decrypting) its indexes
+ * (docs/formats.md "Run manifest"): "encrypted" on an object whose key ends
+ * ".age"; on an index, "last" (its volume is the unit's final one, as the
+ * index itself says) and, on the last one, "unit_files_count". Tenant,
+ * date, source and volume are the key's (objkey_parse). 0 or -1. */
+static int unit_fields(catalog_t *c, const catalog_object_t *o, json_t *e)
+{
+    objkey_parts_t kp;
+    struct unit_counts uc = {0, 0, 0};
+    int rc = 0, enc;
+
+    if (objkey_parse(o->key, &kp) < 0)
+        return 0; /* not a unit's object: listed as it is */
+    enc = (kp.kind == OBJKEY_VOLUME || kp.kind == OBJKEY_INDEX) && kp.encrypted;
+    if (enc && json_object_set_new(e, "encrypted", json_true()) < 0)
+        rc = -1;
+    if (rc == 0 && kp.kind == OBJKEY_INDEX && o->tenant && o->source && o->date) {
+        if (catalog_unit_counts(c, o->date, o->source, o->tenant, counts_cb, &uc) < 0)
+            rc = -1;
+        else if (uc.found && uc.volumes > 0) {
+            int last = kp.volno == uc.volumes;
+            if (json_object_set_new(e, "last", json_boolean(last)) < 0 ||
+                (last && json_object_set_new(e, "unit_files_count",
+                                             json_integer((json_int_t)uc.files)) < 0))
+                rc = -1;
+        }
+    }
+    objkey_parts_free(&kp);
+    return rc;
+}
+
 static int add_object(void *ctx, const catalog_object_t *o)
 {
     struct add_ctx *ac = ctx;
@@ -278,10 +323,14 @@ static int add_object(void *ctx, const catalog_object_t *o)
         if (!done)
             return 0;
     }
-    return json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", o->key, "kind",
-                                                o->kind, "size", (json_int_t)o->size, "sha256",
-                                                o->sha256, "storage_class",
-                                                o->storage_class ? o->storage_class : ""));
+    json_t *e = json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", o->key, "kind", o->kind, "size",
+                          (json_int_t)o->size, "sha256", o->sha256, "storage_class",
+                          o->storage_class ? o->storage_class : "");
+    if (!e || unit_fields(ac->c, o, e) < 0) {
+        json_decref(e);
+        return -1;
+    }
+    return json_array_append_new(arr, e);
 }
 
 char *manifest_sig_key(const char *mkey)
