@@ -145,9 +145,9 @@ int cmd_estimate(const cli_env_t *env, cli_args_t *a)
     estimate_prices_from_config(cfg, &prices);
     in.storage_class = cfg->store.storage_class;
     in.days = a->estimate.days ? a->estimate.days : cfg->retention.days;
-    in.part_size = a->estimate.part_size      ? a->estimate.part_size
-                   : cfg->store.part_size > 0 ? cfg->store.part_size
-                                              : ESTIMATE_DEFAULT_PART;
+    /* auto: what the uploader picks for volumes of --volume-size (or the config's) */
+    in.part_size = a->estimate.part_size ? a->estimate.part_size
+                                         : estimate_part_size(cfg, a->estimate.volume_size);
     in.restore_days = a->estimate.restore_days;
     in.manifest_bytes = 16384; /* a manifest of a few hundred objects */
     if (a->estimate.daily) {

@@ -21,9 +21,17 @@
 #include "estimate.h"
 
 #include "log.h"
+#include "store_s3.h"
 #include "util.h"
 
 #include <string.h>
+
+int64_t estimate_part_size(const config_t *cfg, int64_t volume_size)
+{
+    if (cfg->store.part_size > 0)
+        return cfg->store.part_size;
+    return store_s3_upload_part_size(0, volume_size > 0 ? volume_size : cfg->pack.volume_size);
+}
 
 /* us-east-1 list prices (2025), USD, in enum config_price order. */
 static const double default_prices[CONFIG_NPRICES] = {

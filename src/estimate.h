@@ -21,9 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define ESTIMATE_GB           1073741824.0 /* 2^30: AWS's billing GB */
-#define ESTIMATE_MONTH_DAYS   (730.0 / 24.0)
-#define ESTIMATE_DEFAULT_PART ((int64_t)8 << 20) /* part_size = auto on a 4 GiB volume */
+#define ESTIMATE_GB         1073741824.0 /* 2^30: AWS's billing GB */
+#define ESTIMATE_MONTH_DAYS (730.0 / 24.0)
 
 /* USD; the members follow enum config_price. */
 typedef struct estimate_prices {
@@ -74,6 +73,11 @@ typedef struct estimate {
 void estimate_prices_default(estimate_prices_t *p);
 /* Defaults overridden by cfg's [prices] (cfg may be NULL). */
 void estimate_prices_from_config(const config_t *cfg, estimate_prices_t *p);
+
+/* The part size cfg's uploads use for a full volume: [store] part_size, or
+ * for auto the rule of store_s3_upload_part_size applied to volume_size
+ * (<= 0: [pack] volume_size; 64 MiB for the default 4 GiB). Thread-safe. */
+int64_t estimate_part_size(const config_t *cfg, int64_t volume_size);
 
 /* Compute *out from *in and *p. Returns 0, or -1 (logged) when an input is
  * out of range (ratio <= 0, days <= 0, part or volume size <= 0). */

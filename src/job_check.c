@@ -22,8 +22,10 @@
  *     tables, PRAGMA quick_check is "ok"; a catalog not created yet is a WARN;
  *   - the notifiers, only with --notify-test: a test summary to the command
  *     and the webhook (one attempt);
- *   - [store] part_size: one WARN when a 4 GiB volume would take more than
- *     1000 parts, or part_size is under 64 MiB with multi-GB volumes.
+ *   - [store] part_size: auto is economic by construction (at most 64 parts
+ *     a volume: estimate_part_size); a configured size gets one WARN when a
+ *     4 GiB volume would take more than 1000 parts, or it is under 64 MiB
+ *     with multi-GB volumes.
  * Exit: EXIT_FAIL for any FAIL, EXIT_WARN for warnings only, else EXIT_OK.
  *
  * The catalog is read with SQLite directly (read-only): catalog_open creates
@@ -33,6 +35,7 @@
 
 #include "child.h"
 #include "config.h"
+#include "estimate.h"
 #include "log.h"
 #include "notify.h"
 #include "source.h"
@@ -448,7 +451,11 @@ static void check_parts(check_ctx_t *c, check_row_t *r)
         return;
     }
     if (ps <= 0) {
-        finish(c, r, ST_OK, "auto (chosen per volume size)");
+        char vs[32];
+        int64_t aps = estimate_part_size(cfg, 0);
+        util_fmt_size(vol, vs, sizeof vs);
+        finish(c, r, ST_OK, "auto: %lld MiB parts, %lld per %s volume", (long long)(aps / mib),
+               (long long)((vol + aps - 1) / aps), vs);
         return;
     }
     int64_t parts = (four_g + ps - 1) / ps;

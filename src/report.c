@@ -521,7 +521,7 @@ tables:
     fputs("<h2>Cost projection</h2>\n", f);
     estimate_prices_from_config(cfg, &prices);
     ein.days = cfg->retention.days;
-    ein.part_size = cfg->store.part_size > 0 ? cfg->store.part_size : ESTIMATE_DEFAULT_PART;
+    ein.part_size = estimate_part_size(cfg, 0);
     ein.restore_days = 7;
     ein.manifest_bytes = 16384;
     if (estimate_from_catalog(c, cfg, from, until, NULL, &ein) == 0 &&

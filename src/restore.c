@@ -118,8 +118,12 @@ int restore_index_matches(json_t *index, const char *glob)
 
     json_array_foreach(json_object_get(index, "files"), i, f)
     {
-        const char *path = json_string_value(json_object_get(f, "path"));
-        if (path && util_glob_match(glob, path))
+        /* names are bytes: path_b64 when the index has it (docs/formats.md),
+         * as the extractor matches the tar's raw names */
+        char *path = index_name_get(f, "path");
+        int hit = path && util_glob_match(glob, path);
+        free(path);
+        if (hit)
             return 1;
     }
     return 0;

@@ -115,7 +115,9 @@ void restore_finish(restore_t *r, restore_stats_t *st);
 /* Remove the spool file and free. NULL is a no-op. */
 void restore_free(restore_t *r);
 
-/* Does any file path in index match glob (util_glob_match)? Thread-safe. */
+/* Does any file path in index match glob (util_glob_match)? Paths are
+ * matched on their raw bytes (path_b64 when present), as the extractor
+ * matches the tar's names. Thread-safe. */
 int restore_index_matches(json_t *index, const char *glob);
 
 /* One row of a volume's block table: compressed offset and length in the

@@ -1,6 +1,8 @@
 /*
  * source.c — chooses the source implementation (local walk or ssh) and maps
- * paths to tenants by the configured rule, the one piece both share; and
+ * paths to tenants by the configured rule, the one piece both share; maps a
+ * tar member onto a source entry for the two sources that read tar through
+ * libarchive (ssh, legacy archives), so both refuse and skip alike; and
  * tenant-first layouts (path = /export/{tenant}/{date}): the tenants are the
  * directories where {tenant} stands, and each one's day directory is handed
  * to the local walk as a source of that one tenant.
@@ -13,6 +15,7 @@
 
 #include "array.h"
 
+#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -211,4 +214,79 @@ int source_split_tenant(const config_source_t *src, const char *relpath, char *t
             p++;
     }
     return tenant[0] ? 0 : -1;
+}
+
+/* A member's name relative to the day directory: leading "./" (and the
+ * slashes after it) and trailing '/' dropped ("" for the directory itself).
+ * Refused (-1): an absolute name, a "..", "." or empty component inside it,
+ * a name longer than outsz. */
+static int archive_path(const char *in, char *out, size_t outsz)
+{
+    size_t n;
+    const char *p;
+
+    if (in[0] == '/')
+        return -1;
+    while (in[0] == '.' && (in[1] == '/' || in[1] == 0))
+        for (in++; *in == '/';)
+            in++;
+    n = strlen(in);
+    if (n >= outsz)
+        return -1;
+    memcpy(out, in, n + 1);
+    while (n && out[n - 1] == '/')
+        out[--n] = 0;
+    for (p = out; *p;) {
+        size_t c = strcspn(p, "/");
+        if ((c == 2 && p[0] == '.' && p[1] == '.') || (c == 1 && p[0] == '.') || c == 0)
+            return -1;
+        p += c;
+        if (*p == '/')
+            p++;
+    }
+    return 0;
+}
+
+enum source_ae source_from_archive(const config_source_t *src, struct archive_entry *ae,
+                                   source_entry_t *e, char *rel, size_t relsz, char *tenant,
+                                   size_t tenantsz, char *inpath, size_t inpathsz)
+{
+    const char *raw = archive_entry_pathname(ae);
+    mode_t ft = archive_entry_filetype(ae);
+
+    rel[0] = 0;
+    if (!raw)
+        return SOURCE_AE_NONAME;
+    if (archive_path(raw, rel, relsz) < 0) {
+        rel[0] = 0;
+        return SOURCE_AE_BADNAME;
+    }
+    if (!rel[0])
+        return SOURCE_AE_QUIET; /* the day directory itself */
+    if (source_split_tenant(src, rel, tenant, tenantsz, inpath, inpathsz) < 0 ||
+        (ft != AE_IFDIR && !inpath[0]))
+        return ft == AE_IFDIR ? SOURCE_AE_QUIET /* above the tenant level */
+                              : SOURCE_AE_NOTENANT;
+    if (archive_entry_hardlink(ae))
+        return SOURCE_AE_HARDLINK; /* not made with --hard-dereference */
+    memset(e, 0, sizeof *e);
+    e->tenant = tenant;
+    e->path = inpath;
+    e->mtime = (int64_t)archive_entry_mtime(ae);
+    e->mode = archive_entry_perm(ae) & 07777;
+    switch (ft) {
+    case AE_IFDIR:
+        e->type = SOURCE_DIR;
+        return SOURCE_AE_DELIVER;
+    case AE_IFLNK:
+        e->type = SOURCE_SYMLINK;
+        e->linkname = archive_entry_symlink(ae);
+        return e->linkname ? SOURCE_AE_DELIVER : SOURCE_AE_NOLINK;
+    case AE_IFREG:
+        e->type = SOURCE_FILE;
+        e->size = archive_entry_size(ae);
+        return SOURCE_AE_DELIVER;
+    default:
+        return SOURCE_AE_SPECIAL;
+    }
 }

@@ -110,6 +110,36 @@ void source_fail(source_stats_t *st, const char *fmt, ...) __attribute__((format
 /* 1 when tenant is in the NULL-terminated list skip (NULL: never). */
 int source_skipped(const char *const *skip, const char *tenant);
 
+/* What source_from_archive made of one archive member: deliver it, skip it
+ * quietly (the day directory itself, a directory above the tenant level), or
+ * skip it with a warning for the reason named (the caller words and counts
+ * the warning: it knows the host or archive to name). */
+enum source_ae {
+    SOURCE_AE_DELIVER = 0,
+    SOURCE_AE_QUIET,
+    SOURCE_AE_NONAME,   /* no readable name */
+    SOURCE_AE_BADNAME,  /* absolute, "..", a "." or empty component, too long */
+    SOURCE_AE_NOTENANT, /* not inside a tenant directory */
+    SOURCE_AE_HARDLINK, /* a hard link: its data is never guessed at */
+    SOURCE_AE_NOLINK,   /* a symlink whose target cannot be read */
+    SOURCE_AE_SPECIAL,  /* not a regular file, directory or symlink */
+};
+
+struct archive_entry;
+
+/* Map one tar member read by libarchive (source_ssh.c, source_tar.c) onto a
+ * source entry as the local walk would yield it: its name made relative to
+ * the day directory (leading "./" and trailing '/' dropped) into rel, split
+ * by src's tenant rule into tenant and inpath, then e filled (type, mtime,
+ * mode; size for files, linkname for symlinks) pointing into those buffers
+ * and ae. rel is written whenever the name was readable and clean (so the
+ * caller can name the member in a warning). Returns the classification; e is
+ * meaningful only for SOURCE_AE_DELIVER and valid while ae and the buffers
+ * are. Thread-safe. */
+enum source_ae source_from_archive(const struct config_source *src, struct archive_entry *ae,
+                                   source_entry_t *e, char *rel, size_t relsz, char *tenant,
+                                   size_t tenantsz, char *inpath, size_t inpathsz);
+
 /* The source's day directory: path with {date} replaced. Caller frees; NULL
  * when out of memory. */
 char *source_day_dir(const struct config_source *src, const char *date);

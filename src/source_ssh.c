@@ -453,113 +453,61 @@ static ssize_t ssh_read(void *rctx, void *buf, size_t len)
     return (ssize_t)n;
 }
 
-/* Normalise a tar member name: strip "./" and trailing '/', refuse ".." and
- * absolute names. Returns 0, or -1 for a name we refuse. */
-static int clean_path(const char *in, char *out, size_t outsz)
-{
-    size_t n;
-    const char *p;
-
-    if (in[0] == '/')
-        return -1;
-    while (in[0] == '.' && (in[1] == '/' || in[1] == 0))
-        in += in[1] ? 2 : 1;
-    while (in[0] == '/')
-        in++;
-    n = strlen(in);
-    if (n >= outsz)
-        return -1;
-    memcpy(out, in, n + 1);
-    while (n && out[n - 1] == '/')
-        out[--n] = 0;
-    for (p = out; *p;) {
-        size_t c = strcspn(p, "/");
-        if ((c == 2 && p[0] == '.' && p[1] == '.') || (c == 1 && p[0] == '.') || c == 0)
-            return -1;
-        p += c;
-        if (*p == '/')
-            p++;
-    }
-    return 0;
-}
-
 /* Deliver one header. Returns 0 to go on, -1 when the callee stopped. */
 static int deliver(struct ssh_scan *s, struct archive_entry *ae)
 {
     char rel[PATH_MAX], tenant[256], inpath[PATH_MAX], name[PATH_MAX + 64];
-    const char *raw = archive_entry_pathname(ae);
-    mode_t ft = archive_entry_filetype(ae);
     source_entry_t e;
+    enum source_ae c;
     int rc;
 
-    if (!raw) {
-        log_warn("source %s (host %s): an archive member has no readable name: skipped",
-                 s->src->name, s->host);
+    c = source_from_archive(s->src, ae, &e, rel, sizeof rel, tenant, sizeof tenant, inpath,
+                            sizeof inpath);
+    if (c == SOURCE_AE_QUIET)
+        return 0;
+    if (c == SOURCE_AE_NONAME || c == SOURCE_AE_BADNAME) {
+        const char *raw = archive_entry_pathname(ae);
+        if (c == SOURCE_AE_NONAME)
+            log_warn("source %s (host %s): an archive member has no readable name: skipped",
+                     s->src->name, s->host);
+        else
+            log_warn("source %s (host %s): refusing member name '%s' (absolute, '..' or too "
+                     "long): not backed up",
+                     s->src->name, s->host, raw);
         s->st->warnings++;
         return 0;
     }
-    if (clean_path(raw, rel, sizeof rel) < 0) {
-        log_warn("source %s (host %s): refusing member name '%s' (absolute, '..' or too long): "
-                 "not backed up",
-                 s->src->name, s->host, raw);
-        s->st->warnings++;
-        return 0;
-    }
-    if (!rel[0])
-        return 0; /* the day directory itself */
     remote_name(s, rel, name, sizeof name);
-    if (source_split_tenant(s->src, rel, tenant, sizeof tenant, inpath, sizeof inpath) < 0 ||
-        (ft != AE_IFDIR && !inpath[0])) {
-        if (ft == AE_IFDIR)
-            return 0; /* a directory above the tenant level */
+    switch (c) {
+    case SOURCE_AE_NOTENANT:
         log_warn("source %s (host %s): %s is not inside a tenant directory (tenant = dir:%d): not "
                  "backed up",
                  s->src->name, s->host, name, s->src->tenant_dir);
-        s->st->warnings++;
-        return 0;
-    }
-    memset(&e, 0, sizeof e);
-    e.tenant = tenant;
-    e.path = inpath;
-    e.mtime = (int64_t)archive_entry_mtime(ae);
-    e.mode = archive_entry_perm(ae) & 07777;
-    if (archive_entry_hardlink(ae)) {
-        /* not produced with --hard-dereference; never guess at its data */
+        break;
+    case SOURCE_AE_HARDLINK:
         log_warn("source %s (host %s): %s arrived as a hard link: not backed up", s->src->name,
                  s->host, name);
-        s->st->warnings++;
-        return 0;
-    }
-    switch (ft) {
-    case AE_IFDIR:
-        e.type = SOURCE_DIR;
-        return s->fn(s->ctx, &e, NULL, NULL);
-    case AE_IFLNK:
-        e.type = SOURCE_SYMLINK;
-        e.linkname = archive_entry_symlink(ae);
-        if (!e.linkname) {
-            log_warn("source %s (host %s): cannot read link %s: not backed up", s->src->name,
-                     s->host, name);
-            s->st->warnings++;
-            return 0;
-        }
-        return s->fn(s->ctx, &e, NULL, NULL);
-    case AE_IFREG:
         break;
-    default:
+    case SOURCE_AE_NOLINK:
+        log_warn("source %s (host %s): cannot read link %s: not backed up", s->src->name, s->host,
+                 name);
+        break;
+    case SOURCE_AE_SPECIAL:
         log_warn("source %s (host %s): %s is not a regular file, directory or symlink: not backed "
                  "up",
                  s->src->name, s->host, name);
-        s->st->warnings++;
-        return 0;
+        break;
+    default: /* SOURCE_AE_DELIVER */
+        if (e.type != SOURCE_FILE)
+            return s->fn(s->ctx, &e, NULL, NULL);
+        snprintf(s->cur, sizeof s->cur, "%s/%s", tenant, inpath);
+        rc = s->fn(s->ctx, &e, ssh_read, s);
+        if (rc == 0 && s->stream_error)
+            rc = -1; /* the callee ignored our -1: the stream is gone anyway */
+        return rc;
     }
-    e.type = SOURCE_FILE;
-    e.size = archive_entry_size(ae);
-    snprintf(s->cur, sizeof s->cur, "%s/%s", tenant, inpath);
-    rc = s->fn(s->ctx, &e, ssh_read, s);
-    if (rc == 0 && s->stream_error)
-        rc = -1; /* the callee ignored our -1: the stream is gone anyway */
-    return rc;
+    s->st->warnings++;
+    return 0;
 }
 
 /* --- reaping and verdict --- */

@@ -10,7 +10,8 @@
  * marker the rest of the file (record padding, a gzip trailer) is read too,
  * so the hash is that of the whole file, as `sha256sum` prints it.
  *
- * Members map like source_ssh.c's: a leading "./" is stripped and the path,
+ * Members map like source_ssh.c's (both through source_from_archive in
+ * source.c): a leading "./" is stripped and the path,
  * relative to the archive's root as if it were the day directory, goes
  * through source_split_tenant. A legacy archive is not ours, so it is hostile:
  * an absolute name or one with a ".." component is refused by name (escaped)
@@ -95,31 +96,6 @@ static ssize_t tar_read(void *rctx, void *buf, size_t len)
     return (ssize_t)n;
 }
 
-/* The member's path relative to the archive's root: leading "./" and
- * trailing '/' dropped ("" for the root itself). Refused (-1): what
- * pathsafe_entry_ok refuses (absolute, ".."), a "." or empty component
- * inside the name (never in a walk's paths), a name longer than outsz. */
-static int member_path(const char *in, char *out, size_t outsz)
-{
-    size_t n;
-
-    while (in[0] == '.' && (in[1] == '/' || in[1] == 0))
-        for (in++; *in == '/';)
-            in++;
-    n = strlen(in);
-    if (n >= outsz)
-        return -1;
-    memcpy(out, in, n + 1);
-    while (n && out[n - 1] == '/')
-        out[--n] = 0;
-    if (!n)
-        return 0;
-    if (!pathsafe_entry_ok(out) || strstr(out, "//") || strstr(out, "/./") ||
-        !strcmp(out + (n >= 2 ? n - 2 : 0), "/."))
-        return -1;
-    return 0;
-}
-
 static void warn_member(struct tar_scan *s, const char *raw, const char *what)
 {
     char *esc = pathsafe_escape(raw);
@@ -135,56 +111,36 @@ static int deliver(struct tar_scan *s, struct archive_entry *ae)
 {
     char rel[PATH_MAX], tenant[256], inpath[PATH_MAX];
     const char *raw = archive_entry_pathname(ae);
-    mode_t ft = archive_entry_filetype(ae);
     source_entry_t e;
 
-    if (!raw) {
+    switch (source_from_archive(s->src, ae, &e, rel, sizeof rel, tenant, sizeof tenant, inpath,
+                                sizeof inpath)) {
+    case SOURCE_AE_DELIVER:
+        return s->fn(s->ctx, &e, e.type == SOURCE_FILE ? tar_read : NULL,
+                     e.type == SOURCE_FILE ? s : NULL);
+    case SOURCE_AE_QUIET:
+        return 0;
+    case SOURCE_AE_NONAME:
         warn_member(s, "(no name)", "has no readable name: skipped");
         return 0;
-    }
-    if (member_path(raw, rel, sizeof rel) < 0) {
+    case SOURCE_AE_BADNAME:
         warn_member(s, raw, "refused (absolute, '..' or too long): not imported");
         return 0;
-    }
-    if (!rel[0])
-        return 0; /* the archive's root: the day directory itself */
-    if (source_split_tenant(s->src, rel, tenant, sizeof tenant, inpath, sizeof inpath) < 0 ||
-        (ft != AE_IFDIR && !inpath[0])) {
-        if (ft == AE_IFDIR)
-            return 0; /* a directory above the tenant level */
+    case SOURCE_AE_NOTENANT:
         warn_member(s, raw, "is not inside a tenant directory: not imported");
         return 0;
-    }
-    memset(&e, 0, sizeof e);
-    e.tenant = tenant;
-    e.path = inpath;
-    e.mtime = (int64_t)archive_entry_mtime(ae);
-    e.mode = archive_entry_perm(ae) & 07777;
-    if (archive_entry_hardlink(ae)) {
+    case SOURCE_AE_HARDLINK:
         warn_member(s, raw,
                     "is a hard link: not imported (make the archive with --hard-dereference)");
         return 0;
-    }
-    switch (ft) {
-    case AE_IFDIR:
-        e.type = SOURCE_DIR;
-        return s->fn(s->ctx, &e, NULL, NULL);
-    case AE_IFLNK:
-        e.type = SOURCE_SYMLINK;
-        e.linkname = archive_entry_symlink(ae);
-        if (!e.linkname) {
-            warn_member(s, raw, "is a link whose target cannot be read: not imported");
-            return 0;
-        }
-        return s->fn(s->ctx, &e, NULL, NULL);
-    case AE_IFREG:
-        e.type = SOURCE_FILE;
-        e.size = archive_entry_size(ae);
-        return s->fn(s->ctx, &e, tar_read, s);
-    default:
+    case SOURCE_AE_NOLINK:
+        warn_member(s, raw, "is a link whose target cannot be read: not imported");
+        return 0;
+    case SOURCE_AE_SPECIAL:
         warn_member(s, raw, "is not a regular file, directory or symlink: not imported");
         return 0;
     }
+    return 0;
 }
 
 int source_tar_scan(const config_source_t *src, source_tar_t *t, const char *const *skip,

@@ -594,6 +594,7 @@ store_t *store_s3_open(const struct config *cfg)
     if (!s->bucket || !s->prefix)
         goto fail;
     s->part_size = cfg->store.part_size;
+    s->volume_size = cfg->pack.volume_size;
     s->concurrency = cfg->store.concurrency > 0 ? cfg->store.concurrency : 8;
     /* as many part uploads in flight as the run's parallel uploads can use */
     s->pool_threads =

@@ -34,9 +34,10 @@ typedef struct store_s3 {
     store_t base; /* must be first */
     s3_client_t *cli;
     char *bucket;
-    char *prefix; /* "" or "some/prefix/" */
-    int64_t part_size;
-    int concurrency; /* parts in flight per upload */
+    char *prefix;        /* "" or "some/prefix/" */
+    int64_t part_size;   /* 0 = auto */
+    int64_t volume_size; /* [pack] volume_size: auto's size hint for an upload without one */
+    int concurrency;     /* parts in flight per upload */
     char *sse, *kms_key_id;
     char *lock_mode; /* NULL, "GOVERNANCE" or "COMPLIANCE" */
     int retention_days;
@@ -105,9 +106,10 @@ int store_s3_list_uploads(store_s3_t *s, const char *kpfx, s3_xml_upload_fn fn, 
 /* ---- store_s3_upload.c */
 
 /* Part size for an upload: configured (0 = auto) and the caller's size hint
- * (-1 = unknown). Auto: max(8 MiB, hint / 9000) rounded up to a MiB, so an
- * object stays under 10,000 parts; unknown size: 16 MiB, doubled every 2,000
- * parts by the uploader. A configured size too small for the hint is raised
+ * (-1 = unknown). Auto: max(8 MiB, hint / 64) rounded up to a MiB, so an
+ * object of the hinted size takes at most 64 parts (requests stay a small
+ * share of the bill) and stays under 10,000 parts; unknown size: 16 MiB,
+ * doubled every 2,000 parts by the uploader. A configured size too small for the hint is raised
  * (with a warning). Clamped to 5 MiB..5 GiB. Pure; thread-safe. */
 int64_t store_s3_upload_part_size(int64_t configured, int64_t hint);
 /* Length of part number num (1-based) of an upload that started with part

@@ -13,9 +13,13 @@
  * x-amz-content-sha256; a part is retried alone (s3.c). Commit and abort wait
  * until none of the upload's parts is queued or running.
  *
- * Part size: `part_size` from the config, or auto: with a size hint,
- * max(8 MiB, hint / 9000) so an object stays under 10,000 parts; without one,
- * 16 MiB. An object that outgrows its hint (or 2,000 parts without one)
+ * Part size: `part_size` from the config, or auto: with a size hint (a
+ * volume's hint is [pack] volume_size when the caller gives none: see
+ * store_s3.c), max(8 MiB, hint / 64) rounded up to a MiB, so a volume takes
+ * at most 64 part PUTs ($0.05 per 1,000 in Deep Archive: 512 parts of 8 MiB
+ * for a 4 GiB volume cost about as much as storing it for six months; 64
+ * cost an eighth of that) and any object stays under 10,000 parts; without
+ * a hint, 16 MiB. An object that outgrows its hint (or 2,000 parts without one)
  * doubles its part size every 1,000 further parts, so it never hits the
  * 10,000-part limit; only such oversized objects use bigger buffers.
  *
@@ -67,6 +71,7 @@
 #define MAX_PART   ((int64_t)5 << 30)
 #define AUTO_MIN   ((int64_t)8 << 20)
 #define AUTO_START ((int64_t)16 << 20)
+#define AUTO_PARTS 64 /* auto: at most this many parts for an object of the hinted size */
 #define MAX_PARTS  10000
 
 struct store_put {
@@ -110,7 +115,7 @@ int64_t store_s3_upload_part_size(int64_t configured, int64_t hint)
     int64_t ps = configured;
     if (ps <= 0) {
         if (hint > 0) {
-            ps = (hint + 8999) / 9000;
+            ps = (hint + AUTO_PARTS - 1) / AUTO_PARTS;
             ps = (ps + (1 << 20) - 1) & ~(int64_t)((1 << 20) - 1);
             if (ps < AUTO_MIN)
                 ps = AUTO_MIN;
@@ -276,7 +281,9 @@ int store_s3_upload_open(store_t *st, const char *key, const store_put_opts_t *o
         goto oom;
     /* data, indexes and manifests are create-only whatever the caller says */
     p->if_none_match = (o && o->if_none_match) || store_s3_create_only(key);
-    p->size_hint = o ? o->size_hint : -1;
+    p->size_hint = o && o->size_hint > 0 ? o->size_hint : -1;
+    if (p->size_hint <= 0 && s->part_size <= 0 && s->volume_size > 0)
+        p->size_hint = s->volume_size; /* auto: size parts for a full volume */
     p->base_part = store_s3_upload_part_size(s->part_size, p->size_hint);
     p->max_bufs = s->concurrency > 0 ? s->concurrency : 1;
     pthread_mutex_init(&p->mu, NULL);

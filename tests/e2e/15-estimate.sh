@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `coldpack estimate`: the flag mode's figures for --daily 1.5TB --ratio 5
-# --days 365 (8 MiB parts: requests warned; 64 MiB: not) equal a hand
+# --days 365 (8 MiB parts: requests warned; 64 MiB, what part_size = auto
+# picks for 4 GiB volumes: not) equal a hand
 # computation done here in python3; [prices] overrides a price; the catalog
 # mode after a tiny run takes the catalog's real ratio and volumes.
 . "$(dirname "$0")/lib/common.sh"
@@ -8,12 +9,16 @@ gen_data "$T/data" 2 2 4MiB
 write_config "$T/c.conf" "$T/data" "$T/store"
 CP=("$COLDPACK" -c "$T/c.conf")
 
-"${CP[@]}" estimate --daily 1.5TB --ratio 5 --days 365 --volume-size 4GiB --json >"$T/e8.json"
+"${CP[@]}" estimate --daily 1.5TB --ratio 5 --days 365 --volume-size 4GiB --part-size 8MiB --json >"$T/e8.json"
 "${CP[@]}" estimate --daily 1.5TB --ratio 5 --days 365 --volume-size 4GiB --part-size 64MiB --json >"$T/e64.json"
-"${CP[@]}" estimate --daily 1.5TB --ratio 5 --days 365 --volume-size 4GiB >"$T/e8.txt"
+"${CP[@]}" estimate --daily 1.5TB --ratio 5 --days 365 --volume-size 4GiB --part-size 8MiB >"$T/e8.txt"
 grep -q "^warning: PUT/part requests cost 54% of the storage bill" "$T/e8.txt" || die "no request warning: $(cat "$T/e8.txt")"
 grep -q "part_size = 64.0 MiB would cost \$7.01" "$T/e8.txt" || die "no part size suggestion"
 "${CP[@]}" estimate --daily 1.5TB --ratio 5 --days 365 --volume-size 4GiB --part-size 64MiB | grep -q "^warning" && die "64 MiB parts warned"
+# part_size = auto (the default): 64 MiB parts for 4 GiB volumes, not warned
+"${CP[@]}" estimate --daily 1.5TB --ratio 5 --days 365 --volume-size 4GiB --json >"$T/eauto.json"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["input"]["part_size"] == 64 << 20 and not j["requests_warning"], j' "$T/eauto.json" ||
+  die "auto part size: $(cat "$T/eauto.json")"
 
 python3 - "$T/e8.json" "$T/e64.json" <<'PY'
 import json, math, sys

@@ -6,7 +6,8 @@
 # bytes-level os.listdir comparison); the store's keys stay printable UTF-8
 # with no path component over 255 bytes; `catalog rebuild` keeps them; an
 # empty day directory is a warning (exit 3), not "ok", and so is each
-# tenant backed up the day before that is gone.
+# tenant backed up the day before that is gone. restore --path globs match
+# the raw name bytes.
 . "$(dirname "$0")/lib/common.sh"
 D="$T/data/s1/$DATE"
 long=$(printf 'L%.0s' $(seq 250))
@@ -68,6 +69,16 @@ got = {t: tree(os.path.join(r, t, date, b"s1")) for t in os.listdir(r) if not t.
 assert sorted(os.listdir(src)) == sorted(got), (sorted(os.listdir(src)), sorted(got))
 assert want == got, "restored bytes differ"
 PY
+# restore --path matches raw name bytes (the index's path_b64), not the
+# display form: a glob with the raw byte \xff, and one with '?' per byte
+for g in "$(printf 'bad\xff')*" 'bad??'; do
+  rm -rf "$T/rp"
+  set +e; "${CP[@]}" restore --tenant acme --date "$DATE" --path "$g" --to "$T/rp" --yes >"$T/ro" 2>&1; rc=$?; set -e
+  [ $rc -eq 0 ] || die "restore --path $(printf %q "$g"): exit $rc: $(cat "$T/ro")"
+  cmp "$T/rp/acme/$DATE/s1/$(printf 'bad\xff\xfe')" "$D/acme/$(printf 'bad\xff\xfe')" ||
+    die "restore --path $(printf %q "$g") did not restore the non-UTF-8 name"
+  [ ! -e "$T/rp/acme/$DATE/s1/$(printf 'nl\nin-name')" ] || die "restore --path $(printf %q "$g") restored more"
+done
 "${CP[@]}" verify | grep -q "all good" || die "verify"
 "${CP[@]}" catalog rebuild >"$T/rb" || die "rebuild: $(cat "$T/rb")"
 grep -q "5 complete unit" "$T/rb" || die "rebuild lost units: $(cat "$T/rb")"

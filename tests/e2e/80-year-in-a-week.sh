@@ -6,11 +6,14 @@
 # away, then back: catch-up completes both days), the catalog lost on day 12
 # and day 36 (the next run syncs from the store, tombstones included), a
 # clock step back on day 20 (a run with today one day
-# earlier than the previous run's: nothing breaks). After day 40: verify is
-# green and names every expired day, every day within retention restores
-# byte-identical, and restore says "expired" for every expired day.
+# earlier than the previous run's: nothing breaks), late files on day 25
+# (after its run, a file of siem-01/acme grows and a new file appears; the
+# next run, within catch_up_days, backs them up as vol-0002 and names them).
+# After day 40: verify is green and names every expired day, every day within
+# retention restores byte-identical (the late day with its late content), and
+# restore says "expired" for every expired day.
 . "$(dirname "$0")/lib/common.sh"
-START=2026-03-01 NDAYS=40 KEEP_DAYS=30
+START=2026-03-01 NDAYS=40 KEEP_DAYS=30 LATE=24
 day() { date -u -d "$START + $1 day" +%F; }   # day 0 = START
 mkdir -p "$T/data"
 for s in siem-01 siem-02; do mkdir -p "$T/data/$s"; done
@@ -40,6 +43,22 @@ for i in $(seq 0 $((NDAYS - 1))); do
     grep -q "^day $(day 14): " "$T/o" && grep -q "^day $(day 15): " "$T/o" || die "catch-up did not redo the down days: $(cat "$T/o")"
   fi
   if [ $i = 11 ] || [ $i = 35 ]; then grep -q "catalog behind the store: synced" "$T/e" || die "day 12: no sync from the store: $(cat "$T/e")"; fi
+  if [ $i = $LATE ]; then   # late files: after the day's run, one grows, one appears
+    LD="$T/data/siem-01/$D/acme"
+    GROWN=$(cd "$LD" && find . -type f | sort | head -n 1)
+    [ -n "$GROWN" ] || die "late files: no file in $LD"
+    sleep 1.1
+    echo "appended after the run of $D" >>"$LD/$GROWN"
+    echo "appeared after the run of $D" >"$LD/late-new.log"
+    cp "$LD/$GROWN" "$T/late-grown.expect"
+  fi
+  if [ $i = $((LATE + 1)) ]; then   # the next run (catch-up window) backs them up
+    LDATE=$(day $LATE)
+    grep -q "late files: 2 in tenant acme day $LDATE" "$T/o" || die "late files of $LDATE not named: $(cat "$T/o" "$T/e")"
+    ! grep -q "late files: .* in tenant globex day $LDATE" "$T/o" || die "unchanged tenant globex repacked: $(cat "$T/o")"
+    LU="$T/store/tenant=acme/date=$LDATE/source=siem-01"
+    [ -f "$LU/vol-0002.tar.gz" ] || die "late files of $LDATE: no extra volume: $(ls "$LU")"
+  fi
   if [ $i = 19 ]; then   # clock step back: today one day earlier than the run before
     set +e; COLDPACK_TODAY=$D "${CP[@]}" run >"$T/o" 2>"$T/e"; rc=$?; set -e
     ok_rc $rc || die "clock step back: run exit $rc: $(cat "$T/o" "$T/e")"
@@ -81,4 +100,7 @@ for t in acme globex; do
     done
   done
 done
+LDATE=$(day $LATE)
+cmp "$T/r/acme/$LDATE/siem-01/$GROWN" "$T/late-grown.expect" || die "late day $LDATE: grown file not restored with its late content"
+grep -qx "appeared after the run of $LDATE" "$T/r/acme/$LDATE/siem-01/late-new.log" || die "late day $LDATE: late new file not restored"
 echo "year in a week ok"

@@ -282,12 +282,30 @@ static void test_block_table(void **state)
     json_decref(idx);
 }
 
+/* --path matches a non-UTF-8 name on its raw bytes (path_b64), not on the
+ * display form with U+FFFD */
+static void test_index_matches_raw(void **state)
+{
+    json_t *idx = json_object(), *files = json_array(), *f = json_object();
+
+    (void)state;
+    assert_int_equal(index_name_set(f, "path", "d/bad\xff\xfe.log"), 0);
+    assert_non_null(json_object_get(f, "path_b64"));
+    json_array_append_new(files, f);
+    json_object_set_new(idx, "files", files);
+    assert_true(restore_index_matches(idx, "d/bad\xff*"));
+    assert_true(restore_index_matches(idx, "d/bad??.log"));
+    assert_false(restore_index_matches(idx, "d/bad\xef\xbf\xbd*")); /* U+FFFD: display only */
+    json_decref(idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_and_missing, setup, teardown),
         cmocka_unit_test(test_block_table),
+        cmocka_unit_test(test_index_matches_raw),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

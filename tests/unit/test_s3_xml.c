@@ -410,14 +410,17 @@ static void test_md5(void **state)
 static void test_part_size(void **state)
 {
     const int64_t MiB = 1 << 20, GiB = (int64_t)1 << 30, TiB = (int64_t)1 << 40;
-    assert_true(store_s3_upload_part_size(0, -1) == 16 * MiB);     /* unknown size */
-    assert_true(store_s3_upload_part_size(0, 1000) == 8 * MiB);    /* small: the minimum */
-    assert_true(store_s3_upload_part_size(0, 4 * GiB) == 8 * MiB); /* a default volume: 512 parts */
+    assert_true(store_s3_upload_part_size(0, -1) == 16 * MiB);       /* unknown size */
+    assert_true(store_s3_upload_part_size(0, 1000) == 8 * MiB);      /* small: the minimum */
+    assert_true(store_s3_upload_part_size(0, 256 * MiB) == 8 * MiB); /* 32 parts: the minimum */
+    assert_true(store_s3_upload_part_size(0, 4 * GiB) == 64 * MiB); /* a default volume: 64 parts */
+    assert_true(store_s3_upload_part_size(0, 4 * GiB + 1) == 65 * MiB); /* rounded up to a MiB */
     int64_t sizes[] = {80 * GiB, 700 * GiB, TiB, 5 * TiB};
     for (int i = 0; i < 4; i++) {
         int64_t ps = store_s3_upload_part_size(0, sizes[i]);
         assert_true(ps % MiB == 0);
         assert_true((sizes[i] + ps - 1) / ps < 10000);
+        assert_true(ps == 5 * GiB || (sizes[i] + ps - 1) / ps <= 64);
     }
     assert_true(store_s3_upload_part_size(64 * MiB, 4 * GiB) == 64 * MiB); /* configured wins */
     int64_t raised = store_s3_upload_part_size(8 * MiB, 200 * GiB); /* 25,600 parts: raised */
@@ -429,8 +432,8 @@ static void test_part_size(void **state)
     for (int n = 1; n <= 10000; n++)
         total += store_s3_upload_part_len(base, 4 * GiB, n);
     assert_true(total > 5 * TiB); /* S3's largest object */
-    assert_true(store_s3_upload_part_len(base, 4 * GiB, 512) == base);
-    assert_true(store_s3_upload_part_len(base, 4 * GiB, 513) == 2 * base);
+    assert_true(store_s3_upload_part_len(base, 4 * GiB, 64) == base);
+    assert_true(store_s3_upload_part_len(base, 4 * GiB, 65) == 2 * base);
     assert_true(store_s3_upload_part_len(16 * MiB, -1, 2000) == 16 * MiB);
     assert_true(store_s3_upload_part_len(16 * MiB, -1, 2001) == 32 * MiB);
     assert_true(store_s3_upload_part_len(16 * MiB, -1, 9999) <= 5 * GiB);
