@@ -430,6 +430,10 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
             why = "sparse entry (coldpack never writes one)";
         if (why) {
             restore_extract_refuse(v->key, name, why, st);
+            if (restore_extract_note_refused_link(r, v, e, name) < 0) {
+                rc = RESTORE_FAIL;
+                goto out;
+            }
             continue;
         }
         struct restore_extract_irow *row = ic.rows ? restore_extract_icheck_find(&ic, name) : NULL;
@@ -437,6 +441,10 @@ static restore_rc_t extract(restore_t *r, const restore_volume_t *v, int destfd,
             continue;
         if (ic.rows && (why = restore_extract_icheck_mismatch(&ic, row, e))) {
             restore_extract_refuse(v->key, name, why, st);
+            if (restore_extract_note_refused_link(r, v, e, name) < 0) {
+                rc = RESTORE_FAIL;
+                goto out;
+            }
             continue;
         }
         if ((size_t)snprintf(path, sizeof path, "%s", name) >= sizeof path) {

@@ -226,6 +226,27 @@ static int defer_link(restore_t *r, const char *key, const char *dest, const cha
     return 0;
 }
 
+int restore_extract_note_refused_link(restore_t *r, const restore_volume_t *v,
+                                      struct archive_entry *e, const char *name)
+{
+    strbuf_t clean = STRBUF_INIT(PATH_MAX - 1);
+    const char *t = archive_entry_symlink(e);
+    int rc = 0;
+
+    if (archive_entry_filetype(e) != AE_IFLNK || archive_entry_hardlink(e) ||
+        !pathsafe_entry_ok(name))
+        return 0; /* not a link, or its own name is refused: nothing can go through it */
+    if (clean_path(&clean, name) == 0 && clean.len) {
+        rc = defer_link(r, v->key, v->dest, clean.buf, t ? t : "");
+        if (rc == 0)
+            r->links[r->nlinks - 1].refused = 1;
+        else
+            log_error("restore: out of memory");
+    }
+    strbuf_release(&clean);
+    return rc;
+}
+
 static int dir_add(restore_t *r, const char *dest, const char *clean, struct archive_entry *e)
 {
     char *p = util_asprintf("%s/%s", dest, clean);
@@ -635,7 +656,10 @@ static void make_links(restore_t *r, restore_stats_t *st)
     for (size_t i = 0; i < r->nlinks; i++) {
         struct deflink *l = &r->links[i];
         const char *base;
-        int destfd, pfd = link_parent(r, l, &destfd, &base);
+        int destfd, pfd;
+        if (l->refused)
+            continue; /* refused (and named) while the volume was read */
+        pfd = link_parent(r, l, &destfd, &base);
         if (pfd < 0)
             link_refuse(l, "in a path that is not a plain directory", st);
         else if (!link_stays_inside(r, l->dest, destfd, l->path, l->target))

@@ -53,6 +53,13 @@ int restore_extract_open_dir(int dirfd, const char *rel, int create);
 char *restore_extract_esc(const char *name);
 void restore_extract_esc_free(char *e);
 
+/* A symlink entry refused before it was deferred (its target climbs out by
+ * name, or it contradicts the index) is still recorded, as refused: a later
+ * entry whose path goes through it is then refused too, instead of landing
+ * in a real directory of that name, and it is never created. 0, or -1 when
+ * out of memory (logged). Not thread-safe for one r. */
+int restore_extract_note_refused_link(restore_t *r, const restore_volume_t *v,
+                                      struct archive_entry *e, const char *name);
 /* Name a refused entry on stdout and in the log; counts it in st. */
 void restore_extract_refuse(const char *key, const char *path, const char *why,
                             restore_stats_t *st);
