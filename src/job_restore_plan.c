@@ -22,6 +22,7 @@
 #include "keys.h"
 #include "log.h"
 #include "objkey.h"
+#include "pathsafe.h"
 #include "restore.h"
 #include "store.h"
 #include "util.h"
@@ -351,25 +352,29 @@ static int say_expired(void *ctx, const char *const *col)
     const char *how = col[5] && !strcmp(col[5], "offboard") ? "deleted when the tenant was "
                                                               "offboarded"
                                                             : "past the retention";
+    char *c[5] = {NULL}; /* catalog rows are not trusted: shown escaped */
 
     if (ed->source && col[1] && strcmp(ed->source, col[1]))
         return 0;
     ed->n++;
+    for (int i = 0; i < 5; i++)
+        c[i] = pathsafe_escape(col[i] ? col[i] : "?");
     if (ed->fatal)
         log_error("restore: tenant %s, day %s, source %s: expired on %s (pruned by run %s, %s)",
-                  col[2] ? col[2] : "?", col[0] ? col[0] : "?", col[1] ? col[1] : "?",
-                  col[3] ? col[3] : "?", col[4] ? col[4] : "?", how);
+                  c[2] ? c[2] : "?", c[0] ? c[0] : "?", c[1] ? c[1] : "?", c[3] ? c[3] : "?",
+                  c[4] ? c[4] : "?", how);
     else {
-        char *msg =
-            util_asprintf("tenant %s, day %s, source %s: expired on %s (pruned by run "
-                          "%s, %s); restoring the rest",
-                          col[2] ? col[2] : "?", col[0] ? col[0] : "?", col[1] ? col[1] : "?",
-                          col[3] ? col[3] : "?", col[4] ? col[4] : "?", how);
+        char *msg = util_asprintf("tenant %s, day %s, source %s: expired on %s (pruned by run "
+                                  "%s, %s); restoring the rest",
+                                  c[2] ? c[2] : "?", c[0] ? c[0] : "?", c[1] ? c[1] : "?",
+                                  c[3] ? c[3] : "?", c[4] ? c[4] : "?", how);
         log_warn("restore: %s", msg ? msg : "an expired day");
         if (msg)
-            job_restore_plan_warning(ed->j, "day", col[0] ? col[0] : "?", msg);
+            job_restore_plan_warning(ed->j, "day", c[0] ? c[0] : "?", msg);
         free(msg);
     }
+    for (int i = 0; i < 5; i++)
+        free(c[i]);
     return 0;
 }
 

@@ -89,4 +89,10 @@ rm -f "$T/catalog.db"*
 "${CP[@]}" verify >"$T/v" || die "verify after rebuild: $(cat "$T/v")"
 set +e; "${CP[@]}" restore --tenant "$TEN" --date 2026-01-03 --to "$T/r3" --yes >"$T/o" 2>"$T/e"; rc=$?; set -e
 [ $rc -eq 1 ] && grep -q "expired on" "$T/e" || die "after rebuild, restore of 01-03: exit $rc: $(cat "$T/e")"
+# catalog rows are not trusted: a row with terminal escapes in its run id
+# (a tampered catalog) is shown escaped, never raw
+sqlite3 "$T/catalog.db" "UPDATE expired SET run_id = 'r' || char(27) || '[31mred' || char(7)"
+set +e; "${CP[@]}" restore --tenant "$TEN" --date 2026-01-03 --to "$T/r5" --yes >"$T/o" 2>"$T/e"; set -e
+grep -q 'pruned by run r\\x1b\[31mred\\x07' "$T/e" || die "escaped run id not shown: $(cat "$T/e")"
+! grep -q "$(printf '\033')" "$T/e" "$T/o" || die "a raw escape byte from the catalog reached the output"
 echo "prune ok"
