@@ -46,6 +46,7 @@ grep -q "1 manifest signature(s) checked" "$T/v0.out" || die "signatures not che
 
 # a later day's run: the bundle of DATE carries the chain from DATE up to the tip
 "$LOGGEN" --out "$T/data" --date 2026-11-24 --sources 1 --tenants 2 --size 1MiB --seed 8 >/dev/null
+for d in "$T"/data/*/"$DATE"/empty-tenant; do mkdir -p "${d/$DATE/2026-11-24}"; done  # a vanished tenant is a warning (exit 3)
 "$COLDPACK" -c "$T/f.conf" run --date 2026-11-24 >"$T/run2.out" 2>&1 || { cat "$T/run2.out"; die "run 2"; }
 "$COLDPACK" -c "$T/f.conf" audit --date "$DATE" --tenant acme --out "$T/fa" >/dev/null || die "audit --tenant"
 python3 - "$T/fa/bundle.json" "$DATE" <<'PY' || die "bundle of one tenant and day: $(cat "$T/fa/summary.txt")"
