@@ -116,31 +116,7 @@ assert "volume_size" in d["failures"][0]["why"], d["failures"]
 echo "4. config refused: notified from its [notify]"
 
 # 5. webhook: slack text, Authorization, signature
-python3 - "$T/http" <<'PY' &
-import http.server, json, os, sys, threading
-out = sys.argv[1]
-os.makedirs(out, exist_ok=True)
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", 0))
-        body = self.rfile.read(n)
-        k = len(os.listdir(out))
-        with open(f"{out}/req{k}.json", "w") as f:
-            json.dump({"headers": dict(self.headers), "body": body.decode()}, f)
-        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
-    def log_message(self, *a):
-        pass
-srv = http.server.HTTPServer(("127.0.0.1", 0), H)
-with open(out + ".port.tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(out + ".port.tmp", out + ".port")
-threading.Timer(120, srv.shutdown).start()
-srv.serve_forever()
-PY
-listener=$!
-on_exit "kill $listener 2>/dev/null"
-for _ in $(seq 100); do [ -f "$T/http.port" ] && break; sleep 0.05; done
-port=$(cat "$T/http.port")
+httprec_start "$T/http"
 hook() { # hook CONF AUTH-LINE
     sed '/^\[notify\]/,$d' "$T/c.conf" >"$1"
     {

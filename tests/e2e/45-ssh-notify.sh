@@ -16,32 +16,7 @@ sshd_start 1 # host 2 stays down
 
 # a local HTTP listener: records each request (head + body) and answers 200;
 # stops by itself after 120 s
-python3 - "$T/http" <<'PY' &
-import http.server, json, os, sys, threading
-out = sys.argv[1]
-os.makedirs(out, exist_ok=True)
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", 0))
-        body = self.rfile.read(n)
-        k = len(os.listdir(out))
-        with open(f"{out}/req{k}.json", "w") as f:
-            json.dump({"path": self.path, "ctype": self.headers.get("Content-Type"),
-                       "body": body.decode()}, f)
-        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
-    def log_message(self, *a):
-        pass
-srv = http.server.HTTPServer(("127.0.0.1", 0), H)
-with open(out + ".port.tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(out + ".port.tmp", out + ".port")
-threading.Timer(120, srv.shutdown).start()
-srv.serve_forever()
-PY
-listener=$!
-on_exit "kill $listener 2>/dev/null; wait $listener 2>/dev/null"
-for _ in $(seq 1 100); do [ -f "$T/http.port" ] && break; sleep 0.05; done
-port=$(cat "$T/http.port")
+httprec_start "$T/http"
 
 config() { # config FILE ON WEBHOOK SOURCES...
     local f=$1 on=$2 hook=$3 i

@@ -61,3 +61,13 @@ check_restored() {
 meta_listing() { (cd "$1" && find . -mindepth 1 \( -type f -o -type d \) -printf '%P %y %m %s %TY%Tm%Td%TH%TM%TS\n' | sed 's/\.[0-9]*$//' | sort); }
 # count files in the store that are objects (not under .coldpack)
 store_objects() { (cd "$1" && find . -path ./.coldpack -prune -o -type f -print | sort); }
+# httprec_start DIR — a loopback listener recording each POST as DIR/reqN.json
+# (lib/httprec.py); sets $port. Stopped at exit.
+httprec_start() {
+  python3 "$ROOT/tests/e2e/lib/httprec.py" "$1" &
+  local pid=$!
+  on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+  for _ in $(seq 100); do [ -f "$1.port" ] && break; sleep 0.05; done
+  [ -f "$1.port" ] || die "http listener did not start"
+  port=$(cat "$1.port")
+}
