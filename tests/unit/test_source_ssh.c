@@ -41,21 +41,6 @@
 static char tmp[256];  /* test root */
 static char data[300]; /* day dir parent: data/2026-11-23 */
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    rc = system(cmd);
-    if (rc != 0)
-        fail_msg("command failed (%d): %s", rc, cmd);
-}
-
 /* A stand-in ssh: logs its argv, then runs `body` (sh) with $cmd = the last
  * argument (the remote command). */
 static void expect_fail_run(const char *name, const char *body, const char *date);
@@ -153,20 +138,7 @@ static int setup(void **state)
     snprintf(tmp, sizeof tmp, "%s", p);
     free(p);
     snprintf(data, sizeof data, "%s/data", tmp);
-    sh("mkdir -p '%s/2026-11-23/acme/fw' '%s/2026-11-23/globex/app/sub' "
-       "'%s/2026-11-23/empty-tenant'",
-       data, data, data);
-    p = util_asprintf("%s/2026-11-23", data);
-    sh("cd '%s' && head -c 3000000 /dev/urandom > acme/fw/big.log && "
-       "printf 'line one\\n' > 'acme/fw/with space.log' && : > acme/fw/empty.log && "
-       "printf 'utf8\\n' > 'globex/app/caf\xc3\xa9-\xe6\x97\xa5\xe5\xbf\x97.log' && "
-       "printf 'deep\\n' > globex/app/sub/%s.log && "
-       "ln -s ../fw/big.log acme/link.log && ln acme/fw/big.log acme/hard.log && "
-       "chmod 0640 'acme/fw/with space.log' && printf 'stray\\n' > stray.log && "
-       "touch -d '2026-11-23 10:00:00' acme/fw/empty.log",
-       p,
-       "a123456789b123456789c123456789d123456789e123456789f123456789g123456789h123456789i"
-       "123456789j123456789k123456789");
+    p = tu_sample_day(data, 1);
     free(p);
     return 0;
 }
@@ -257,9 +229,9 @@ static void test_quoting(void **state)
     source_stats_t st;
 
     (void)state;
-    sh("mkdir -p \"%s/it's \\$(x) \\\"odd\\\"/2026-11-23/t1\" && echo x > \"%s/it's "
-       "\\$(x) \\\"odd\\\"/2026-11-23/t1/a\"",
-       tmp, tmp);
+    tu_sh("mkdir -p \"%s/it's \\$(x) \\\"odd\\\"/2026-11-23/t1\" && echo x > \"%s/it's "
+          "\\$(x) \\\"odd\\\"/2026-11-23/t1/a\"",
+          tmp, tmp);
     free(src.path);
     src.path = util_asprintf("%s/it's $(x) \"odd\"/{date}", tmp);
     memset(&st, 0, sizeof st);
@@ -443,7 +415,7 @@ static void test_real_file_changed(void **state)
     pid_t writer;
 
     (void)state;
-    sh("mkdir -p '%s' && head -c 200000000 /dev/zero > '%s/growing.log'", dir, dir);
+    tu_sh("mkdir -p '%s' && head -c 200000000 /dev/zero > '%s/growing.log'", dir, dir);
     free(src.path);
     src.path = util_asprintf("%s/grow/{date}", tmp);
     cmd = util_asprintf("while :; do echo more >> '%s/growing.log'; done", dir);

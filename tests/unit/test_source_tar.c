@@ -28,21 +28,6 @@
 static char tmp[256];  /* test root */
 static char data[300]; /* day dir parent: data/2026-11-23 */
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    rc = system(cmd);
-    if (rc != 0)
-        fail_msg("command failed (%d): %s", rc, cmd);
-}
-
 static config_source_t mk_src(void)
 {
     config_source_t s;
@@ -103,22 +88,10 @@ static int setup(void **state)
     snprintf(tmp, sizeof tmp, "%s", p);
     free(p);
     snprintf(data, sizeof data, "%s/data", tmp);
-    sh("mkdir -p '%s/2026-11-23/acme/fw' '%s/2026-11-23/globex/app/sub' "
-       "'%s/2026-11-23/empty-tenant'",
-       data, data, data);
-    p = util_asprintf("%s/2026-11-23", data);
-    sh("cd '%s' && head -c 3000000 /dev/urandom > acme/fw/big.log && "
-       "printf 'line one\\n' > 'acme/fw/with space.log' && : > acme/fw/empty.log && "
-       "printf 'utf8\\n' > 'globex/app/caf\xc3\xa9-\xe6\x97\xa5\xe5\xbf\x97.log' && "
-       "printf 'deep\\n' > globex/app/sub/%s.log && ln -s ../fw/big.log acme/link.log && "
-       "chmod 0640 'acme/fw/with space.log' && printf 'stray\\n' > stray.log && "
-       "touch -d '2026-11-23 10:00:00' acme/fw/empty.log",
-       p,
-       "a123456789b123456789c123456789d123456789e123456789f123456789g123456789h123456789i"
-       "123456789j123456789k123456789");
-    sh("cd '%s' && tar --sort=name -czf '%s/day.tar.gz' . && tar --sort=name -cf '%s/day.tar' . "
-       "&& zstd -q -o '%s/day.tar.zst' '%s/day.tar'",
-       p, tmp, tmp, tmp, tmp);
+    p = tu_sample_day(data, 0);
+    tu_sh("cd '%s' && tar --sort=name -czf '%s/day.tar.gz' . && tar --sort=name -cf '%s/day.tar' . "
+          "&& zstd -q -o '%s/day.tar.zst' '%s/day.tar'",
+          p, tmp, tmp, tmp, tmp);
     free(p);
     return 0;
 }
@@ -184,13 +157,13 @@ static void test_hostile_members(void **state)
     source_stats_t st;
 
     (void)state;
-    sh("cd '%s' && mkdir -p h/acme && printf 'ok\\n' > h/acme/ok.log && "
-       "printf 'x\\n' > x && ln h/acme/ok.log h/acme/hard.log && "
-       "tar -C h -cf hostile.tar ./acme/ok.log ./acme/hard.log && "
-       "tar -rf hostile.tar --transform 's,^,../,' x 2>/dev/null && "
-       "tar -rf hostile.tar -P --transform 's,^,/abs-,' x 2>/dev/null && "
-       "tar -rf hostile.tar --transform 's,^,acme/../../,' x 2>/dev/null",
-       tmp);
+    tu_sh("cd '%s' && mkdir -p h/acme && printf 'ok\\n' > h/acme/ok.log && "
+          "printf 'x\\n' > x && ln h/acme/ok.log h/acme/hard.log && "
+          "tar -C h -cf hostile.tar ./acme/ok.log ./acme/hard.log && "
+          "tar -rf hostile.tar --transform 's,^,../,' x 2>/dev/null && "
+          "tar -rf hostile.tar -P --transform 's,^,/abs-,' x 2>/dev/null && "
+          "tar -rf hostile.tar --transform 's,^,acme/../../,' x 2>/dev/null",
+          tmp);
     memset(&st, 0, sizeof st);
     assert_int_equal(source_tar_scan(&src, &t, NULL, on_entry, &c, &st), 0);
     /* ok.log only: "../x", "/abs-x" and "acme/../../x" refused, the hard link skipped */
@@ -214,7 +187,7 @@ static void test_failures(void **state)
     source_stats_t st;
 
     (void)state;
-    sh("head -c 200000 '%s' > '%s' && : > '%s'", whole, cut, empty);
+    tu_sh("head -c 200000 '%s' > '%s' && : > '%s'", whole, cut, empty);
     for (int i = 0; i < 3; i++) {
         source_tar_t t = {.path = paths[i]};
         struct collect c = {0};

@@ -80,3 +80,41 @@ char *tu_read_file(const char *path, size_t *len)
     fclose(f);
     return strbuf_detach(&sb, len);
 }
+
+void tu_sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    rc = system(cmd);
+    if (rc != 0)
+        fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+char *tu_sample_day(const char *data, int hardlink)
+{
+    size_t n = strlen(data) + 16;
+    char *p = malloc(n);
+
+    assert_non_null(p);
+    tu_sh("mkdir -p '%s/2026-11-23/acme/fw' '%s/2026-11-23/globex/app/sub' "
+          "'%s/2026-11-23/empty-tenant'",
+          data, data, data);
+    snprintf(p, n, "%s/2026-11-23", data);
+    tu_sh("cd '%s' && head -c 3000000 /dev/urandom > acme/fw/big.log && "
+          "printf 'line one\\n' > 'acme/fw/with space.log' && : > acme/fw/empty.log && "
+          "printf 'utf8\\n' > 'globex/app/caf\xc3\xa9-\xe6\x97\xa5\xe5\xbf\x97.log' && "
+          "printf 'deep\\n' > globex/app/sub/%s.log && ln -s ../fw/big.log acme/link.log && "
+          "%s"
+          "chmod 0640 'acme/fw/with space.log' && printf 'stray\\n' > stray.log && "
+          "touch -d '2026-11-23 10:00:00' acme/fw/empty.log",
+          p,
+          "a123456789b123456789c123456789d123456789e123456789f123456789g123456789h123456789i"
+          "123456789j123456789k123456789",
+          hardlink ? "ln acme/fw/big.log acme/hard.log && " : "");
+    return p;
+}

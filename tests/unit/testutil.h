@@ -24,4 +24,13 @@ void tu_write_file(const char *path, const char *text, int mode);
  * length when len is not NULL. NULL when the file cannot be read. */
 char *tu_read_file(const char *path, size_t *len);
 
+/* Run a printf-formatted shell command; fails the test unless it exits 0. */
+void tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The sample day the source tests share, under data/2026-11-23: tenants
+ * acme (a 3 MB random file, a name with a space, an empty file with a fixed
+ * mtime, a symlink, and with hardlink a hard link to the big file), globex
+ * (a UTF-8 name, a 100-byte name in a subdirectory), an empty tenant, and a
+ * stray file outside any tenant. Returns the day directory (caller frees). */
+char *tu_sample_day(const char *data, int hardlink);
+
 #endif
